@@ -1,0 +1,288 @@
+package auth
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"html/template"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"golang.org/x/oauth2"
+
+	"github.com/aumo-cli/aumo/internal/tokenstore"
+)
+
+// DefaultLoginTimeout is how long aumo waits for the browser to come back.
+const DefaultLoginTimeout = 5 * time.Minute
+
+// LoginOptions configure one browser login.
+type LoginOptions struct {
+	// RedirectURL is the loopback callback registered with the OAuth app.
+	// Port 0 binds a free port (test servers accept any callback).
+	RedirectURL string
+	// NoBrowser prints the URL and reads the redirected URL from ReadLine
+	// instead of listening for the callback.
+	NoBrowser bool
+	// OpenBrowser opens the consent page; its failure is reported, not fatal,
+	// since the URL is always printed.
+	OpenBrowser func(url string) error
+	// ReadLine reads the pasted redirect URL (NoBrowser).
+	ReadLine func() (string, error)
+	// Messages receives what the person should read (standard error).
+	Messages io.Writer
+	// Timeout bounds the wait for the callback; zero means DefaultLoginTimeout.
+	Timeout time.Duration
+}
+
+// PortInUseError means the callback address is taken.
+type PortInUseError struct{ Addr string }
+
+func (e *PortInUseError) Error() string {
+	return fmt.Sprintf("the login callback address %s is in use (another aumo login?)", e.Addr)
+}
+
+// TimeoutError means the browser never came back.
+type TimeoutError struct{ After time.Duration }
+
+func (e *TimeoutError) Error() string {
+	return fmt.Sprintf("no answer from the browser within %s", e.After)
+}
+
+// Login runs the OAuth 2.0 (3LO) authorization-code flow and returns the
+// new grant (without sites). The state has 256 random bits and is checked
+// before the code is exchanged; a PKCE S256 challenge is sent too.
+func (c *Client) Login(ctx context.Context, opts LoginOptions) (*tokenstore.Grant, error) {
+	if opts.Timeout <= 0 {
+		opts.Timeout = DefaultLoginTimeout
+	}
+	if opts.Messages == nil {
+		opts.Messages = io.Discard
+	}
+	redirect, err := url.Parse(opts.RedirectURL)
+	if err != nil || redirect.Scheme != "http" || !isLoopback(redirect.Hostname()) {
+		return nil, fmt.Errorf("the callback %q must be an http URL on a loopback address (127.0.0.1, [::1] or localhost)", opts.RedirectURL)
+	}
+	if redirect.Path == "" {
+		redirect.Path = "/"
+	}
+	state, err := randomString(32)
+	if err != nil {
+		return nil, err
+	}
+	verifier := oauth2.GenerateVerifier()
+
+	ctx, cancel := context.WithTimeout(ctx, opts.Timeout)
+	defer cancel()
+
+	if opts.NoBrowser {
+		code, err := c.pasteCallback(ctx, opts, redirect, state, verifier)
+		if err != nil {
+			return nil, err
+		}
+		return c.finish(ctx, redirect.String(), code, verifier)
+	}
+
+	ln, err := listen(redirect)
+	if err != nil {
+		return nil, err
+	}
+	if redirect.Port() == "0" {
+		redirect.Host = net.JoinHostPort(redirect.Hostname(), fmt.Sprint(ln.Addr().(*net.TCPAddr).Port))
+	}
+	authURL := c.authCodeURL(redirect.String(), state, verifier)
+
+	type result struct {
+		grant *tokenstore.Grant
+		err   error
+	}
+	done := make(chan result, 1)
+	var (
+		mu      sync.Mutex
+		handled bool
+	)
+	srv := &http.Server{
+		ReadHeaderTimeout: 10 * time.Second,
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			// One callback only: a second request (a reload, a stray
+			// favicon fetch) must not start a second exchange.
+			mu.Lock()
+			first := r.URL.Path == redirect.Path && !handled
+			handled = handled || first
+			mu.Unlock()
+			if !first {
+				http.NotFound(w, r)
+				return
+			}
+			code, err := checkCallback(r.URL.Query(), state)
+			var g *tokenstore.Grant
+			if err == nil {
+				g, err = c.finish(ctx, redirect.String(), code, verifier)
+			}
+			writePage(w, err)
+			done <- result{g, err}
+		}),
+	}
+	go func() { _ = srv.Serve(ln) }()
+	defer func() {
+		shutdown, stop := context.WithTimeout(context.Background(), 2*time.Second)
+		defer stop()
+		_ = srv.Shutdown(shutdown)
+	}()
+
+	fmt.Fprintf(opts.Messages, "Opening your browser to sign in to Atlassian. If it does not open, visit:\n\n  %s\n\n", authURL)
+	if opts.OpenBrowser != nil {
+		if err := opts.OpenBrowser(authURL); err != nil {
+			fmt.Fprintf(opts.Messages, "Could not open a browser (%v); open the URL above yourself.\n", err)
+		}
+	}
+	fmt.Fprintf(opts.Messages, "Waiting for the browser (up to %s)...\n", opts.Timeout)
+
+	select {
+	case r := <-done:
+		return r.grant, r.err
+	case <-ctx.Done():
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			return nil, &TimeoutError{After: opts.Timeout}
+		}
+		return nil, ctx.Err()
+	}
+}
+
+func (c *Client) authCodeURL(redirectURL, state, verifier string) string {
+	return c.oauthConfig(redirectURL).AuthCodeURL(state,
+		oauth2.SetAuthURLParam("audience", Audience),
+		oauth2.SetAuthURLParam("prompt", "consent"),
+		oauth2.S256ChallengeOption(verifier))
+}
+
+func (c *Client) finish(ctx context.Context, redirectURL, code, verifier string) (*tokenstore.Grant, error) {
+	tok, err := c.exchange(ctx, redirectURL, code, verifier)
+	if err != nil {
+		return nil, err
+	}
+	g := grantFromToken(tok, nil)
+	if g.RefreshToken.IsZero() {
+		return nil, errors.New("the authorization server sent no refresh token: the grant lacks offline_access")
+	}
+	return g, nil
+}
+
+func (c *Client) pasteCallback(ctx context.Context, opts LoginOptions, redirect *url.URL, state, verifier string) (string, error) {
+	if redirect.Port() == "0" {
+		return "", errors.New("--no-browser needs the registered callback URL; AUMO_REDIRECT_URL has port 0")
+	}
+	fmt.Fprintf(opts.Messages, "Open this URL in a browser on any machine and approve:\n\n  %s\n\n"+
+		"Your browser then goes to an address starting with %s (the page may not load).\n"+
+		"Paste that whole address here and press Enter:\n", c.authCodeURL(redirect.String(), state, verifier), redirect.String())
+	lines := make(chan string, 1)
+	errs := make(chan error, 1)
+	go func() {
+		line, err := opts.ReadLine()
+		if err != nil {
+			errs <- err
+			return
+		}
+		lines <- line
+	}()
+	select {
+	case line := <-lines:
+		u, err := url.Parse(strings.TrimSpace(line))
+		if err != nil || u.RawQuery == "" {
+			return "", fmt.Errorf("%q is not the redirected address (it has no ?code=…&state=…)", line)
+		}
+		return checkCallback(u.Query(), state)
+	case err := <-errs:
+		if errors.Is(err, io.EOF) {
+			return "", errors.New("no redirected address on standard input")
+		}
+		return "", err
+	case <-ctx.Done():
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			return "", &TimeoutError{After: opts.Timeout}
+		}
+		return "", ctx.Err()
+	}
+}
+
+// checkCallback validates the callback's query and returns the code.
+func checkCallback(q url.Values, state string) (string, error) {
+	if e := q.Get("error"); e != "" {
+		return "", &CallbackError{Code: e, Description: q.Get("error_description")}
+	}
+	if q.Get("state") != state {
+		return "", ErrStateMismatch
+	}
+	code := q.Get("code")
+	if code == "" {
+		return "", errors.New("the callback carries no authorization code")
+	}
+	return code, nil
+}
+
+func listen(redirect *url.URL) (net.Listener, error) {
+	host := redirect.Hostname()
+	if host == "localhost" {
+		host = "127.0.0.1" // bind the loopback address only, never all interfaces
+	}
+	port := redirect.Port()
+	if port == "" {
+		port = "80"
+	}
+	addr := net.JoinHostPort(host, port)
+	ln, err := net.Listen("tcp", addr)
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return nil, &PortInUseError{Addr: addr}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("listen for the login callback on %s: %w", addr, err)
+	}
+	return ln, nil
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+func randomString(n int) (string, error) {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	return base64.RawURLEncoding.EncodeToString(b), nil
+}
+
+var page = template.Must(template.New("page").Parse(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>aumo — {{.Title}}</title>
+<style>body{font-family:system-ui,sans-serif;max-width:36em;margin:4em auto;line-height:1.5}</style></head>
+<body><h1>{{.Title}}</h1><p>{{.Text}}</p></body></html>
+`))
+
+func writePage(w http.ResponseWriter, err error) {
+	data := struct{ Title, Text string }{
+		Title: "aumo is signed in",
+		Text:  "You can close this tab and return to the terminal.",
+	}
+	status := http.StatusOK
+	if err != nil {
+		status = http.StatusBadRequest
+		data.Title = "aumo could not sign in"
+		data.Text = err.Error() + ". Return to the terminal for what to do next."
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_ = page.Execute(w, data)
+}

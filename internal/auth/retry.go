@@ -1,0 +1,80 @@
+package auth
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"strconv"
+	"time"
+)
+
+// tokenRetries is how often a failing token request is tried again.
+const tokenRetries = 3
+
+// retryBase is the first back-off; tests shorten it.
+var retryBase = 500 * time.Millisecond
+
+// SetRetryBaseForTesting shortens the token endpoint's back-off in tests.
+func SetRetryBaseForTesting(d time.Duration) { retryBase = d }
+
+// retryTransport retries requests to the authorization server that failed
+// on the way (connection refused or reset) or with 429/5xx. Retrying a
+// refresh is safe: Atlassian accepts a refresh token again within its reuse
+// leeway, and aumo still holds the lock that keeps other processes out.
+type retryTransport struct {
+	base http.RoundTripper
+}
+
+func (t retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	var lastErr error
+	for attempt := 0; ; attempt++ {
+		r := req
+		if attempt > 0 {
+			if req.Body != nil && req.GetBody == nil {
+				return nil, lastErr
+			}
+			r = req.Clone(req.Context())
+			if req.GetBody != nil {
+				body, err := req.GetBody()
+				if err != nil {
+					return nil, err
+				}
+				r.Body = body
+			}
+		}
+		resp, err := t.base.RoundTrip(r)
+		var wait time.Duration
+		switch {
+		case err != nil:
+			lastErr = err
+		case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500:
+			lastErr = fmt.Errorf("HTTP %d after %d tries", resp.StatusCode, attempt+1)
+			wait = retryAfter(resp)
+			if attempt == tokenRetries {
+				return resp, nil
+			}
+			_ = resp.Body.Close()
+		default:
+			return resp, nil
+		}
+		if attempt == tokenRetries {
+			return nil, fmt.Errorf("%w (after %d tries)", lastErr, attempt+1)
+		}
+		if wait == 0 {
+			wait = time.Duration(float64(retryBase<<attempt) * (0.7 + 0.6*rand.Float64()))
+		}
+		select {
+		case <-req.Context().Done():
+			return nil, req.Context().Err()
+		case <-time.After(wait):
+		}
+	}
+}
+
+func retryAfter(resp *http.Response) time.Duration {
+	s, err := strconv.Atoi(resp.Header.Get("Retry-After"))
+	if err != nil || s < 0 {
+		return 0
+	}
+	return min(time.Duration(s)*time.Second, 30*time.Second)
+}

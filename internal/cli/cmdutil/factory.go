@@ -1,0 +1,100 @@
+// Package cmdutil holds what every aumo command shares: the Factory of
+// lazily built dependencies and the errors that map to exit codes.
+package cmdutil
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+
+	"github.com/aumo-cli/aumo/internal/auth"
+	"github.com/aumo-cli/aumo/internal/browser"
+	"github.com/aumo-cli/aumo/internal/config"
+	"github.com/aumo-cli/aumo/internal/iostreams"
+	"github.com/aumo-cli/aumo/internal/tokenstore"
+)
+
+// Factory builds a command's dependencies on first use; commands never
+// build their own clients or stores.
+type Factory struct {
+	IO *iostreams.IOStreams
+	// Config returns the resolved configuration (set once flags are parsed).
+	Config func() (*config.Config, error)
+	// Store returns the token store the configuration selects.
+	Store func() (tokenstore.Store, error)
+	// HTTPClient is the client for the authorization server and API.
+	HTTPClient func() *http.Client
+	// OpenBrowser opens a URL in the person's browser.
+	OpenBrowser func(url string) error
+	Logger      *slog.Logger
+}
+
+// New returns the Factory of the real program.
+func New(ios *iostreams.IOStreams) *Factory {
+	f := &Factory{
+		IO:          ios,
+		HTTPClient:  func() *http.Client { return &http.Client{} },
+		OpenBrowser: func(url string) error { return browser.Open(os.Getenv("BROWSER"), url) },
+		Logger:      slog.New(slog.DiscardHandler),
+	}
+	f.Config = func() (*config.Config, error) { return nil, errors.New("configuration not loaded") }
+	f.Store = func() (tokenstore.Store, error) {
+		cfg, err := f.Config()
+		if err != nil {
+			return nil, err
+		}
+		return StoreFor(cfg), nil
+	}
+	return f
+}
+
+// StoreFor returns the token store a configuration selects.
+func StoreFor(cfg *config.Config) tokenstore.Store {
+	if cfg.TokenStore == config.StoreFile {
+		return &tokenstore.File{Dir: cfg.StateDir, Passphrase: cfg.TokenPassphrase}
+	}
+	return &tokenstore.Keychain{Keyring: tokenstore.SystemKeyring{}}
+}
+
+// AuthClient returns the OAuth client the configuration describes.
+func (f *Factory) AuthClient() (*auth.Client, error) {
+	cfg, err := f.Config()
+	if err != nil {
+		return nil, err
+	}
+	if cfg.ClientID == "" || cfg.ClientSecret.IsZero() {
+		return nil, &UsageError{Msg: "no OAuth app configured: set AUMO_CLIENT_ID and AUMO_CLIENT_SECRET (this build embeds none)"}
+	}
+	return &auth.Client{
+		ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret,
+		AuthURL: cfg.AuthURL, APIURL: cfg.APIURL, Scopes: cfg.Scopes,
+		HTTP: f.HTTPClient(),
+	}, nil
+}
+
+// TokenSource returns the profile's token source.
+func (f *Factory) TokenSource() (*auth.TokenSource, error) {
+	cfg, err := f.Config()
+	if err != nil {
+		return nil, err
+	}
+	client, err := f.AuthClient()
+	if err != nil {
+		return nil, err
+	}
+	store, err := f.Store()
+	if err != nil {
+		return nil, err
+	}
+	return &auth.TokenSource{Client: client, Store: store, StateDir: cfg.StateDir, Profile: cfg.Profile, Logger: f.Logger}, nil
+}
+
+// UsageError is a mistake in how aumo was called (exit 2).
+type UsageError struct{ Msg string }
+
+func (e *UsageError) Error() string { return e.Msg }
+
+// Usagef returns a UsageError.
+func Usagef(format string, args ...any) error { return &UsageError{Msg: fmt.Sprintf(format, args...)} }

@@ -1,0 +1,73 @@
+package cli
+
+import (
+	"context"
+	"errors"
+
+	"github.com/aumo-cli/aumo/internal/auth"
+	"github.com/aumo-cli/aumo/internal/cli/cmdutil"
+	"github.com/aumo-cli/aumo/internal/config"
+	"github.com/aumo-cli/aumo/internal/tokenstore"
+)
+
+// Exit codes of DESIGN §1.
+const (
+	ExitOK          = 0
+	ExitError       = 1
+	ExitUsage       = 2
+	ExitPartial     = 3
+	ExitAuth        = 4
+	ExitUncheckable = 5
+	ExitInterrupted = 130
+)
+
+const keychainHint = "unlock the OS keychain, or keep tokens in an encrypted file instead: " +
+	"export AUMO_TOKEN_STORE=file AUMO_TOKEN_PASSPHRASE=… and run `aumo login`"
+
+// classify maps an error to its exit code and the next step for the user.
+// It is the one place that knows about exit codes.
+func classify(err error) (code int, hint string) {
+	var (
+		usage     *cmdutil.UsageError
+		cfgErr    *config.Error
+		grant     *auth.GrantError
+		callback  *auth.CallbackError
+		client    *auth.ClientError
+		portInUse *auth.PortInUseError
+		timeout   *auth.TimeoutError
+		down      *auth.UnreachableError
+		keychain  *tokenstore.UnavailableError
+	)
+	switch {
+	case errors.Is(err, context.Canceled):
+		return ExitInterrupted, ""
+	case errors.As(err, &usage), errors.As(err, &cfgErr):
+		return ExitUsage, ""
+	case errors.Is(err, tokenstore.ErrNoPassphrase):
+		return ExitUsage, "set AUMO_TOKEN_PASSPHRASE (environment only), or use the OS keychain (AUMO_TOKEN_STORE=keychain)"
+	case errors.Is(err, auth.ErrNotLoggedIn):
+		return ExitAuth, "run `aumo login`"
+	case errors.As(err, &grant):
+		return ExitAuth, "the grant has expired or was revoked; run `aumo login`"
+	case errors.As(err, &callback):
+		if callback.Code == "access_denied" {
+			return ExitAuth, "run `aumo login` again and choose Accept on the consent page"
+		}
+		return ExitAuth, "run `aumo login` again"
+	case errors.As(err, &client):
+		return ExitError, "check AUMO_CLIENT_ID and AUMO_CLIENT_SECRET against your OAuth app"
+	case errors.Is(err, auth.ErrStateMismatch):
+		return ExitError, "run `aumo login` again and finish it in the browser it opens"
+	case errors.As(err, &portInUse):
+		return ExitError, "finish or stop the other login, or set AUMO_REDIRECT_URL to another callback registered with the OAuth app"
+	case errors.As(err, &timeout):
+		return ExitError, "run `aumo login` again; on a machine without a browser use `aumo login --no-browser`"
+	case errors.As(err, &down):
+		return ExitError, "check the network and AUMO_AUTH_URL/AUMO_API_URL, then try again"
+	case errors.As(err, &keychain):
+		return ExitError, keychainHint
+	case errors.Is(err, tokenstore.ErrWrongPassphrase):
+		return ExitError, "set AUMO_TOKEN_PASSPHRASE to the passphrase used at login, or run `aumo login` again"
+	}
+	return ExitError, ""
+}

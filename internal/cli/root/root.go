@@ -1,0 +1,127 @@
+// Package root assembles aumo's command tree.
+package root
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"runtime"
+
+	"github.com/spf13/cobra"
+
+	"github.com/aumo-cli/aumo/internal/buildinfo"
+	"github.com/aumo-cli/aumo/internal/cli/cmdutil"
+	"github.com/aumo-cli/aumo/internal/cli/login"
+	"github.com/aumo-cli/aumo/internal/cli/revoke"
+	"github.com/aumo-cli/aumo/internal/cli/sandbox"
+	"github.com/aumo-cli/aumo/internal/cli/sites"
+	"github.com/aumo-cli/aumo/internal/cli/status"
+	"github.com/aumo-cli/aumo/internal/config"
+)
+
+// NewCmdRoot returns the `aumo` command with every subcommand.
+func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
+	var (
+		verbose, quiet bool
+		logFile        string
+		logCloser      io.Closer
+	)
+	cmd := &cobra.Command{
+		Use:   "aumo <command>",
+		Short: "Export Confluence and Jira from Atlassian Cloud",
+		Long: `aumo signs you in to Atlassian Cloud in your browser (OAuth 2.0), keeps the
+tokens in the OS keychain, and exports what a CQL or JQL query selects to a
+directory or a tarball.
+
+Start with "aumo login", check with "aumo status"; "aumo revoke" removes every
+token and file aumo keeps.`,
+		Version:       versionString(),
+		SilenceErrors: true,
+		SilenceUsage:  true,
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			f.IO.Quiet = quiet
+			logger, closer, err := newLogger(f, verbose, logFile)
+			if err != nil {
+				return err
+			}
+			f.Logger, logCloser = logger, closer
+			cfg, err := config.Load(cmd.Flags())
+			f.Config = func() (*config.Config, error) { return cfg, err }
+			return nil
+		},
+		PersistentPostRun: func(*cobra.Command, []string) {
+			if logCloser != nil {
+				_ = logCloser.Close()
+			}
+		},
+	}
+	cmd.SetVersionTemplate("{{.Version}}\n")
+	pf := cmd.PersistentFlags()
+	pf.String("profile", config.DefaultProfile, "profile: a separate grant and state (env AUMO_PROFILE)")
+	pf.String("config", "", "config file (default $XDG_CONFIG_HOME/aumo/config.yaml)")
+	pf.BoolVarP(&verbose, "verbose", "v", false, "log what aumo does to standard error")
+	pf.BoolVarP(&quiet, "quiet", "q", false, "print only errors and requested output")
+	pf.StringVar(&logFile, "log-file", "", "append a detailed log to `PATH` (never tokens, secrets or content)")
+	cmd.MarkFlagsMutuallyExclusive("verbose", "quiet")
+	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return cmdutil.Usagef("%v\nsee `%s --help`", err, c.CommandPath())
+	})
+
+	cmd.AddCommand(
+		login.NewCmdLogin(f, nil),
+		status.NewCmdStatus(f, nil),
+		sites.NewCmdSites(f, nil),
+		revoke.NewCmdRevoke(f, nil),
+		sandbox.NewCmdSandbox(f),
+		newCmdVersion(),
+	)
+	return cmd
+}
+
+func versionString() string {
+	v := "aumo " + buildinfo.Version
+	if buildinfo.Commit != "" {
+		v += " (" + buildinfo.Commit
+		if buildinfo.Date != "" {
+			v += ", " + buildinfo.Date
+		}
+		v += ")"
+	}
+	return v + " " + runtime.Version() + " " + runtime.GOOS + "/" + runtime.GOARCH
+}
+
+func newCmdVersion() *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print aumo's version",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			_, err := fmt.Fprintln(cmd.OutOrStdout(), versionString())
+			return err
+		},
+	}
+}
+
+// newLogger builds the logger of -v (text to standard error) and
+// --log-file (JSON appended to the file). Secrets are typed so that no
+// handler can print them.
+func newLogger(f *cmdutil.Factory, verbose bool, logFile string) (*slog.Logger, io.Closer, error) {
+	var handlers []slog.Handler
+	var closer io.Closer
+	if verbose {
+		handlers = append(handlers, slog.NewTextHandler(f.IO.ErrOut, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	if logFile != "" {
+		lf, err := os.OpenFile(logFile, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+		if err != nil {
+			return nil, nil, cmdutil.Usagef("--log-file: %v", err)
+		}
+		closer = lf
+		handlers = append(handlers, slog.NewJSONHandler(lf, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	if len(handlers) == 0 {
+		return slog.New(slog.DiscardHandler), nil, nil
+	}
+	return slog.New(slog.NewMultiHandler(handlers...)), closer, nil
+}

@@ -1,0 +1,50 @@
+// Package sandbox implements `aumo sandbox`, which serves the built-in
+// sandbox cloud so that aumo can be tried without an Atlassian account.
+package sandbox
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/aumo-cli/aumo/internal/cli/cmdutil"
+	"github.com/aumo-cli/aumo/internal/sandbox"
+)
+
+// NewCmdSandbox returns `aumo sandbox`.
+func NewCmdSandbox(f *cmdutil.Factory) *cobra.Command {
+	var (
+		addr     string
+		lifetime time.Duration
+	)
+	cmd := &cobra.Command{
+		Use:   "sandbox",
+		Short: "Serve the built-in sandbox cloud on loopback (to try aumo without Atlassian)",
+		Long: `Serve aumo's sandbox cloud: a loopback server that behaves like Atlassian's
+authorization server and API gateway, with two sample sites and a consent page
+that approves by itself. It prints (on standard output) the environment that
+points aumo at it, under a separate profile named "sandbox"; Ctrl-C stops it.`,
+		Example: `  aumo sandbox > sandbox.env &
+  sleep 1; . ./sandbox.env
+  BROWSER="curl -fsSL -o /dev/null" aumo login
+  aumo status`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			srv := sandbox.New(sandbox.Options{AccessTokenLifetime: lifetime})
+			if err := srv.Start(addr); err != nil {
+				return cmdutil.Usagef("--addr: %v", err)
+			}
+			defer func() { _ = srv.Close() }()
+			fmt.Fprintf(f.IO.Out, "export AUMO_AUTH_URL=%s\nexport AUMO_API_URL=%s\n", srv.URL(), srv.URL())
+			fmt.Fprintf(f.IO.Out, "export AUMO_CLIENT_ID=%s\nexport AUMO_CLIENT_SECRET=%s\n", sandbox.DefaultClientID, sandbox.DefaultClientSecret)
+			fmt.Fprintf(f.IO.Out, "export AUMO_REDIRECT_URL=http://127.0.0.1:0/callback\nexport AUMO_PROFILE=sandbox\n")
+			fmt.Fprintf(f.IO.Messages(), "Sandbox cloud serving on %s; Ctrl-C stops it.\n", srv.URL())
+			<-cmd.Context().Done()
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&addr, "addr", "127.0.0.1:0", "loopback address to listen on (port 0: a free port)")
+	cmd.Flags().DurationVar(&lifetime, "token-lifetime", time.Hour, "lifetime of the access tokens it issues")
+	return cmd
+}

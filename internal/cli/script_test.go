@@ -1,0 +1,179 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/aumo-cli/aumo/internal/auth"
+	"github.com/aumo-cli/aumo/internal/sandbox"
+	"github.com/aumo-cli/aumo/internal/tokenstore"
+)
+
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){
+		"aumo": func() {
+			// The real program, with the slow parts made fast: the file
+			// store's scrypt cost and the token endpoint's back-off.
+			tokenstore.SetScryptWorkFactorForTesting(10)
+			auth.SetRetryBaseForTesting(20 * time.Millisecond)
+			os.Exit(Main())
+		},
+		"fetch":       fetchMain,
+		"fakebrowser": fakeBrowserMain,
+	})
+}
+
+// TestScripts runs the user stories in testdata/script against a sandbox
+// cloud started for each script.
+func TestScripts(t *testing.T) {
+	testscript.Run(t, params(filepath.Join("..", "..", "testdata", "script")))
+}
+
+type sandboxKey struct{}
+
+func params(dir string) testscript.Params {
+	return testscript.Params{
+		Dir:                 dir,
+		RequireExplicitExec: true,
+		Setup: func(env *testscript.Env) error {
+			srv := sandbox.New(sandbox.Options{})
+			if err := srv.Start("127.0.0.1:0"); err != nil {
+				return err
+			}
+			env.Defer(func() { _ = srv.Close() })
+			env.Values[sandboxKey{}] = srv
+			work := env.WorkDir
+			for k, v := range map[string]string{
+				"SANDBOX_URL":        srv.URL(),
+				"AUMO_AUTH_URL":      srv.URL(),
+				"AUMO_API_URL":       srv.URL(),
+				"AUMO_CLIENT_ID":     sandbox.DefaultClientID,
+				"AUMO_CLIENT_SECRET": sandbox.DefaultClientSecret,
+				"AUMO_REDIRECT_URL":  "http://127.0.0.1:0/callback",
+				"BROWSER":            "fetch",
+				"XDG_CONFIG_HOME":    filepath.Join(work, "config"),
+				"XDG_STATE_HOME":     filepath.Join(work, "state"),
+				"AUMO_TOKEN_STORE":   "file",
+				// The stories use the file store; a keychain must not be
+				// found by accident (nor started by D-Bus autolaunch).
+				"AUMO_TOKEN_PASSPHRASE":    "correct horse battery staple",
+				"DBUS_SESSION_BUS_ADDRESS": "unix:path=" + filepath.Join(work, "no-dbus-here"),
+			} {
+				env.Setenv(k, v)
+			}
+			return nil
+		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"sandbox": cmdSandbox,
+		},
+	}
+}
+
+// cmdSandbox switches the script's sandbox cloud:
+//
+//	sandbox lifetime DURATION     access-token lifetime
+//	sandbox leeway DURATION       refresh-token reuse leeway
+//	sandbox deny                  the consent page answers access_denied
+//	sandbox withhold SCOPE...     grant less than asked
+//	sandbox fail-token N STATUS   the next N token requests fail
+//	sandbox token-delay DURATION  the token endpoint answers slowly
+//	sandbox revoke-grants         the user removed the app at Atlassian
+//	sandbox stats                 print the counters as JSON-ish lines
+func cmdSandbox(ts *testscript.TestScript, neg bool, args []string) {
+	if neg {
+		ts.Fatalf("unsupported: ! sandbox")
+	}
+	if len(args) == 0 {
+		ts.Fatalf("usage: sandbox SWITCH [ARGS]")
+	}
+	srv := ts.Value(sandboxKey{}).(*sandbox.Server)
+	dur := func(i int) time.Duration {
+		d, err := time.ParseDuration(args[i])
+		ts.Check(err)
+		return d
+	}
+	switch args[0] {
+	case "lifetime":
+		srv.SetAccessTokenLifetime(dur(1))
+	case "leeway":
+		srv.SetReuseLeeway(dur(1))
+	case "deny":
+		srv.SetDeny(true)
+	case "withhold":
+		srv.SetWithheldScopes(args[1:]...)
+	case "fail-token":
+		n, err := strconv.Atoi(args[1])
+		ts.Check(err)
+		status, err := strconv.Atoi(args[2])
+		ts.Check(err)
+		srv.FailTokenRequests(n, status)
+	case "token-delay":
+		srv.SetTokenDelay(dur(1))
+	case "revoke-grants":
+		srv.RevokeGrants()
+	case "stats":
+		st := srv.Stats()
+		fmt.Fprintf(ts.Stdout(), "%+v\n", st)
+	default:
+		ts.Fatalf("unknown sandbox switch %q", args[0])
+	}
+}
+
+// fetchMain is a browser without a screen: it fetches the URL and follows
+// the redirects, as a person's browser does after they approve.
+func fetchMain() {
+	if len(os.Args) != 2 {
+		fmt.Fprintln(os.Stderr, "usage: fetch URL")
+		os.Exit(2)
+	}
+	resp, err := http.Get(os.Args[1])
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	defer func() { _ = resp.Body.Close() }()
+	body, _ := io.ReadAll(resp.Body)
+	fmt.Printf("%d %s\n", resp.StatusCode, body)
+}
+
+// fakeBrowserMain plays a forged callback: it reads the redirect_uri out of
+// the consent URL and calls it directly, as a cross-site request would.
+//
+//	fakebrowser wrong-state URL   a code with a state aumo never sent
+//	fakebrowser no-state URL      a code without any state
+func fakeBrowserMain() {
+	if len(os.Args) != 3 {
+		fmt.Fprintln(os.Stderr, "usage: fakebrowser MODE URL")
+		os.Exit(2)
+	}
+	u, err := url.Parse(os.Args[2])
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	cb, err := url.Parse(u.Query().Get("redirect_uri"))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	q := url.Values{"code": {"forged-code"}}
+	if os.Args[1] == "wrong-state" {
+		q.Set("state", "not-the-state-aumo-sent")
+	}
+	cb.RawQuery = q.Encode()
+	resp, err := http.Get(cb.String())
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	_ = resp.Body.Close()
+}

@@ -1,0 +1,189 @@
+// Package config resolves aumo's settings: flag, then AUMO_* environment,
+// then the config file, then the default (DESIGN §2).
+package config
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"strings"
+
+	"github.com/spf13/pflag"
+	"github.com/spf13/viper"
+
+	"github.com/aumo-cli/aumo/internal/buildinfo"
+	"github.com/aumo-cli/aumo/internal/secret"
+)
+
+// Defaults of DESIGN §2.
+const (
+	DefaultAuthURL     = "https://auth.atlassian.com"
+	DefaultAPIURL      = "https://api.atlassian.com"
+	DefaultRedirectURL = "http://127.0.0.1:47613/callback"
+	DefaultProfile     = "default"
+	StoreKeychain      = "keychain"
+	StoreFile          = "file"
+)
+
+// DefaultScopes are the scopes aumo asks for: the classic scopes for v1
+// search and downloads and the granular ones the v2 APIs need.
+var DefaultScopes = []string{
+	"read:jira-work", "read:jira-user", "read:me", "search:confluence",
+	"read:confluence-content.all", "read:confluence-content.summary",
+	"read:confluence-space.summary", "readonly:content.attachment:confluence",
+	"read:page:confluence", "read:attachment:confluence", "read:comment:confluence",
+	"read:space:confluence", "read:content.metadata:confluence", "read:user:confluence",
+	"read:confluence-user", "read:folder:confluence", "offline_access",
+}
+
+// Config is aumo's resolved configuration.
+type Config struct {
+	Profile         string
+	File            string // the config file consulted (it may not exist)
+	ClientID        string
+	ClientSecret    secret.String
+	AuthURL         string
+	APIURL          string
+	RedirectURL     string
+	Site            string
+	TokenStore      string
+	TokenPassphrase secret.String // environment only
+	Scopes          []string
+	StateDir        string // aumo's state: per-profile directories, locks
+}
+
+// Error is a configuration mistake the user must fix (exit 2).
+type Error struct{ Msg string }
+
+func (e *Error) Error() string { return e.Msg }
+
+// keys are the settings read through viper, by their config-file name;
+// the environment name is AUMO_ + the upper-cased key.
+var keys = []string{"profile", "client_id", "client_secret", "auth_url", "api_url", "redirect_url", "site", "token_store", "scopes"}
+
+var profileName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
+
+// Load resolves the configuration. flags are the command's flags; a flag
+// named like a key ("profile", "site") takes precedence when the user set
+// it, and "config" names the config file.
+func Load(flags *pflag.FlagSet) (*Config, error) {
+	getenv := os.Getenv
+	v := viper.New()
+	v.SetDefault("profile", DefaultProfile)
+	v.SetDefault("client_id", buildinfo.ClientID)
+	v.SetDefault("client_secret", buildinfo.ClientSecret)
+	v.SetDefault("auth_url", DefaultAuthURL)
+	v.SetDefault("api_url", DefaultAPIURL)
+	v.SetDefault("redirect_url", DefaultRedirectURL)
+	v.SetDefault("site", "")
+	v.SetDefault("token_store", StoreKeychain)
+	v.SetDefault("scopes", strings.Join(DefaultScopes, " "))
+	v.SetEnvPrefix("AUMO")
+	v.AutomaticEnv()
+	if flags != nil {
+		for _, k := range keys {
+			if f := flags.Lookup(k); f != nil {
+				if err := v.BindPFlag(k, f); err != nil {
+					return nil, err
+				}
+			}
+		}
+	}
+
+	file, explicit := configFile(flags, getenv)
+	if file != "" {
+		v.SetConfigFile(file)
+		v.SetConfigType("yaml")
+		if err := v.ReadInConfig(); err != nil {
+			var pathErr *fs.PathError
+			if explicit || !errors.As(err, &pathErr) {
+				return nil, &Error{Msg: fmt.Sprintf("config file %s: %v", file, err)}
+			}
+		}
+	}
+	if v.InConfig("token_passphrase") {
+		return nil, &Error{Msg: fmt.Sprintf("config file %s holds token_passphrase: passphrases are read from AUMO_TOKEN_PASSPHRASE only; remove it from the file", file)}
+	}
+
+	get := v.GetString
+
+	c := &Config{
+		Profile:         get("profile"),
+		File:            file,
+		ClientID:        get("client_id"),
+		ClientSecret:    secret.New(get("client_secret")),
+		AuthURL:         strings.TrimRight(get("auth_url"), "/"),
+		APIURL:          strings.TrimRight(get("api_url"), "/"),
+		RedirectURL:     get("redirect_url"),
+		Site:            get("site"),
+		TokenStore:      get("token_store"),
+		TokenPassphrase: secret.New(getenv("AUMO_TOKEN_PASSPHRASE")),
+		Scopes:          v.GetStringSlice("scopes"),
+		StateDir:        stateDir(getenv),
+	}
+	return c, c.validate()
+}
+
+func (c *Config) validate() error {
+	if !profileName.MatchString(c.Profile) {
+		return &Error{Msg: fmt.Sprintf("profile name %q: use letters, digits, '.', '_' or '-' (at most 64)", c.Profile)}
+	}
+	if c.TokenStore != StoreKeychain && c.TokenStore != StoreFile {
+		return &Error{Msg: fmt.Sprintf("AUMO_TOKEN_STORE %q: use %q or %q", c.TokenStore, StoreKeychain, StoreFile)}
+	}
+	for name, raw := range map[string]string{"AUMO_AUTH_URL": c.AuthURL, "AUMO_API_URL": c.APIURL, "AUMO_REDIRECT_URL": c.RedirectURL} {
+		u, err := url.Parse(raw)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return &Error{Msg: fmt.Sprintf("%s %q is not an http(s) URL", name, raw)}
+		}
+	}
+	if c.StateDir == "" {
+		return &Error{Msg: "cannot find a state directory: set XDG_STATE_HOME"}
+	}
+	return nil
+}
+
+// ProfileDir is the profile's own state directory: audit trail, export
+// checkpoints and the file store's tokens.
+func (c *Config) ProfileDir() string { return filepath.Join(c.StateDir, c.Profile) }
+
+func configFile(flags *pflag.FlagSet, getenv func(string) string) (path string, explicit bool) {
+	if flags != nil {
+		if f := flags.Lookup("config"); f != nil && f.Changed {
+			return f.Value.String(), true
+		}
+	}
+	if p := getenv("AUMO_CONFIG"); p != "" {
+		return p, true
+	}
+	if d := getenv("AUMO_CONFIG_DIR"); d != "" {
+		return filepath.Join(d, "config.yaml"), false
+	}
+	if d := getenv("XDG_CONFIG_HOME"); d != "" {
+		return filepath.Join(d, "aumo", "config.yaml"), false
+	}
+	if d, err := os.UserConfigDir(); err == nil {
+		return filepath.Join(d, "aumo", "config.yaml"), false
+	}
+	return "", false
+}
+
+func stateDir(getenv func(string) string) string {
+	if d := getenv("XDG_STATE_HOME"); d != "" {
+		return filepath.Join(d, "aumo")
+	}
+	if runtime.GOOS == "windows" {
+		if d := getenv("LocalAppData"); d != "" {
+			return filepath.Join(d, "aumo", "state")
+		}
+	}
+	if h, err := os.UserHomeDir(); err == nil {
+		return filepath.Join(h, ".local", "state", "aumo")
+	}
+	return ""
+}
