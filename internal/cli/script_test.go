@@ -19,6 +19,7 @@ import (
 )
 
 func TestMain(m *testing.M) {
+	ensureSecretService()
 	testscript.Main(m, map[string]func(){
 		"aumo": func() {
 			// The real program, with the slow parts made fast: the file
@@ -35,17 +36,17 @@ func TestMain(m *testing.M) {
 // TestScripts runs the user stories in testdata/script against a sandbox
 // cloud started for each script.
 func TestScripts(t *testing.T) {
-	testscript.Run(t, params(filepath.Join("..", "..", "testdata", "script")))
+	testscript.Run(t, params(filepath.Join("..", "..", "testdata", "script"), sandbox.Options{}))
 }
 
 type sandboxKey struct{}
 
-func params(dir string) testscript.Params {
+func params(dir string, opts sandbox.Options) testscript.Params {
 	return testscript.Params{
 		Dir:                 dir,
 		RequireExplicitExec: true,
 		Setup: func(env *testscript.Env) error {
-			srv := sandbox.New(sandbox.Options{})
+			srv := sandbox.New(opts)
 			if err := srv.Start("127.0.0.1:0"); err != nil {
 				return err
 			}
@@ -83,6 +84,7 @@ func params(dir string) testscript.Params {
 //	sandbox lifetime DURATION     access-token lifetime
 //	sandbox leeway DURATION       refresh-token reuse leeway
 //	sandbox deny                  the consent page answers access_denied
+//	sandbox allow                 the consent page approves again
 //	sandbox withhold SCOPE...     grant less than asked
 //	sandbox fail-token N STATUS   the next N token requests fail
 //	sandbox token-delay DURATION  the token endpoint answers slowly
@@ -108,6 +110,8 @@ func cmdSandbox(ts *testscript.TestScript, neg bool, args []string) {
 		srv.SetReuseLeeway(dur(1))
 	case "deny":
 		srv.SetDeny(true)
+	case "allow":
+		srv.SetDeny(false)
 	case "withhold":
 		srv.SetWithheldScopes(args[1:]...)
 	case "fail-token":
