@@ -61,7 +61,7 @@ func (t retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			return nil, fmt.Errorf("%w (after %d tries)", lastErr, attempt+1)
 		}
 		if wait == 0 {
-			wait = time.Duration(float64(retryBase<<attempt) * (0.7 + 0.6*rand.Float64()))
+			wait = time.Duration(float64(retryBase<<attempt) * (0.7 + 0.6*rand.Float64())) //nolint:gosec // jitter needs no secrecy
 		}
 		select {
 		case <-req.Context().Done():

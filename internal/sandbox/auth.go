@@ -212,7 +212,7 @@ func redirect(w http.ResponseWriter, r *http.Request, callback *url.URL, params 
 		}
 	}
 	u.RawQuery = q.Encode()
-	http.Redirect(w, r, u.String(), http.StatusFound)
+	http.Redirect(w, r, u.String(), http.StatusFound) //nolint:gosec // the callback was checked to be loopback, as an OAuth server redirects
 }
 
 func writeErrorPage(w http.ResponseWriter, message string) {

@@ -507,7 +507,7 @@ func TestSetTokenDelay(t *testing.T) {
 	}
 	resp, err := s.client.Do(req)
 	if err == nil {
-		resp.Body.Close()
+		_ = resp.Body.Close()
 		t.Fatalf("a delayed token request answered %d", resp.StatusCode)
 	}
 	if !errors.Is(err, context.DeadlineExceeded) {
@@ -530,7 +530,7 @@ func TestCloseEndsTokenDelay(t *testing.T) {
 		req, _ := s.tokenRequest(context.Background(), refreshBody("x"), false)
 		resp, err := http.DefaultClient.Do(req)
 		if err == nil {
-			resp.Body.Close()
+			_ = resp.Body.Close()
 		}
 		done <- err
 	}()
@@ -618,7 +618,7 @@ func TestConcurrentRefresh(t *testing.T) {
 						t.Error(err)
 						return
 					}
-					defer resp.Body.Close()
+					defer func() { _ = resp.Body.Close() }()
 					var got tokens
 					if resp.StatusCode != http.StatusOK {
 						return

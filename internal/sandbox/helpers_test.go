@@ -113,7 +113,7 @@ func (s *sandbox) do(req *http.Request) response {
 	if err != nil {
 		s.t.Fatal(err)
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	body, err := io.ReadAll(resp.Body)
 	if err != nil {
 		s.t.Fatal(err)

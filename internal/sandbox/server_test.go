@@ -42,7 +42,7 @@ func TestStartAndClose(t *testing.T) {
 		t.Errorf("second Close: %v", err)
 	}
 	if resp, err := http.Get(s.URL() + "/me"); err == nil {
-		resp.Body.Close()
+		_ = resp.Body.Close()
 		t.Error("the server still answers after Close")
 	}
 	if err := New(Options{}).Close(); err != nil {
@@ -62,7 +62,7 @@ func TestHandler(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp.Body.Close()
+	_ = resp.Body.Close()
 	if resp.StatusCode != http.StatusUnauthorized {
 		t.Errorf("/me without a token: status %d", resp.StatusCode)
 	}

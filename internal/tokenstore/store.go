@@ -100,7 +100,7 @@ func unseal(b []byte) (*Grant, error) {
 		return nil, fmt.Errorf("stored grant is corrupt: %w", err)
 	}
 	g := &Grant{AccessToken: secret.New(s.AccessToken), RefreshToken: secret.New(s.RefreshToken)}
-	s.metadata.apply(g)
+	s.apply(g)
 	return g, nil
 }
 

@@ -35,9 +35,11 @@ type Factory struct {
 func New(ios *iostreams.IOStreams) *Factory {
 	f := &Factory{
 		IO:          ios,
-		HTTPClient:  func() *http.Client { return &http.Client{} },
 		OpenBrowser: func(url string) error { return browser.Open(os.Getenv("BROWSER"), url) },
 		Logger:      slog.New(slog.DiscardHandler),
+	}
+	f.HTTPClient = func() *http.Client {
+		return &http.Client{Transport: loggingTransport{base: http.DefaultTransport, logger: f.Logger}}
 	}
 	f.Config = func() (*config.Config, error) { return nil, errors.New("configuration not loaded") }
 	f.Store = func() (tokenstore.Store, error) {

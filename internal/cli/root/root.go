@@ -40,6 +40,9 @@ token and file aumo keeps.`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			if verbose && quiet {
+				return cmdutil.Usagef("-v/--verbose and -q/--quiet exclude each other")
+			}
 			f.IO.Quiet = quiet
 			logger, closer, err := newLogger(f, verbose, logFile)
 			if err != nil {
@@ -63,7 +66,6 @@ token and file aumo keeps.`,
 	pf.BoolVarP(&verbose, "verbose", "v", false, "log what aumo does to standard error")
 	pf.BoolVarP(&quiet, "quiet", "q", false, "print only errors and requested output")
 	pf.StringVar(&logFile, "log-file", "", "append a detailed log to `PATH` (never tokens, secrets or content)")
-	cmd.MarkFlagsMutuallyExclusive("verbose", "quiet")
 	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return cmdutil.Usagef("%v\nsee `%s --help`", err, c.CommandPath())
 	})
