@@ -31,17 +31,25 @@ func ensureSecretService() {
 	if os.Getenv(sessionMarker) != "" {
 		return
 	}
-	for _, tool := range []string{"dbus-run-session", "gnome-keyring-daemon", "secret-tool"} {
+	for _, tool := range []string{"dbus-run-session", "gnome-keyring-daemon", "secret-tool", "chromium", "curl", "bash"} {
 		if _, err := exec.LookPath(tool); err != nil {
-			fmt.Fprintf(os.Stderr, "system tests need %s (apt-get install dbus gnome-keyring libsecret-tools): %v\n", tool, err)
+			fmt.Fprintf(os.Stderr, "system tests need %s (apt-get install bash-completion chromium curl dbus gnome-keyring libsecret-tools): %v\n", tool, err)
 			os.Exit(1)
 		}
 	}
+	// A keyring of its own: GNOME Keyring keeps its files under
+	// XDG_DATA_HOME, and the developer's own keyring stays untouched.
+	data, err := os.MkdirTemp("", "aumo-system-keyring-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
 	script := `printf 'system-test-keyring' | gnome-keyring-daemon --unlock --components=secrets >/dev/null || exit 1; exec "$0" "$@"`
 	cmd := exec.Command("dbus-run-session", append([]string{"--", "sh", "-c", script}, os.Args...)...)
-	cmd.Env = append(os.Environ(), sessionMarker+"=1")
+	cmd.Env = append(os.Environ(), sessionMarker+"=1", "XDG_DATA_HOME="+data)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
-	err := cmd.Run()
+	err = cmd.Run()
+	_ = os.RemoveAll(data)
 	var ee *exec.ExitError
 	if errors.As(err, &ee) {
 		os.Exit(ee.ExitCode())
@@ -53,8 +61,9 @@ func ensureSecretService() {
 	os.Exit(0)
 }
 
-// TestSystemKeychain runs the stories of testdata/script/system against the
-// real Secret Service, with tokens large enough to be split across items.
+// TestSystemKeychain runs the stories of testdata/script/system with the
+// parts a person has: a real Secret Service (with tokens large enough to be
+// split across items), headless Chromium as the browser, bash completion.
 func TestSystemKeychain(t *testing.T) {
 	bus := os.Getenv("DBUS_SESSION_BUS_ADDRESS")
 	if bus == "" {
