@@ -3,6 +3,8 @@ package tokenstore
 import (
 	"context"
 	"encoding/json"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"strconv"
@@ -28,7 +30,8 @@ const DefaultKeychainTimeout = 30 * time.Second
 const maxItemBytes = 2000
 
 // splitPrefix marks a head item whose value is spread over numbered items.
-// Tokens are base64url or JWTs and never contain a colon.
+// Tokens are base64url or JWTs and never contain a colon, so no token is
+// mistaken for a head.
 const splitPrefix = "aumo-split:"
 
 // maxParts bounds the number of numbered items a value may use.
@@ -75,8 +78,7 @@ func (e *UnavailableError) Unwrap() error { return e.Err }
 // Keychain stores a grant as keychain items of service "aumo": one item per
 // secret (`<profile>/access`, `<profile>/refresh`) and one for the grant's
 // metadata (`<profile>/grant`), so every item stays small. A value too
-// large for one item is split across `<account>.1` … `<account>.N`, and
-// the head item holds only the count.
+// large for one item is split across numbered items (see partAccount).
 type Keychain struct {
 	Keyring Keyring
 	// Timeout bounds each keychain call; zero means DefaultKeychainTimeout.
@@ -156,28 +158,88 @@ func (k *Keychain) Delete(ctx context.Context, profile string) ([]string, error)
 
 func account(profile, item string) string { return profile + "/" + item }
 
-func partAccount(head string, i int) string { return head + "." + strconv.Itoa(i) }
+// A value too large for one item is written to numbered parts in one of two
+// slots, `<account>.a1…aN` or `<account>.b1…bN`, alternating, and only then
+// does the head item switch to it: "aumo-split:<slot>:<N>:<digest>". So a
+// write that dies part-way leaves the head naming the old, complete value,
+// and the digest catches any other damage.
+const slots = "ab"
+
+func partAccount(acct string, slot byte, i int) string {
+	return acct + "." + string(slot) + strconv.Itoa(i)
+}
+
+type splitHead struct {
+	slot   byte
+	n      int
+	digest string
+}
+
+func (h splitHead) String() string {
+	return fmt.Sprintf("%s%c:%d:%s", splitPrefix, h.slot, h.n, h.digest)
+}
+
+func parseHead(head string) (splitHead, bool) {
+	rest, ok := strings.CutPrefix(head, splitPrefix)
+	if !ok {
+		return splitHead{}, false
+	}
+	f := strings.Split(rest, ":")
+	if len(f) != 3 || len(f[0]) != 1 || !strings.Contains(slots, f[0]) {
+		return splitHead{}, false
+	}
+	n, err := strconv.Atoi(f[1])
+	if err != nil || n < 1 || n > maxParts {
+		return splitHead{}, false
+	}
+	return splitHead{slot: f[0][0], n: n, digest: f[2]}, true
+}
+
+func digest(v string) string {
+	sum := sha256.Sum256([]byte(v))
+	return hex.EncodeToString(sum[:8])
+}
+
+func (k *Keychain) read(ctx context.Context, acct string) (string, error) {
+	return k.call(ctx, "read "+acct, func(r Keyring) (string, error) { return r.Get(Service, acct) })
+}
+
+func (k *Keychain) write(ctx context.Context, acct, value string) error {
+	_, err := k.call(ctx, "write "+acct, func(r Keyring) (string, error) { return "", r.Set(Service, acct, value) })
+	return err
+}
+
+// del deletes one item and reports whether it existed.
+func (k *Keychain) del(ctx context.Context, acct string) (bool, error) {
+	_, err := k.call(ctx, "delete "+acct, func(r Keyring) (string, error) { return "", r.Delete(Service, acct) })
+	if errors.Is(err, ErrNotFound) {
+		return false, nil
+	}
+	return err == nil, err
+}
 
 func (k *Keychain) get(ctx context.Context, acct string) (string, error) {
-	head, err := k.call(ctx, "read "+acct, func(r Keyring) (string, error) { return r.Get(Service, acct) })
+	head, err := k.read(ctx, acct)
 	if err != nil {
 		return "", err
 	}
-	n, split := parts(head)
+	h, split := parseHead(head)
 	if !split {
 		return head, nil
 	}
 	var b strings.Builder
-	for i := 1; i <= n; i++ {
-		p := partAccount(acct, i)
-		v, err := k.call(ctx, "read "+p, func(r Keyring) (string, error) { return r.Get(Service, p) })
+	for i := 1; i <= h.n; i++ {
+		v, err := k.read(ctx, partAccount(acct, h.slot, i))
 		if errors.Is(err, ErrNotFound) {
-			return "", fmt.Errorf("keychain item %s is missing part %d of %d", acct, i, n)
+			return "", fmt.Errorf("keychain item %s is missing part %d of %d: run `aumo login`", acct, i, h.n)
 		}
 		if err != nil {
 			return "", err
 		}
 		b.WriteString(v)
+	}
+	if digest(b.String()) != h.digest {
+		return "", fmt.Errorf("keychain item %s is damaged (its parts do not match): run `aumo login`", acct)
 	}
 	return b.String(), nil
 }
@@ -201,84 +263,92 @@ func (k *Keychain) set(ctx context.Context, acct, value string) error {
 
 func (k *Keychain) setParts(ctx context.Context, acct, value string, size int) error {
 	var chunks []string
-	for len(value) > size {
-		chunks = append(chunks, value[:size])
-		value = value[size:]
+	for rest := value; ; {
+		n := min(len(rest), size)
+		chunks = append(chunks, rest[:n])
+		rest = rest[n:]
+		if rest == "" {
+			break
+		}
 	}
-	chunks = append(chunks, value)
 	if len(chunks) > maxParts {
 		return fmt.Errorf("value for keychain item %s is too large (%d parts)", acct, len(chunks))
 	}
-	oldParts := 0
-	if old, err := k.call(ctx, "read "+acct, func(r Keyring) (string, error) { return r.Get(Service, acct) }); err == nil {
-		oldParts, _ = parts(old)
-	} else if !errors.Is(err, ErrNotFound) {
+	old, err := k.read(ctx, acct)
+	if err != nil && !errors.Is(err, ErrNotFound) {
 		return err
 	}
-	head := chunks[0]
+	oldHead, oldSplit := parseHead(old)
+
+	head := value
 	if len(chunks) > 1 {
-		// Parts before the head, so a head that names N parts always has them.
+		slot := slots[0]
+		if oldSplit && oldHead.slot == slot {
+			slot = slots[1]
+		}
 		for i, c := range chunks {
-			p, c := partAccount(acct, i+1), c
-			if _, err := k.call(ctx, "write "+p, func(r Keyring) (string, error) { return "", r.Set(Service, p, c) }); err != nil {
+			if err := k.write(ctx, partAccount(acct, slot, i+1), c); err != nil {
 				return err
 			}
 		}
-		head = splitPrefix + strconv.Itoa(len(chunks))
+		head = splitHead{slot: slot, n: len(chunks), digest: digest(value)}.String()
 	}
-	if _, err := k.call(ctx, "write "+acct, func(r Keyring) (string, error) { return "", r.Set(Service, acct, head) }); err != nil {
+	if err := k.write(ctx, acct, head); err != nil {
 		return err
 	}
-	newParts := 0
-	if len(chunks) > 1 {
-		newParts = len(chunks)
-	}
-	for i := newParts + 1; i <= oldParts; i++ {
-		p := partAccount(acct, i)
-		if _, err := k.call(ctx, "delete "+p, func(r Keyring) (string, error) { return "", r.Delete(Service, p) }); err != nil && !errors.Is(err, ErrNotFound) {
-			return err
-		}
+	if oldSplit {
+		_, err := k.removeParts(ctx, acct, oldHead.slot)
+		return err
 	}
 	return nil
 }
 
-// remove deletes an item and all its parts, including parts orphaned by a
-// write that died before its head item was written.
-func (k *Keychain) remove(ctx context.Context, acct string) ([]string, error) {
-	var deleted []string
-	del := func(a string) (bool, error) {
-		_, err := k.call(ctx, "delete "+a, func(r Keyring) (string, error) { return "", r.Delete(Service, a) })
-		if errors.Is(err, ErrNotFound) {
-			return false, nil
+// removeParts deletes a slot's parts from the last down, so that a deletion
+// cut short leaves parts 1…k, which the next removal finds again.
+func (k *Keychain) removeParts(ctx context.Context, acct string, slot byte) ([]string, error) {
+	n := 0
+	for n < maxParts {
+		if _, err := k.read(ctx, partAccount(acct, slot, n+1)); errors.Is(err, ErrNotFound) {
+			break
+		} else if err != nil {
+			return nil, err
 		}
-		if err != nil {
-			return false, err
-		}
-		deleted = append(deleted, fmt.Sprintf("keychain item %s (service %s)", a, Service))
-		return true, nil
+		n++
 	}
-	for i := 1; i <= maxParts; i++ {
-		ok, err := del(partAccount(acct, i))
+	var deleted []string
+	for i := n; i >= 1; i-- {
+		p := partAccount(acct, slot, i)
+		ok, err := k.del(ctx, p)
 		if err != nil {
 			return deleted, err
 		}
-		if !ok {
-			break
+		if ok {
+			deleted = append(deleted, describeItem(p))
 		}
 	}
-	_, err := del(acct)
+	return deleted, nil
+}
+
+// remove deletes an item and the parts of both slots, including parts a
+// write left behind when it died before switching the head.
+func (k *Keychain) remove(ctx context.Context, acct string) ([]string, error) {
+	var deleted []string
+	for i := range len(slots) {
+		d, err := k.removeParts(ctx, acct, slots[i])
+		deleted = append(deleted, d...)
+		if err != nil {
+			return deleted, err
+		}
+	}
+	ok, err := k.del(ctx, acct)
+	if ok {
+		deleted = append(deleted, describeItem(acct))
+	}
 	return deleted, err
 }
 
-func parts(head string) (int, bool) {
-	if !strings.HasPrefix(head, splitPrefix) {
-		return 0, false
-	}
-	n, err := strconv.Atoi(strings.TrimPrefix(head, splitPrefix))
-	if err != nil || n < 1 || n > maxParts {
-		return 0, false
-	}
-	return n, true
+func describeItem(acct string) string {
+	return fmt.Sprintf("keychain item %s (service %s)", acct, Service)
 }
 
 // call runs one keychain operation with a timeout. The OS call itself

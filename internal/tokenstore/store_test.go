@@ -210,15 +210,72 @@ func TestKeychainSplitsFinerWhenThePlatformAllowsLess(t *testing.T) {
 func TestKeychainDeletesOrphanedParts(t *testing.T) {
 	ctx := context.Background()
 	kr := newFakeKeyring()
-	// A write that died after its parts and before its head.
-	kr.items[Service+"|p/refresh.1"] = "x"
-	kr.items[Service+"|p/refresh.2"] = "y"
+	// Writes that died after their parts and before their heads.
+	kr.items[Service+"|p/refresh.a1"] = "x"
+	kr.items[Service+"|p/refresh.a2"] = "y"
+	kr.items[Service+"|p/access.b1"] = "z"
 	deleted, err := (&Keychain{Keyring: kr}).Delete(ctx, "p")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(deleted) != 2 || len(kr.accounts()) != 0 {
+	if len(deleted) != 3 || len(kr.accounts()) != 0 {
 		t.Errorf("deleted %v, left %v", deleted, kr.accounts())
+	}
+}
+
+// failAfter lets n writes through, then fails every write.
+type failAfter struct {
+	*fakeKeyring
+	n int
+}
+
+func (f *failAfter) Set(service, acct, value string) error {
+	if f.n == 0 {
+		return errors.New("the keychain went away")
+	}
+	f.n--
+	return f.fakeKeyring.Set(service, acct, value)
+}
+
+func TestKeychainWriteCutShortKeepsTheOldValue(t *testing.T) {
+	ctx := context.Background()
+	for cut := range 8 {
+		kr := newFakeKeyring()
+		k := &Keychain{Keyring: kr}
+		old := sampleGrant(5000)
+		if err := k.Save(ctx, "p", old); err != nil {
+			t.Fatal(err)
+		}
+		next := sampleGrant(4500)
+		next.RefreshToken = secret.New("new-" + strings.Repeat("n", 4500))
+		k.Keyring = &failAfter{fakeKeyring: kr, n: cut}
+		if err := k.Save(ctx, "p", next); err == nil {
+			t.Fatalf("cut after %d writes: no error", cut)
+		}
+		k.Keyring = kr
+		got, err := k.Load(ctx, "p")
+		if err != nil {
+			t.Fatalf("cut after %d writes: %v", cut, err)
+		}
+		// The refresh token is whole: the old one or, once its head
+		// switched, the new one; never a mix.
+		r := got.RefreshToken.Reveal()
+		if r != old.RefreshToken.Reveal() && r != next.RefreshToken.Reveal() {
+			t.Fatalf("cut after %d writes: a torn refresh token of %d bytes", cut, len(r))
+		}
+	}
+}
+
+func TestKeychainDetectsDamagedParts(t *testing.T) {
+	ctx := context.Background()
+	kr := newFakeKeyring()
+	k := &Keychain{Keyring: kr}
+	if err := k.Save(ctx, "p", sampleGrant(5000)); err != nil {
+		t.Fatal(err)
+	}
+	kr.items[Service+"|p/refresh.a2"] = "tampered"
+	if _, err := k.Load(ctx, "p"); err == nil || !strings.Contains(err.Error(), "damaged") {
+		t.Fatalf("got %v, want a damaged item", err)
 	}
 }
 
