@@ -50,8 +50,8 @@ func (c *Client) oauthConfig(redirectURL string) *oauth2.Config {
 }
 
 // tokenContext gives x/oauth2 an HTTP client that retries a failing token
-// endpoint.
-func (c *Client) tokenContext(ctx context.Context) context.Context {
+// endpoint; replaySafe says whether the request may be sent twice.
+func (c *Client) tokenContext(ctx context.Context, replaySafe bool) context.Context {
 	base := c.HTTP
 	if base == nil {
 		base = http.DefaultClient
@@ -61,7 +61,7 @@ func (c *Client) tokenContext(ctx context.Context) context.Context {
 		rt = http.DefaultTransport
 	}
 	hc := *base
-	hc.Transport = retryTransport{base: rt}
+	hc.Transport = retryTransport{base: rt, replaySafe: replaySafe}
 	return context.WithValue(ctx, oauth2.HTTPClient, &hc)
 }
 
@@ -74,7 +74,7 @@ func (c *Client) httpClient() *http.Client {
 
 // exchange trades an authorization code for tokens.
 func (c *Client) exchange(ctx context.Context, redirectURL, code, verifier string) (*oauth2.Token, error) {
-	tok, err := c.oauthConfig(redirectURL).Exchange(c.tokenContext(ctx), code, oauth2.VerifierOption(verifier))
+	tok, err := c.oauthConfig(redirectURL).Exchange(c.tokenContext(ctx, false), code, oauth2.VerifierOption(verifier))
 	if err != nil {
 		return nil, c.tokenError("exchange the authorization code", err)
 	}
@@ -83,7 +83,7 @@ func (c *Client) exchange(ctx context.Context, redirectURL, code, verifier strin
 
 // refresh trades a refresh token for a new token pair.
 func (c *Client) refresh(ctx context.Context, refreshToken secret.String) (*oauth2.Token, error) {
-	src := c.oauthConfig("").TokenSource(c.tokenContext(ctx), &oauth2.Token{
+	src := c.oauthConfig("").TokenSource(c.tokenContext(ctx, true), &oauth2.Token{
 		RefreshToken: refreshToken.Reveal(),
 		Expiry:       time.Unix(1, 0), // force the refresh
 	})
@@ -111,7 +111,11 @@ func (c *Client) tokenError(what string, err error) error {
 			return &UnreachableError{What: fmt.Sprintf("%s: the authorization server at %s keeps failing", what, c.AuthURL),
 				Err: fmt.Errorf("HTTP %d after %d tries", re.Response.StatusCode, tokenRetries+1)}
 		}
-		return fmt.Errorf("%s: the authorization server answered HTTP %d %s", what, re.Response.StatusCode, re.ErrorCode)
+		status := 0
+		if re.Response != nil {
+			status = re.Response.StatusCode
+		}
+		return fmt.Errorf("%s: the authorization server answered HTTP %d %s", what, status, re.ErrorCode)
 	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return err
@@ -145,11 +149,10 @@ func grantFromToken(tok *oauth2.Token, prev *tokenstore.Grant) *tokenstore.Grant
 
 // Resource is one site the grant reaches (an "accessible resource").
 type Resource struct {
-	ID        string   `json:"id"` // the cloudId
-	Name      string   `json:"name"`
-	URL       string   `json:"url"`
-	Scopes    []string `json:"scopes"`
-	AvatarURL string   `json:"avatarUrl"`
+	ID     string   `json:"id"` // the cloudId
+	Name   string   `json:"name"`
+	URL    string   `json:"url"`
+	Scopes []string `json:"scopes"`
 }
 
 // AccessibleResources lists the sites the access token reaches.
@@ -164,9 +167,8 @@ func (c *Client) AccessibleResources(ctx context.Context, accessToken secret.Str
 // Me is the signed-in person as the identity API describes them. aumo
 // shows it once after login and never stores it.
 type Me struct {
-	AccountID string `json:"account_id"`
-	Name      string `json:"name"`
-	Email     string `json:"email"`
+	Name  string `json:"name"`
+	Email string `json:"email"`
 }
 
 // Me fetches the signed-in person (scope read:me).
@@ -195,7 +197,36 @@ func (c *Client) getJSON(ctx context.Context, path string, accessToken secret.St
 		return err
 	}
 	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("HTTP %d from %s: %s", resp.StatusCode, path, strings.TrimSpace(string(body[:min(len(body), 300)])))
+		return &APIError{Status: resp.StatusCode, Path: path, Message: apiMessage(body)}
 	}
 	return json.Unmarshal(body, v)
+}
+
+// APIError is an API answer other than success.
+type APIError struct {
+	Status  int
+	Path    string
+	Message string
+}
+
+func (e *APIError) Error() string {
+	return fmt.Sprintf("HTTP %d from %s: %s", e.Status, e.Path, e.Message)
+}
+
+// TokenRejected reports whether the API refused the access token itself
+// (expired or revoked), which a refresh may cure; a scope mismatch is not.
+func (e *APIError) TokenRejected() bool {
+	return e.Status == http.StatusUnauthorized && !strings.Contains(strings.ToLower(e.Message), "scope does not match")
+}
+
+// apiMessage takes the message of an Atlassian error body, or the start of
+// the body when it has none.
+func apiMessage(body []byte) string {
+	var m struct {
+		Message string `json:"message"`
+	}
+	if json.Unmarshal(body, &m) == nil && m.Message != "" {
+		return m.Message
+	}
+	return strings.TrimSpace(string(body[:min(len(body), 300)]))
 }

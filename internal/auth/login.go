@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"crypto/rand"
+	"crypto/subtle"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -18,6 +19,7 @@ import (
 
 	"golang.org/x/oauth2"
 
+	"github.com/aumo-cli/aumo/internal/config"
 	"github.com/aumo-cli/aumo/internal/tokenstore"
 )
 
@@ -41,6 +43,10 @@ type LoginOptions struct {
 	Messages io.Writer
 	// Timeout bounds the wait for the callback; zero means DefaultLoginTimeout.
 	Timeout time.Duration
+	// Complete finishes the login with the new grant (choose a site, store
+	// it) before the browser is told the outcome, so that the page says
+	// "signed in" only when aumo is. Nil: nothing more to do.
+	Complete func(ctx context.Context, g *tokenstore.Grant) error
 }
 
 // PortInUseError means the callback address is taken.
@@ -58,7 +64,7 @@ func (e *TimeoutError) Error() string {
 }
 
 // Login runs the OAuth 2.0 (3LO) authorization-code flow and returns the
-// new grant (without sites). The state has 256 random bits and is checked
+// new grant, as opts.Complete left it. The state has 256 random bits and is checked
 // before the code is exchanged; a PKCE S256 challenge is sent too.
 func (c *Client) Login(ctx context.Context, opts LoginOptions) (*tokenstore.Grant, error) {
 	if opts.Timeout <= 0 {
@@ -68,7 +74,7 @@ func (c *Client) Login(ctx context.Context, opts LoginOptions) (*tokenstore.Gran
 		opts.Messages = io.Discard
 	}
 	redirect, err := url.Parse(opts.RedirectURL)
-	if err != nil || redirect.Scheme != "http" || !isLoopback(redirect.Hostname()) {
+	if err != nil || redirect.Scheme != "http" || !config.IsLoopback(redirect.Hostname()) {
 		return nil, fmt.Errorf("the callback %q must be an http URL on a loopback address (127.0.0.1, [::1] or localhost)", opts.RedirectURL)
 	}
 	if redirect.Path == "" {
@@ -88,7 +94,7 @@ func (c *Client) Login(ctx context.Context, opts LoginOptions) (*tokenstore.Gran
 		if err != nil {
 			return nil, err
 		}
-		return c.finish(ctx, redirect.String(), code, verifier)
+		return c.finish(ctx, opts, redirect.String(), code, verifier)
 	}
 
 	ln, err := listen(redirect)
@@ -125,7 +131,7 @@ func (c *Client) Login(ctx context.Context, opts LoginOptions) (*tokenstore.Gran
 			code, err := checkCallback(r.URL.Query(), state)
 			var g *tokenstore.Grant
 			if err == nil {
-				g, err = c.finish(ctx, redirect.String(), code, verifier)
+				g, err = c.finish(ctx, opts, redirect.String(), code, verifier)
 			}
 			writePage(w, err)
 			done <- result{g, err}
@@ -150,11 +156,16 @@ func (c *Client) Login(ctx context.Context, opts LoginOptions) (*tokenstore.Gran
 	case r := <-done:
 		return r.grant, r.err
 	case <-ctx.Done():
-		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			return nil, &TimeoutError{After: opts.Timeout}
-		}
-		return nil, ctx.Err()
+		return nil, waitError(ctx, opts.Timeout)
 	}
+}
+
+// waitError says why a wait for the person ended early.
+func waitError(ctx context.Context, timeout time.Duration) error {
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return &TimeoutError{After: timeout}
+	}
+	return ctx.Err()
 }
 
 func (c *Client) authCodeURL(redirectURL, state, verifier string) string {
@@ -164,7 +175,7 @@ func (c *Client) authCodeURL(redirectURL, state, verifier string) string {
 		oauth2.S256ChallengeOption(verifier))
 }
 
-func (c *Client) finish(ctx context.Context, redirectURL, code, verifier string) (*tokenstore.Grant, error) {
+func (c *Client) finish(ctx context.Context, opts LoginOptions, redirectURL, code, verifier string) (*tokenstore.Grant, error) {
 	tok, err := c.exchange(ctx, redirectURL, code, verifier)
 	if err != nil {
 		return nil, err
@@ -172,6 +183,11 @@ func (c *Client) finish(ctx context.Context, redirectURL, code, verifier string)
 	g := grantFromToken(tok, nil)
 	if g.RefreshToken.IsZero() {
 		return nil, errors.New("the authorization server sent no refresh token: the grant lacks offline_access")
+	}
+	if opts.Complete != nil {
+		if err := opts.Complete(ctx, g); err != nil {
+			return nil, err
+		}
 	}
 	return g, nil
 }
@@ -197,7 +213,8 @@ func (c *Client) pasteCallback(ctx context.Context, opts LoginOptions, redirect 
 	case line := <-lines:
 		u, err := url.Parse(strings.TrimSpace(line))
 		if err != nil || u.RawQuery == "" {
-			return "", fmt.Errorf("%q is not the redirected address (it has no ?code=…&state=…)", line)
+			// The input is not repeated: it may hold a code.
+			return "", errors.New("that is not the redirected address: it should end in ?code=…&state=…")
 		}
 		return checkCallback(u.Query(), state)
 	case err := <-errs:
@@ -206,20 +223,19 @@ func (c *Client) pasteCallback(ctx context.Context, opts LoginOptions, redirect 
 		}
 		return "", err
 	case <-ctx.Done():
-		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			return "", &TimeoutError{After: opts.Timeout}
-		}
-		return "", ctx.Err()
+		return "", waitError(ctx, opts.Timeout)
 	}
 }
 
-// checkCallback validates the callback's query and returns the code.
+// checkCallback validates the callback's query and returns the code. The
+// state comes first: an error= from anyone but the authorization server
+// of this login is not believed either.
 func checkCallback(q url.Values, state string) (string, error) {
+	if subtle.ConstantTimeCompare([]byte(q.Get("state")), []byte(state)) != 1 {
+		return "", ErrStateMismatch
+	}
 	if e := q.Get("error"); e != "" {
 		return "", &CallbackError{Code: e, Description: q.Get("error_description")}
-	}
-	if q.Get("state") != state {
-		return "", ErrStateMismatch
 	}
 	code := q.Get("code")
 	if code == "" {
@@ -246,14 +262,6 @@ func listen(redirect *url.URL) (net.Listener, error) {
 		return nil, fmt.Errorf("listen for the login callback on %s: %w", addr, err)
 	}
 	return ln, nil
-}
-
-func isLoopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 func randomString(n int) (string, error) {

@@ -1,8 +1,10 @@
 package auth
 
 import (
+	"errors"
 	"fmt"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"strconv"
 	"time"
@@ -17,12 +19,16 @@ var retryBase = 500 * time.Millisecond
 // SetRetryBaseForTesting shortens the token endpoint's back-off in tests.
 func SetRetryBaseForTesting(d time.Duration) { retryBase = d }
 
-// retryTransport retries requests to the authorization server that failed
-// on the way (connection refused or reset) or with 429/5xx. Retrying a
-// refresh is safe: Atlassian accepts a refresh token again within its reuse
-// leeway, and aumo still holds the lock that keeps other processes out.
+// retryTransport retries requests to the authorization server that were
+// answered 429 or 5xx, or failed on the way. A refresh may be sent again
+// after any failure: Atlassian accepts a refresh token again within its
+// reuse leeway, and aumo still holds the lock that keeps other processes
+// out. An authorization code is single-use, so an exchange is sent again
+// only when it cannot have arrived (the connection was never made) or was
+// answered with a failure.
 type retryTransport struct {
-	base http.RoundTripper
+	base       http.RoundTripper
+	replaySafe bool
 }
 
 func (t retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -43,8 +49,10 @@ func (t retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			}
 		}
 		resp, err := t.base.RoundTrip(r)
-		var wait time.Duration
+		wait := time.Duration(0)
 		switch {
+		case err != nil && !t.replaySafe && !isDialError(err):
+			return nil, err
 		case err != nil:
 			lastErr = err
 		case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500:
@@ -77,4 +85,9 @@ func retryAfter(resp *http.Response) time.Duration {
 		return 0
 	}
 	return min(time.Duration(s)*time.Second, 30*time.Second)
+}
+
+func isDialError(err error) bool {
+	var op *net.OpError
+	return errors.As(err, &op) && op.Op == "dial"
 }

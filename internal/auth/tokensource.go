@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"sync"
 	"time"
@@ -31,9 +32,13 @@ type TokenSource struct {
 	Profile  string
 	Logger   *slog.Logger     // nil: no logging
 	Now      func() time.Time // nil: time.Now
+	// Waiting is called when the profile's lock is held elsewhere for a
+	// while (another aumo process refreshing); nil: wait silently.
+	Waiting func()
 
-	mu    sync.Mutex
-	grant *tokenstore.Grant
+	mu       sync.Mutex
+	grant    *tokenstore.Grant
+	rejected secret.String // an access token the API refused
 }
 
 // Grant returns the profile's grant as last read or refreshed.
@@ -58,7 +63,7 @@ func (ts *TokenSource) AccessToken(ctx context.Context) (secret.String, error) {
 	if ts.grant != nil && ts.fresh(ts.grant) {
 		return ts.grant.AccessToken, nil
 	}
-	unlock, err := tokenstore.Lock(ctx, ts.StateDir, ts.Profile)
+	unlock, err := tokenstore.Lock(ctx, ts.StateDir, ts.Profile, ts.Waiting)
 	if err != nil {
 		return secret.String{}, err
 	}
@@ -80,12 +85,22 @@ func (ts *TokenSource) AccessToken(ctx context.Context) (secret.String, error) {
 	}
 	next := grantFromToken(tok, stored)
 	// Persist before use: the old refresh token is dead now, and the new
-	// one exists only in this process until it is saved.
-	if err := ts.Store.Save(ctx, ts.Profile, next); err != nil {
-		return secret.String{}, err
+	// one exists only in this process until it is saved. Ctrl-C must not
+	// cut the save short.
+	if err := ts.Store.Save(context.WithoutCancel(ctx), ts.Profile, next); err != nil {
+		return secret.String{}, fmt.Errorf("store the refreshed tokens: %w", err)
 	}
 	ts.grant = next
 	return next.AccessToken, nil
+}
+
+// Reject tells the source that the API refused token (401 for an expired
+// or revoked token, not a scope mismatch): the next AccessToken refreshes
+// instead of handing it out again.
+func (ts *TokenSource) Reject(token secret.String) {
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	ts.rejected = token
 }
 
 func (ts *TokenSource) load(ctx context.Context) (*tokenstore.Grant, error) {
@@ -101,7 +116,7 @@ func (ts *TokenSource) fresh(g *tokenstore.Grant) bool {
 	if ts.Now != nil {
 		now = ts.Now
 	}
-	return !g.AccessToken.IsZero() && now().Add(expiryMargin).Before(g.Expiry)
+	return !g.AccessToken.IsZero() && !g.AccessToken.Equal(ts.rejected) && now().Add(expiryMargin).Before(g.Expiry)
 }
 
 func (ts *TokenSource) log(msg string, args ...any) {

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"errors"
+	"strings"
 
 	"github.com/aumo-cli/aumo/internal/auth"
 	"github.com/aumo-cli/aumo/internal/cli/cmdutil"
@@ -21,8 +22,8 @@ const (
 	ExitInterrupted = 130
 )
 
-const keychainHint = "unlock the OS keychain, or keep tokens in an encrypted file instead: " +
-	"export AUMO_TOKEN_STORE=file AUMO_TOKEN_PASSPHRASE=… and run `aumo login`"
+const keychainHint = "unlock the OS keychain; or, where there is none, keep tokens in an encrypted file: " +
+	"set AUMO_TOKEN_STORE=file and AUMO_TOKEN_PASSPHRASE (then log in with them)"
 
 // classify maps an error to its exit code and the next step for the user.
 // It is the one place that knows about exit codes.
@@ -38,6 +39,11 @@ func classify(err error) (code int, hint string) {
 		down      *auth.UnreachableError
 		keychain  *tokenstore.UnavailableError
 	)
+	// cobra's own argument errors are untyped.
+	if msg := err.Error(); strings.HasPrefix(msg, "unknown command") || strings.HasPrefix(msg, "accepts ") ||
+		strings.HasPrefix(msg, "unknown shorthand") || strings.HasPrefix(msg, "requires ") {
+		return ExitUsage, ""
+	}
 	switch {
 	case errors.Is(err, context.Canceled):
 		return ExitInterrupted, ""

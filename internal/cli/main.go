@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 
 	"github.com/aumo-cli/aumo/internal/cli/cmdutil"
@@ -32,11 +31,6 @@ func Run(ctx context.Context, f *cmdutil.Factory, args []string) int {
 	err := cmd.ExecuteContext(ctx)
 	if err == nil {
 		return ExitOK
-	}
-	// cobra's own argument errors are untyped.
-	if msg := err.Error(); strings.HasPrefix(msg, "unknown command") || strings.HasPrefix(msg, "accepts ") ||
-		strings.HasPrefix(msg, "unknown shorthand") || strings.HasPrefix(msg, "requires ") {
-		err = cmdutil.Usagef("%s", msg)
 	}
 	code, hint := classify(err)
 	if code == ExitInterrupted {

@@ -181,6 +181,7 @@ func fetchMain() {
 //
 //	fakebrowser wrong-state URL   a code with a state aumo never sent
 //	fakebrowser no-state URL      a code without any state
+//	fakebrowser error-no-state URL  error=access_denied without any state
 func fakeBrowserMain() {
 	if len(os.Args) != 3 {
 		fmt.Fprintln(os.Stderr, "usage: fakebrowser MODE URL")
@@ -197,8 +198,11 @@ func fakeBrowserMain() {
 		os.Exit(1)
 	}
 	q := url.Values{"code": {"forged-code"}}
-	if os.Args[1] == "wrong-state" {
+	switch os.Args[1] {
+	case "wrong-state":
 		q.Set("state", "not-the-state-aumo-sent")
+	case "error-no-state":
+		q = url.Values{"error": {"access_denied"}}
 	}
 	cb.RawQuery = q.Encode()
 	resp, err := http.Get(cb.String())

@@ -37,6 +37,10 @@ func ensureSecretService() {
 			os.Exit(1)
 		}
 	}
+	if _, err := os.Stat("/usr/share/bash-completion/bash_completion"); err != nil {
+		fmt.Fprintf(os.Stderr, "system tests need bash-completion (apt-get install bash-completion): %v\n", err)
+		os.Exit(1)
+	}
 	// A keyring of its own: GNOME Keyring keeps its files under
 	// XDG_DATA_HOME, and the developer's own keyring stays untouched.
 	data, err := os.MkdirTemp("", "aumo-system-keyring-")

@@ -6,12 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net"
 	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
 	"runtime"
 	"strings"
+	"unicode"
 
 	"github.com/spf13/pflag"
 	"github.com/spf13/viper"
@@ -123,10 +125,24 @@ func Load(flags *pflag.FlagSet) (*Config, error) {
 		Site:            get("site"),
 		TokenStore:      get("token_store"),
 		TokenPassphrase: secret.New(getenv("AUMO_TOKEN_PASSPHRASE")),
-		Scopes:          v.GetStringSlice("scopes"),
+		Scopes:          splitScopes(v.GetStringSlice("scopes")),
 		StateDir:        stateDir(getenv),
 	}
+	// The secrets now live in the Config only: no child process (the
+	// browser, a D-Bus helper) inherits them with the environment.
+	for _, k := range []string{"AUMO_TOKEN_PASSPHRASE", "AUMO_CLIENT_SECRET"} {
+		_ = os.Unsetenv(k)
+	}
 	return c, c.validate()
+}
+
+// splitScopes accepts scopes separated by spaces or commas.
+func splitScopes(in []string) []string {
+	var out []string
+	for _, s := range in {
+		out = append(out, strings.FieldsFunc(s, func(r rune) bool { return r == ',' || unicode.IsSpace(r) })...)
+	}
+	return out
 }
 
 func (c *Config) validate() error {
@@ -136,16 +152,33 @@ func (c *Config) validate() error {
 	if c.TokenStore != StoreKeychain && c.TokenStore != StoreFile {
 		return &Error{Msg: fmt.Sprintf("AUMO_TOKEN_STORE %q: use %q or %q", c.TokenStore, StoreKeychain, StoreFile)}
 	}
-	for name, raw := range map[string]string{"AUMO_AUTH_URL": c.AuthURL, "AUMO_API_URL": c.APIURL, "AUMO_REDIRECT_URL": c.RedirectURL} {
+	for name, raw := range map[string]string{"AUMO_AUTH_URL": c.AuthURL, "AUMO_API_URL": c.APIURL} {
 		u, err := url.Parse(raw)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			return &Error{Msg: fmt.Sprintf("%s %q is not an http(s) URL", name, raw)}
 		}
+		// Tokens and the client secret travel to these servers: plain
+		// HTTP only on this machine (test servers, the sandbox).
+		if u.Scheme == "http" && !IsLoopback(u.Hostname()) {
+			return &Error{Msg: fmt.Sprintf("%s %q must use https (plain http only on a loopback address)", name, raw)}
+		}
+	}
+	if u, err := url.Parse(c.RedirectURL); err != nil || u.Scheme != "http" || !IsLoopback(u.Hostname()) {
+		return &Error{Msg: fmt.Sprintf("AUMO_REDIRECT_URL %q must be an http URL on a loopback address (127.0.0.1, [::1] or localhost)", c.RedirectURL)}
 	}
 	if c.StateDir == "" {
 		return &Error{Msg: "cannot find a state directory: set XDG_STATE_HOME"}
 	}
 	return nil
+}
+
+// IsLoopback reports whether host names this machine's loopback interface.
+func IsLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // ProfileDir is the profile's own state directory: audit trail, export

@@ -112,6 +112,8 @@ func TestBadConfiguration(t *testing.T) {
 		"bad store":          {env: map[string]string{"AUMO_TOKEN_STORE": "plaintext"}, want: "AUMO_TOKEN_STORE"},
 		"bad profile":        {env: map[string]string{"AUMO_PROFILE": "../etc"}, want: "profile name"},
 		"bad url":            {env: map[string]string{"AUMO_API_URL": "ftp://x"}, want: "AUMO_API_URL"},
+		"plain http abroad":  {env: map[string]string{"AUMO_AUTH_URL": "http://auth.example.com"}, want: "must use https"},
+		"remote callback":    {env: map[string]string{"AUMO_REDIRECT_URL": "http://example.com/callback"}, want: "loopback"},
 		"malformed yaml":     {file: "site: [unclosed\n", want: "config file"},
 	}
 	for name, tc := range cases {
@@ -134,11 +136,24 @@ func TestBadConfiguration(t *testing.T) {
 	}
 }
 
-func TestPassphraseFromEnvironmentOnly(t *testing.T) {
+func TestSecretsLeaveTheEnvironment(t *testing.T) {
 	isolate(t)
 	t.Setenv("AUMO_TOKEN_PASSPHRASE", "pw")
+	t.Setenv("AUMO_CLIENT_SECRET", "cs")
 	c, err := Load(flagSet())
-	if err != nil || c.TokenPassphrase.Reveal() != "pw" {
-		t.Fatalf("passphrase: %v", err)
+	if err != nil || c.TokenPassphrase.Reveal() != "pw" || c.ClientSecret.Reveal() != "cs" {
+		t.Fatalf("secrets not read: %v", err)
+	}
+	if os.Getenv("AUMO_TOKEN_PASSPHRASE") != "" || os.Getenv("AUMO_CLIENT_SECRET") != "" {
+		t.Error("secrets stay in the environment, where child processes inherit them")
+	}
+}
+
+func TestScopesBySpaceOrComma(t *testing.T) {
+	isolate(t)
+	t.Setenv("AUMO_SCOPES", "read:me, offline_access,read:jira-work")
+	c, err := Load(flagSet())
+	if err != nil || strings.Join(c.Scopes, " ") != "read:me offline_access read:jira-work" {
+		t.Fatalf("scopes %q, %v", c.Scopes, err)
 	}
 }

@@ -20,8 +20,8 @@ type IOStreams struct {
 	// Quiet suppresses messages (-q); errors are still printed.
 	Quiet bool
 
-	inTTY, outTTY, errTTY bool
-	inReader              *bufio.Reader
+	inTTY, errTTY bool
+	inReader      *bufio.Reader
 }
 
 // System returns the process's streams.
@@ -29,7 +29,6 @@ func System() *IOStreams {
 	return &IOStreams{
 		In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr,
 		inTTY:  isTerminal(os.Stdin),
-		outTTY: isTerminal(os.Stdout),
 		errTTY: isTerminal(os.Stderr),
 	}
 }
@@ -40,8 +39,8 @@ func Test() (ios *IOStreams, in, out, errOut *bytes.Buffer) {
 	return &IOStreams{In: in, Out: out, ErrOut: errOut}, in, out, errOut
 }
 
-// SetTTY marks the streams as terminals or not (tests).
-func (s *IOStreams) SetTTY(in, out, errOut bool) { s.inTTY, s.outTTY, s.errTTY = in, out, errOut }
+// SetTTY marks standard input and error as terminals or not (tests).
+func (s *IOStreams) SetTTY(in, errOut bool) { s.inTTY, s.errTTY = in, errOut }
 
 // Messages is where informational messages go: ErrOut, or nowhere with -q.
 func (s *IOStreams) Messages() io.Writer {
@@ -54,12 +53,6 @@ func (s *IOStreams) Messages() io.Writer {
 // CanPrompt reports whether a person can answer a question: both standard
 // input and standard error are terminals.
 func (s *IOStreams) CanPrompt() bool { return s.inTTY && s.errTTY }
-
-// IsStdoutTTY reports whether standard output is a terminal.
-func (s *IOStreams) IsStdoutTTY() bool { return s.outTTY }
-
-// IsStderrTTY reports whether standard error is a terminal.
-func (s *IOStreams) IsStderrTTY() bool { return s.errTTY }
 
 // ReadLine reads one line from standard input, without its line ending.
 // Successive calls share one buffer, so no input is lost between them.

@@ -2,11 +2,14 @@ package tokenstore
 
 import (
 	"context"
-	"encoding/json"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -51,16 +54,46 @@ type SystemKeyring struct{}
 
 // Get implements Keyring.
 func (SystemKeyring) Get(service, account string) (string, error) {
+	if err := sessionBus(); err != nil {
+		return "", err
+	}
 	return keyring.Get(service, account)
 }
 
 // Set implements Keyring.
 func (SystemKeyring) Set(service, account, value string) error {
+	if err := sessionBus(); err != nil {
+		return err
+	}
 	return keyring.Set(service, account, value)
 }
 
 // Delete implements Keyring.
-func (SystemKeyring) Delete(service, account string) error { return keyring.Delete(service, account) }
+func (SystemKeyring) Delete(service, account string) error {
+	if err := sessionBus(); err != nil {
+		return err
+	}
+	return keyring.Delete(service, account)
+}
+
+// sessionBus checks, where the keychain is the Secret Service, that a D-Bus
+// session exists. Without one, the D-Bus library would launch a bus and
+// keyring daemons of its own, which outlive aumo.
+func sessionBus() error {
+	switch runtime.GOOS {
+	case "darwin", "windows":
+		return nil
+	}
+	if os.Getenv("DBUS_SESSION_BUS_ADDRESS") != "" {
+		return nil
+	}
+	if dir := os.Getenv("XDG_RUNTIME_DIR"); dir != "" {
+		if _, err := os.Stat(filepath.Join(dir, "bus")); err == nil { //nolint:gosec // the user's own runtime directory
+			return nil
+		}
+	}
+	return errors.New("no D-Bus session (DBUS_SESSION_BUS_ADDRESS is not set), so no Secret Service")
+}
 
 // UnavailableError means the keychain could not be used: no Secret Service
 // running, a locked keychain, a denied prompt or a call that timed out.

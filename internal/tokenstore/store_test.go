@@ -341,24 +341,33 @@ func TestFileStoreEncryptsAndChecksThePassphrase(t *testing.T) {
 func TestLockSerialises(t *testing.T) {
 	dir := t.TempDir()
 	ctx := context.Background()
-	unlock, err := Lock(ctx, dir, "p")
+	unlock, err := Lock(ctx, dir, "p", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	short, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
 	defer cancel()
-	if _, err := Lock(short, dir, "p"); err == nil {
+	if _, err := Lock(short, dir, "p", nil); err == nil {
 		t.Fatal("a second holder got the lock")
 	}
-	if u, err := Lock(ctx, dir, "other"); err != nil {
+	if u, err := Lock(ctx, dir, "other", nil); err != nil {
 		t.Fatalf("profiles share a lock: %v", err)
 	} else {
 		u()
 	}
-	unlock()
-	u2, err := Lock(ctx, dir, "p")
+	waited := make(chan struct{})
+	go func() {
+		time.Sleep(waitNotice + 200*time.Millisecond)
+		unlock()
+	}()
+	u2, err := Lock(ctx, dir, "p", func() { close(waited) })
 	if err != nil {
 		t.Fatalf("lock not released: %v", err)
 	}
 	u2()
+	select {
+	case <-waited:
+	default:
+		t.Error("a long wait for the lock was not announced")
+	}
 }

@@ -90,7 +90,18 @@ func (f *Factory) TokenSource() (*auth.TokenSource, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &auth.TokenSource{Client: client, Store: store, StateDir: cfg.StateDir, Profile: cfg.Profile, Logger: f.Logger}, nil
+	return &auth.TokenSource{
+		Client: client, Store: store, StateDir: cfg.StateDir, Profile: cfg.Profile,
+		Logger: f.Logger, Waiting: f.LockWaiting(cfg.Profile),
+	}, nil
+}
+
+// LockWaiting returns what to say when the profile's lock keeps aumo
+// waiting: another aumo process is refreshing, logging in or revoking.
+func (f *Factory) LockWaiting(profile string) func() {
+	return func() {
+		fmt.Fprintf(f.IO.Messages(), "Waiting for another aumo process using profile %s...\n", profile)
+	}
 }
 
 // UsageError is a mistake in how aumo was called (exit 2).

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -77,69 +78,65 @@ func Run(ctx context.Context, opts *Options) error {
 		return err
 	}
 	// Find a broken store now, not after the person has approved.
-	if _, err := store.Load(ctx, cfg.Profile); err != nil && !errors.Is(err, tokenstore.ErrNotFound) && !errors.Is(err, tokenstore.ErrWrongPassphrase) {
+	_, err = store.Load(ctx, cfg.Profile)
+	switch {
+	case errors.Is(err, tokenstore.ErrWrongPassphrase):
+		fmt.Fprintf(f.IO.ErrOut, "warning: the token file of profile %s does not decrypt with this AUMO_TOKEN_PASSPHRASE; this login replaces it\n", cfg.Profile)
+	case err != nil && !errors.Is(err, tokenstore.ErrNotFound):
 		return err
 	}
 	if file, ok := store.(*tokenstore.File); ok && file.Passphrase.IsZero() {
 		return tokenstore.ErrNoPassphrase
 	}
 
-	msg := f.IO.Messages()
+	var (
+		site tokenstore.Site
+		who  string
+	)
+	// Everything that can still fail happens before the browser is told
+	// the outcome.
+	complete := func(ctx context.Context, grant *tokenstore.Grant) error {
+		resources, err := client.AccessibleResources(ctx, grant.AccessToken)
+		if err != nil {
+			return err
+		}
+		if len(resources) == 0 {
+			return errors.New("the grant reaches no Atlassian site: approve at least one site on the consent page")
+		}
+		for _, r := range resources {
+			grant.Sites = append(grant.Sites, tokenstore.Site{CloudID: r.ID, URL: r.URL, Name: r.Name})
+		}
+		if site, err = chooseSite(f, grant.Sites, cfg.Site); err != nil {
+			return err
+		}
+		grant.Site = site.CloudID
+		who = signedIn(ctx, f, client, grant)
+		err = tokenstore.WithLock(ctx, cfg.StateDir, cfg.Profile, f.LockWaiting(cfg.Profile), func() error {
+			if err := os.MkdirAll(cfg.ProfileDir(), 0o700); err != nil {
+				return err
+			}
+			return store.Save(context.WithoutCancel(ctx), cfg.Profile, grant)
+		})
+		if err != nil {
+			return fmt.Errorf("store the grant: %w", err)
+		}
+		return nil
+	}
+
+	// Login's instructions (the URL to open) are printed even with -q.
 	grant, err := client.Login(ctx, auth.LoginOptions{
 		RedirectURL: cfg.RedirectURL,
 		NoBrowser:   opts.NoBrowser,
 		OpenBrowser: f.OpenBrowser,
 		ReadLine:    f.IO.ReadLine,
-		Messages:    msg,
+		Messages:    f.IO.ErrOut,
 		Timeout:     opts.Timeout,
+		Complete:    complete,
 	})
 	if err != nil {
 		return err
 	}
-
-	resources, err := client.AccessibleResources(ctx, grant.AccessToken)
-	if err != nil {
-		return err
-	}
-	if len(resources) == 0 {
-		return errors.New("the grant reaches no Atlassian site: approve at least one site on the consent page")
-	}
-	for _, r := range resources {
-		grant.Sites = append(grant.Sites, tokenstore.Site{CloudID: r.ID, URL: r.URL, Name: r.Name})
-	}
-	site, err := chooseSite(f, grant.Sites, cfg.Site)
-	if err != nil {
-		return err
-	}
-	grant.Site = site.CloudID
-
 	missing := auth.MissingScopes(grant.Scope, cfg.Scopes)
-	var who string
-	if !strings.Contains(" "+grant.Scope+" ", " read:me ") {
-		who = "(unknown: the grant lacks read:me)"
-	} else if me, err := client.Me(ctx, grant.AccessToken); err == nil {
-		who = me.Name
-		if me.Email != "" {
-			who += " <" + me.Email + ">"
-		}
-	} else {
-		f.Logger.Debug("fetch the signed-in user", "err", err)
-	}
-
-	unlock, err := tokenstore.Lock(ctx, cfg.StateDir, cfg.Profile)
-	if err != nil {
-		return err
-	}
-	err = func() error {
-		defer unlock()
-		if err := os.MkdirAll(cfg.ProfileDir(), 0o700); err != nil {
-			return err
-		}
-		return store.Save(ctx, cfg.Profile, grant)
-	}()
-	if err != nil {
-		return fmt.Errorf("store the grant: %w", err)
-	}
 
 	out := f.IO.Out
 	fmt.Fprintf(out, "Logged in to Atlassian Cloud (profile %s)\n", cfg.Profile)
@@ -164,6 +161,23 @@ func Run(ctx context.Context, opts *Options) error {
 		fmt.Fprintln(f.IO.ErrOut, "warning: add the scopes to the OAuth app, then run `aumo login` again")
 	}
 	return nil
+}
+
+// signedIn names the signed-in person for the summary, when the grant
+// allows asking (read:me); it is shown once and never stored.
+func signedIn(ctx context.Context, f *cmdutil.Factory, client *auth.Client, g *tokenstore.Grant) string {
+	if !slices.Contains(strings.Fields(g.Scope), "read:me") {
+		return "(unknown: the grant lacks read:me)"
+	}
+	me, err := client.Me(ctx, g.AccessToken)
+	if err != nil {
+		f.Logger.Debug("fetch the signed-in user", "err", err)
+		return ""
+	}
+	if me.Email != "" {
+		return me.Name + " <" + me.Email + ">"
+	}
+	return me.Name
 }
 
 // chooseSite picks the site: the one named (flag or AUMO_SITE), the only

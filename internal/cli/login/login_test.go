@@ -39,7 +39,7 @@ func testFactory(t *testing.T, tty bool) (*cmdutil.Factory, *tokenstore.Memory, 
 	}
 	t.Cleanup(func() { _ = srv.Close() })
 	ios, in, out, errOut := iostreams.Test()
-	ios.SetTTY(tty, tty, tty)
+	ios.SetTTY(tty, tty)
 	store := &tokenstore.Memory{}
 	f := cmdutil.New(ios)
 	cfg := &config.Config{

@@ -124,13 +124,15 @@ func report(f *cmdutil.Factory, deleted []string) {
 // revokeProfile deletes one profile's tokens and state under the profile's
 // lock, so that a refresh in flight in another process finishes first and
 // nothing writes the profile again afterwards.
-func revokeProfile(ctx context.Context, f *cmdutil.Factory, cfg *config.Config, store tokenstore.Store, profile string) ([]string, error) {
-	unlock, err := tokenstore.Lock(ctx, cfg.StateDir, profile)
-	if err != nil {
-		return nil, err
-	}
-	defer unlock()
+func revokeProfile(ctx context.Context, f *cmdutil.Factory, cfg *config.Config, store tokenstore.Store, profile string) (deleted []string, err error) {
+	err = tokenstore.WithLock(ctx, cfg.StateDir, profile, f.LockWaiting(profile), func() error {
+		deleted, err = deleteProfile(ctx, f, cfg, store, profile)
+		return err
+	})
+	return deleted, err
+}
 
+func deleteProfile(ctx context.Context, f *cmdutil.Factory, cfg *config.Config, store tokenstore.Store, profile string) ([]string, error) {
 	deleted, err := store.Delete(ctx, profile)
 	if err != nil {
 		return deleted, err

@@ -62,11 +62,7 @@ func Run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
-	token, err := ts.AccessToken(ctx)
-	if err != nil {
-		return err
-	}
-	resources, err := ts.Client.AccessibleResources(ctx, token)
+	resources, err := accessibleResources(ctx, ts)
 	if err != nil {
 		return err
 	}
@@ -81,7 +77,7 @@ func Run(ctx context.Context, opts *Options) error {
 		current = append(current, tokenstore.Site{CloudID: r.ID, URL: r.URL, Name: r.Name})
 	}
 	if !slices.Equal(current, grant.Sites) {
-		if err := saveSites(ctx, ts.Store, cfg.StateDir, cfg.Profile, current); err != nil {
+		if err := saveSites(ctx, f, ts.Store, cfg.StateDir, cfg.Profile, current); err != nil {
 			return err
 		}
 	}
@@ -101,25 +97,41 @@ func Run(ctx context.Context, opts *Options) error {
 	return tw.Flush()
 }
 
+// accessibleResources lists the grant's sites; when the API refuses an
+// access token that looked valid (revoked at Atlassian, a clock off), it
+// refreshes once and asks again.
+func accessibleResources(ctx context.Context, ts *auth.TokenSource) ([]auth.Resource, error) {
+	for attempt := 0; ; attempt++ {
+		token, err := ts.AccessToken(ctx)
+		if err != nil {
+			return nil, err
+		}
+		resources, err := ts.Client.AccessibleResources(ctx, token)
+		var apiErr *auth.APIError
+		if attempt == 0 && errors.As(err, &apiErr) && apiErr.TokenRejected() {
+			ts.Reject(token)
+			continue
+		}
+		return resources, err
+	}
+}
+
 // saveSites records the current site list. It re-reads the grant under the
 // profile's lock so that it never writes back tokens another process has
 // rotated meanwhile.
-func saveSites(ctx context.Context, store tokenstore.Store, stateDir, profile string, sites []tokenstore.Site) error {
-	unlock, err := tokenstore.Lock(ctx, stateDir, profile)
-	if err != nil {
-		return err
-	}
-	defer unlock()
-	g, err := store.Load(ctx, profile)
-	if errors.Is(err, tokenstore.ErrNotFound) {
-		return auth.ErrNotLoggedIn // revoked meanwhile: write nothing
-	}
-	if err != nil {
-		return err
-	}
-	g.Sites = sites
-	if _, ok := g.DefaultSite(); !ok {
-		g.Site = "" // the chosen site is gone from the grant
-	}
-	return store.Save(ctx, profile, g)
+func saveSites(ctx context.Context, f *cmdutil.Factory, store tokenstore.Store, stateDir, profile string, sites []tokenstore.Site) error {
+	return tokenstore.WithLock(ctx, stateDir, profile, f.LockWaiting(profile), func() error {
+		g, err := store.Load(ctx, profile)
+		if errors.Is(err, tokenstore.ErrNotFound) {
+			return auth.ErrNotLoggedIn // revoked meanwhile: write nothing
+		}
+		if err != nil {
+			return err
+		}
+		g.Sites = sites
+		if _, ok := g.DefaultSite(); !ok {
+			g.Site = "" // the chosen site is gone from the grant
+		}
+		return store.Save(context.WithoutCancel(ctx), profile, g)
+	})
 }
