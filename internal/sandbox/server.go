@@ -10,6 +10,11 @@
 // a reuse leeway whose violation revokes the whole grant, the gateway's
 // 401 bodies, accessible-resources and /me. Runtime switches let a test
 // stage the failures a real tenant produces only now and then.
+//
+// The API side adds the media host that attachment downloads redirect to
+// (MediaURL), faults, latency and rate limits for every API route
+// (InjectFaults), and a generic test collection for export code to read
+// before the product APIs exist (SetTestItems).
 package sandbox
 
 import (
@@ -108,6 +113,12 @@ type Stats struct {
 	InvalidGrants     int // token requests answered 403 invalid_grant
 	GrantsRevoked     int // grants revoked by late reuse or RevokeGrants
 	Unauthorized      int // bearer requests answered 401
+
+	APIRequests                  int // requests under /ex/, refused and faulted ones included
+	FaultsInjected               int // API and media requests answered by InjectFaults
+	BurstLimited                 int // API requests refused by SetBurstLimit's bucket
+	MediaRequests                int // requests to the media host (MediaURL)
+	MediaRequestsWithCredentials int // media requests refused for carrying Authorization or Cookie
 }
 
 // Server is a sandbox Atlassian. Its methods are safe for concurrent use.
@@ -133,6 +144,7 @@ type Server struct {
 	settings settings
 	stats    Stats
 	auth     authState
+	gw       gatewayState
 	srv      *http.Server
 	url      string
 }
@@ -194,6 +206,7 @@ func New(opts Options) *Server {
 	}
 	s.auth.init()
 	s.registerAuthRoutes()
+	s.initGateway()
 	return s
 }
 
@@ -278,7 +291,7 @@ func (s *Server) Handler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
-		s.mux.ServeHTTP(rec, r)
+		s.route(rec, r)
 		// The path only: query strings carry codes and state.
 		s.logf("sandbox: %s %s %d %s", r.Method, r.URL.Path, rec.status, time.Since(start).Round(time.Microsecond))
 	})

@@ -1,0 +1,38 @@
+package progress
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestNilBarDoesNothing(t *testing.T) {
+	var b *Bar
+	b.Add(1, 10)
+	b.SetTotal(5)
+	b.Paused(time.Now())
+	b.Finish()
+}
+
+func TestBarShowsItemsBytesPointsAndTheQuotaPause(t *testing.T) {
+	var out bytes.Buffer
+	b := New(&out, 10, func() int64 { return 42 })
+	b.Add(3, 3*1024*1024)
+	b.Paused(time.Now().Add(90 * time.Second))
+	b.Finish()
+	s := out.String()
+	for _, want := range []string{"3/10", "3.0 MiB", "42 points", "rate-limit quota used up: waiting 1m"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("progress line lacks %q:\n%q", want, s)
+		}
+	}
+}
+
+func TestHumanBytes(t *testing.T) {
+	for n, want := range map[int64]string{0: "0 B", 1023: "1023 B", 1536: "1.5 KiB", 5 << 30: "5.0 GiB"} {
+		if got := humanBytes(n); got != want {
+			t.Errorf("humanBytes(%d) = %q, want %q", n, got, want)
+		}
+	}
+}

@@ -1,0 +1,114 @@
+// Package exportformat describes aumo's export format v1: the index of
+// files, the manifest, and where each kind of file lives. Programs that
+// read aumo exports import it; aumo writes with it.
+//
+// An export is a directory or a tarball with the same layout, flat and
+// keyed by stable ids:
+//
+//	manifest.json  index.jsonl  fields.json (Jira)
+//	issues/<issueId>/issue.json  issue.md  attachments/<attachmentId>-<name>
+//	pages/<pageId>/page.json  page.md  attachments/<attachmentId>-<name>
+//	blogposts/<blogpostId>/blogpost.json  blogpost.md  attachments/…
+//	spaces/<spaceId>.json   folders/<folderId>.json   removed/<original path>
+//
+// A tarball has no top-level folder, and its last two entries are
+// index.jsonl then manifest.json.
+package exportformat
+
+import "time"
+
+// Format is the manifest's format name of this version.
+const Format = "aumo-export/1"
+
+// Names of the export's own files.
+const (
+	ManifestName = "manifest.json"
+	IndexName    = "index.jsonl"
+	FieldsName   = "fields.json"
+)
+
+// Kinds of files in the index.
+const (
+	KindIssue      = "issue"
+	KindPage       = "page"
+	KindBlogpost   = "blogpost"
+	KindAttachment = "attachment"
+	KindMarkdown   = "markdown"
+	KindSpace      = "space"
+	KindFolder     = "folder"
+	KindFields     = "fields"
+)
+
+// IndexLine is one line of index.jsonl: one file written, in write order.
+// The last line for a path wins; a torn last line is ignored.
+type IndexLine struct {
+	Path    string    `json:"path"`
+	Kind    string    `json:"kind"`
+	ID      string    `json:"id"`
+	Key     string    `json:"key,omitempty"`  // the issue key, where there is one
+	Item    string    `json:"item,omitempty"` // the owning issue, page or blog post id
+	Size    int64     `json:"size"`
+	SHA256  string    `json:"sha256"` // lower-case hex
+	Updated time.Time `json:"updated,omitzero"`
+	// MediaID is the id ADF media nodes refer to (Jira's media UUID,
+	// Confluence's fileId), on attachment lines where known.
+	MediaID string `json:"mediaId,omitempty"`
+}
+
+// Site identifies the Atlassian site an export came from.
+type Site struct {
+	CloudID string `json:"cloudId"`
+	URL     string `json:"url"`
+	Name    string `json:"name"`
+}
+
+// Problem is an entry of the manifest's skipped or failed list.
+type Problem struct {
+	Kind   string `json:"kind"`
+	ID     string `json:"id"`
+	Item   string `json:"item,omitempty"`
+	Reason string `json:"reason"`
+	Detail string `json:"detail,omitempty"`
+}
+
+// Reasons for skipping by design.
+const (
+	ReasonDeleted         = "deleted"
+	ReasonForbidden       = "forbidden"
+	ReasonUnsupportedType = "unsupported-type"
+	ReasonTooLarge        = "too-large"
+	ReasonExcluded        = "excluded"
+)
+
+// Redaction values of the manifest.
+const (
+	RedactionAccountIDs = "account-ids-removed"
+	RedactionNone       = "none"
+)
+
+// Tool names the program that wrote the export.
+type Tool struct {
+	Name    string `json:"name"`
+	Version string `json:"version"`
+}
+
+// Manifest is manifest.json. Complete is true iff Failed is empty and the
+// run finished.
+type Manifest struct {
+	Format     string           `json:"format"`
+	Product    string           `json:"product"` // "jira" or "confluence"
+	Site       Site             `json:"site"`
+	Query      string           `json:"query"` // as the user gave it
+	StartedAt  time.Time        `json:"startedAt"`
+	FinishedAt time.Time        `json:"finishedAt,omitzero"`
+	Complete   bool             `json:"complete"`
+	Counts     map[string]int64 `json:"counts"`
+	Skipped    []Problem        `json:"skipped"`
+	Failed     []Problem        `json:"failed"`
+	Redaction  string           `json:"redaction"`
+	Tool       Tool             `json:"tool"`
+	// Requests and Points are what the export cost in API calls and
+	// rate-limit points (an extension of the contract).
+	Requests int64 `json:"requests,omitempty"`
+	Points   int64 `json:"points,omitempty"`
+}
