@@ -7,6 +7,7 @@ import (
 
 	"github.com/aumo-cli/aumo/internal/auth"
 	"github.com/aumo-cli/aumo/internal/cli/cmdutil"
+	"github.com/aumo-cli/aumo/internal/cli/verify"
 	"github.com/aumo-cli/aumo/internal/config"
 	"github.com/aumo-cli/aumo/internal/tokenstore"
 )
@@ -38,6 +39,8 @@ func classify(err error) (code int, hint string) {
 		timeout   *auth.TimeoutError
 		down      *auth.UnreachableError
 		keychain  *tokenstore.UnavailableError
+		damaged   *verify.DamagedError
+		unchecked *verify.UncheckableError
 	)
 	// cobra's own argument errors are untyped.
 	if msg := err.Error(); strings.HasPrefix(msg, "unknown command") || strings.HasPrefix(msg, "accepts ") ||
@@ -47,6 +50,10 @@ func classify(err error) (code int, hint string) {
 	switch {
 	case errors.Is(err, context.Canceled):
 		return ExitInterrupted, ""
+	case errors.As(err, &damaged):
+		return ExitError, "" // the report on standard output names every damaged file
+	case errors.As(err, &unchecked):
+		return ExitUncheckable, ""
 	case errors.As(err, &usage), errors.As(err, &cfgErr):
 		return ExitUsage, ""
 	case errors.Is(err, tokenstore.ErrNoPassphrase):

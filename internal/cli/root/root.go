@@ -17,6 +17,7 @@ import (
 	"github.com/aumo-cli/aumo/internal/cli/sandbox"
 	"github.com/aumo-cli/aumo/internal/cli/sites"
 	"github.com/aumo-cli/aumo/internal/cli/status"
+	"github.com/aumo-cli/aumo/internal/cli/verify"
 	"github.com/aumo-cli/aumo/internal/config"
 )
 
@@ -75,6 +76,7 @@ token and file aumo keeps.`,
 		status.NewCmdStatus(f, nil),
 		sites.NewCmdSites(f, nil),
 		revoke.NewCmdRevoke(f, nil),
+		verify.NewCmdVerify(f, nil),
 		sandbox.NewCmdSandbox(f),
 		newCmdVersion(),
 	)

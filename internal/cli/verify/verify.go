@@ -1,0 +1,201 @@
+// Package verify implements `aumo verify`.
+package verify
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"unicode"
+
+	"github.com/spf13/cobra"
+
+	"github.com/aumo-cli/aumo/internal/cli/cmdutil"
+	"github.com/aumo-cli/aumo/pkg/exportformat"
+)
+
+// Options are the dependencies and flags of `aumo verify`.
+type Options struct {
+	Factory *cmdutil.Factory
+	Path    string
+	JSON    bool
+}
+
+// NewCmdVerify returns `aumo verify`. runF replaces the run in tests.
+func NewCmdVerify(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
+	opts := &Options{Factory: f}
+	cmd := &cobra.Command{
+		Use:   "verify PATH",
+		Short: "Check an export against its index: missing, extra and corrupt files",
+		Long: `Re-hash every file of an export (a directory, or a tarball: .tar, .tar.gz,
+.tgz, .tar.zst) against its index.jsonl, and check its manifest.json: the
+format, that the run finished, that no item failed, and that the counts agree
+with the index. Every missing, extra and corrupt file is listed.
+
+A tarball is read once, from start to end. Temporary files that an
+interrupted run left in a directory are not counted as extra.
+
+Exit status 0 when the export is intact, 1 when it is damaged, 5 when it could
+not be checked (no such path, not an export, unreadable).`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Path = args[0]
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return Run(cmd.Context(), opts)
+		},
+	}
+	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print the report as JSON")
+	return cmd
+}
+
+// DamagedError reports an export that is not intact (exit 1). Run has
+// printed its report by the time it returns one.
+type DamagedError struct {
+	Path   string
+	Report *exportformat.Report
+}
+
+// Error counts what is wrong; the report lists it.
+func (e *DamagedError) Error() string {
+	r := e.Report
+	var parts []string
+	for _, p := range []struct {
+		n        int
+		one, any string
+	}{
+		{len(r.Missing), "missing file", "missing files"},
+		{len(r.Extra), "extra file", "extra files"},
+		{len(r.Corrupt), "corrupt file", "corrupt files"},
+		{len(r.Manifest), "manifest problem", "manifest problems"},
+	} {
+		switch {
+		case p.n == 1:
+			parts = append(parts, "1 "+p.one)
+		case p.n > 1:
+			parts = append(parts, strconv.Itoa(p.n)+" "+p.any)
+		}
+	}
+	return fmt.Sprintf("export %s is damaged: %s", e.Path, strings.Join(parts, ", "))
+}
+
+// UncheckableError reports an export that could not be checked (exit 5):
+// the path is missing or unreadable, or holds no export aumo can read.
+type UncheckableError struct{ Err error }
+
+// Error says why the export could not be checked.
+func (e *UncheckableError) Error() string { return "could not check the export: " + e.Err.Error() }
+
+// Unwrap returns the reason.
+func (e *UncheckableError) Unwrap() error { return e.Err }
+
+// Report is `aumo verify --json`: the export's path, whether it is intact,
+// and what exportformat.Verify found.
+type Report struct {
+	Path string `json:"path"`
+	OK   bool   `json:"ok"`
+	*exportformat.Report
+}
+
+// Run verifies the export and prints the report.
+func Run(ctx context.Context, opts *Options) error {
+	r, err := exportformat.Verify(ctx, opts.Path)
+	switch {
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return err
+	case errors.Is(err, exportformat.ErrEncrypted):
+		return &UncheckableError{Err: fmt.Errorf("%s: encrypted exports need --identity (not supported yet)", opts.Path)}
+	case err != nil:
+		return &UncheckableError{Err: err}
+	}
+
+	w := opts.Factory.IO.Out
+	if opts.JSON {
+		err = cmdutil.WriteJSON(w, Report{Path: opts.Path, OK: r.OK(), Report: r})
+	} else {
+		err = printReport(w, opts.Path, r)
+	}
+	if err != nil {
+		return fmt.Errorf("print the report: %w", err)
+	}
+	if !r.OK() {
+		return &DamagedError{Path: opts.Path, Report: r}
+	}
+	return nil
+}
+
+func printReport(w io.Writer, path string, r *exportformat.Report) error {
+	p := &printer{w: w}
+	p.linef("Checked %d files (%s) of %s against an index of %d.", r.Files, humanBytes(r.Bytes), path, r.Indexed)
+	p.list("Missing, in the index but not in the export", r.Missing)
+	p.list("Extra, in the export but not in the index", r.Extra)
+	if len(r.Corrupt) > 0 {
+		p.linef("Corrupt (%d):", len(r.Corrupt))
+		for _, c := range r.Corrupt {
+			switch c.Reason {
+			case exportformat.CorruptSize:
+				p.linef("  %s: %d bytes, the index says %d", c.Path, c.Size, c.IndexSize)
+			case exportformat.CorruptSHA256:
+				p.linef("  %s: sha256 %s, the index says %s", c.Path, c.SHA256, c.IndexSHA256)
+			default:
+				p.linef("  %s: %s", c.Path, c.Reason)
+			}
+		}
+	}
+	p.list("Manifest problems", r.Manifest)
+	if r.TornIndex {
+		p.linef("Note: the index's last line, torn by an interrupted write, was ignored.")
+	}
+	if r.OK() {
+		p.linef("Intact: every file matches the index.")
+	}
+	return p.err
+}
+
+// printer writes lines until the first error, which it keeps.
+type printer struct {
+	w   io.Writer
+	err error
+}
+
+// linef prints a line. Paths and manifest details come from the export,
+// which may hold anything: control characters are quoted so they cannot
+// drive the terminal.
+func (p *printer) linef(format string, args ...any) {
+	if p.err != nil {
+		return
+	}
+	line := fmt.Sprintf(format, args...)
+	if strings.IndexFunc(line, func(r rune) bool { return !unicode.IsPrint(r) }) >= 0 {
+		q := strconv.Quote(line)
+		line = q[1 : len(q)-1]
+	}
+	_, p.err = fmt.Fprintln(p.w, line)
+}
+
+func (p *printer) list(title string, items []string) {
+	if len(items) == 0 {
+		return
+	}
+	p.linef("%s (%d):", title, len(items))
+	for _, it := range items {
+		p.linef("  %s", it)
+	}
+}
+
+func humanBytes(n int64) string {
+	if n < 1024 {
+		return fmt.Sprintf("%d B", n)
+	}
+	v, unit := float64(n)/1024, "KiB"
+	for _, u := range []string{"MiB", "GiB", "TiB", "PiB"} {
+		if v < 1024 {
+			break
+		}
+		v, unit = v/1024, u
+	}
+	return fmt.Sprintf("%.1f %s", v, unit)
+}

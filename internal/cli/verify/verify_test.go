@@ -1,0 +1,182 @@
+package verify
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/aumo-cli/aumo/internal/cli/cmdutil"
+	"github.com/aumo-cli/aumo/internal/iostreams"
+	"github.com/aumo-cli/aumo/pkg/exportformat"
+)
+
+const intactDir = "../../../testdata/exportformat/intact"
+
+func testFactory() (*cmdutil.Factory, *bytes.Buffer) {
+	ios, _, out, _ := iostreams.Test()
+	return cmdutil.New(ios), out
+}
+
+// damagedExport copies the intact export and damages it: one file gone,
+// one changed, one added.
+func damagedExport(t *testing.T) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "export")
+	if err := os.CopyFS(dir, os.DirFS(intactDir)); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(filepath.Join(dir, "issues", "10002", "issue.md")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "fields.json"), []byte("[]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "notes\x1b[2J.txt"), []byte("mine\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+func TestFlags(t *testing.T) {
+	f, _ := testFactory()
+	var got *Options
+	cmd := NewCmdVerify(f, func(_ context.Context, o *Options) error { got = o; return nil })
+	cmd.SetArgs([]string{"--json", "out.tar.zst"})
+	if err := cmd.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	if got.Path != "out.tar.zst" || !got.JSON {
+		t.Errorf("flags not bound: %+v", got)
+	}
+
+	cmd = NewCmdVerify(f, func(context.Context, *Options) error { t.Error("ran without a path"); return nil })
+	cmd.SetArgs(nil)
+	cmd.SetOut(&bytes.Buffer{})
+	cmd.SetErr(&bytes.Buffer{})
+	if err := cmd.Execute(); err == nil || !strings.HasPrefix(err.Error(), "accepts ") {
+		t.Errorf("no PATH: err = %v, want cobra's usage error", err)
+	}
+}
+
+func TestIntact(t *testing.T) {
+	f, out := testFactory()
+	if err := Run(t.Context(), &Options{Factory: f, Path: intactDir}); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"Checked 6 files (", "against an index of 6", "Intact"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestDamaged(t *testing.T) {
+	f, out := testFactory()
+	path := damagedExport(t)
+	err := Run(t.Context(), &Options{Factory: f, Path: path})
+	var damaged *DamagedError
+	if !errors.As(err, &damaged) {
+		t.Fatalf("err = %v, want a DamagedError", err)
+	}
+	if want := "is damaged: 1 missing file, 1 extra file, 1 corrupt file"; !strings.Contains(err.Error(), want) {
+		t.Errorf("error %q lacks %q", err, want)
+	}
+	for _, want := range []string{
+		"Missing, in the index but not in the export (1):\n  issues/10002/issue.md\n",
+		`  notes\x1b[2J.txt`, // quoted: a file name must not drive the terminal
+		"Corrupt (1):\n  fields.json: 3 bytes, the index says 159\n",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out.String(), "\x1b") || strings.Contains(out.String(), "Intact") {
+		t.Errorf("output:\n%s", out)
+	}
+}
+
+func TestJSON(t *testing.T) {
+	for _, tc := range []struct {
+		path    func(t *testing.T) string
+		ok      bool
+		missing []string
+	}{
+		{func(*testing.T) string { return intactDir }, true, []string{}},
+		{damagedExport, false, []string{"issues/10002/issue.md"}},
+	} {
+		f, out := testFactory()
+		path := tc.path(t)
+		cmd := NewCmdVerify(f, nil)
+		cmd.SetArgs([]string{"--json", path})
+		err := cmd.ExecuteContext(t.Context())
+		var damaged *DamagedError
+		if tc.ok != (err == nil) || !tc.ok && !errors.As(err, &damaged) {
+			t.Errorf("%s: err = %v", path, err)
+		}
+		var got struct {
+			Path    string                     `json:"path"`
+			OK      bool                       `json:"ok"`
+			Missing []string                   `json:"missing"`
+			Extra   []string                   `json:"extra"`
+			Corrupt []exportformat.CorruptFile `json:"corrupt"`
+			Files   int                        `json:"files"`
+		}
+		if err := json.Unmarshal(out.Bytes(), &got); err != nil {
+			t.Fatalf("%v in %s", err, out)
+		}
+		if got.Path != path || got.OK != tc.ok || strings.Join(got.Missing, ",") != strings.Join(tc.missing, ",") ||
+			got.Missing == nil || got.Extra == nil || got.Corrupt == nil || got.Files == 0 {
+			t.Errorf("--json = %s", out)
+		}
+		if !tc.ok && (len(got.Corrupt) != 1 || got.Corrupt[0].Reason != exportformat.CorruptSize || got.Corrupt[0].IndexSize != 159) {
+			t.Errorf("corrupt = %+v", got.Corrupt)
+		}
+	}
+}
+
+func TestUncheckable(t *testing.T) {
+	dir := t.TempDir()
+	age := filepath.Join(dir, "export.tar.zst.age")
+	if err := os.WriteFile(age, []byte("age-encryption.org/v1\n-> X25519 abc\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ path, want string }{
+		{filepath.Join(dir, "nothing"), "no such file"},
+		{dir, "not an aumo export"},
+		{age, "encrypted exports need --identity (not supported yet)"},
+	} {
+		f, out := testFactory()
+		err := Run(t.Context(), &Options{Factory: f, Path: tc.path, JSON: true})
+		var unchecked *UncheckableError
+		if !errors.As(err, &unchecked) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: err = %v, want an UncheckableError saying %q", tc.path, err, tc.want)
+		}
+		if out.Len() != 0 {
+			t.Errorf("%s: printed %q", tc.path, out)
+		}
+	}
+}
+
+func TestCancelledIsNotUncheckable(t *testing.T) {
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	f, _ := testFactory()
+	err := Run(ctx, &Options{Factory: f, Path: intactDir})
+	var unchecked *UncheckableError
+	if !errors.Is(err, context.Canceled) || errors.As(err, &unchecked) {
+		t.Errorf("err = %v, want the cancellation as it is", err)
+	}
+}
+
+func TestHumanBytes(t *testing.T) {
+	for n, want := range map[int64]string{0: "0 B", 1023: "1023 B", 1024: "1.0 KiB", 64 << 20: "64.0 MiB", 3 << 40: "3.0 TiB"} {
+		if got := humanBytes(n); got != want {
+			t.Errorf("humanBytes(%d) = %q, want %q", n, got, want)
+		}
+	}
+}

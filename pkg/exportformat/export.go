@@ -1,0 +1,391 @@
+package exportformat
+
+import (
+	"archive/tar"
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+
+	"github.com/klauspost/compress/gzip"
+	"github.com/klauspost/compress/zstd"
+)
+
+// ErrNotExport reports a path that holds no aumo export: a directory
+// without manifest.json and index.jsonl, a file that is not a tarball, or a
+// tarball without them at its top.
+var ErrNotExport = errors.New("not an aumo export")
+
+// ErrEncrypted reports an age-encrypted export, which Open cannot read.
+var ErrEncrypted = errors.New("export is age-encrypted")
+
+// ErrTruncated reports a tarball that ends before its end-of-archive
+// marker: its writing or copying was cut short.
+var ErrTruncated = errors.New("archive truncated")
+
+// ArchiveError reports a tarball whose stream is damaged: cut short (Err
+// is ErrTruncated) or with corrupt compression or tar headers. What came
+// before the damage was read as usual.
+type ArchiveError struct{ Err error }
+
+// Error says what is wrong with the archive.
+func (e *ArchiveError) Error() string {
+	if errors.Is(e.Err, ErrTruncated) {
+		return e.Err.Error()
+	}
+	return "archive damaged: " + e.Err.Error()
+}
+
+// Unwrap returns the damage: ErrTruncated, or the reading error.
+func (e *ArchiveError) Unwrap() error { return e.Err }
+
+// Archive formats, as Export.Archive names them.
+const (
+	archiveTar  = "tar"
+	archiveGzip = "tar.gz"
+	archiveZstd = "tar.zst"
+)
+
+// Export is an export opened for reading: a directory or a tarball. It is
+// not safe for concurrent use.
+type Export struct {
+	path    string
+	root    *os.Root // a directory export
+	file    *os.File // a tarball
+	archive string
+
+	// A tarball's manifest and index come last, so a pass over the whole
+	// archive captures them on its way and later calls need no second one.
+	tar tarCapture
+}
+
+type tarCapture struct {
+	done   bool  // a pass reached the end of the archive or its damage
+	damage error // the *ArchiveError that ended the pass, if any
+
+	manifest    []byte
+	hasManifest bool
+
+	index    []IndexLine
+	torn     bool
+	indexErr error // an *IndexLineError
+	hasIndex bool
+}
+
+// Open opens an export for reading: a directory, or a tarball .tar,
+// .tar.gz/.tgz or .tar.zst. A tarball's compression is told by its first
+// bytes, not its name. A directory must hold manifest.json or index.jsonl
+// (one without the other is damage Verify reports); a tarball must start
+// with a tar header, and whether it holds an export shows only once it has
+// been read to its end.
+func Open(path string) (*Export, error) {
+	info, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("open export: %w", err)
+	}
+	if info.IsDir() {
+		return openDir(path)
+	}
+	if !info.Mode().IsRegular() {
+		return nil, fmt.Errorf("open export %s: %w: neither a directory nor a regular file", path, ErrNotExport)
+	}
+	return openArchive(path)
+}
+
+func openDir(path string) (*Export, error) {
+	root, err := os.OpenRoot(path)
+	if err != nil {
+		return nil, fmt.Errorf("open export: %w", err)
+	}
+	_, errM := root.Stat(ManifestName)
+	_, errI := root.Stat(IndexName)
+	if errors.Is(errM, fs.ErrNotExist) && errors.Is(errI, fs.ErrNotExist) {
+		_ = root.Close()
+		return nil, fmt.Errorf("open export %s: %w: the directory has no %s or %s", path, ErrNotExport, ManifestName, IndexName)
+	}
+	return &Export{path: path, root: root}, nil
+}
+
+// Magic numbers at the start of a file.
+var (
+	magicGzip   = []byte{0x1f, 0x8b}
+	magicZstd   = []byte{0x28, 0xb5, 0x2f, 0xfd}
+	magicAge    = []byte("age-encryption.org/v1")
+	magicAgePEM = []byte("-----BEGIN AGE ENCRYPTED FILE-----")
+	// Compressions aumo never writes, named so the error can say which.
+	foreignMagic = []struct {
+		name  string
+		magic []byte
+	}{
+		{"bzip2", []byte("BZh")},
+		{"xz", []byte{0xfd, '7', 'z', 'X', 'Z', 0}},
+		{"lz4", []byte{0x04, 0x22, 0x4d, 0x18}},
+		{"zip", []byte("PK\x03\x04")},
+	}
+)
+
+func openArchive(path string) (_ *Export, err error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("open export: %w", err)
+	}
+	e := &Export{path: path, file: f}
+	defer func() {
+		if err != nil {
+			_ = f.Close()
+		}
+	}()
+	head := make([]byte, tarBlock)
+	n, err := io.ReadFull(f, head)
+	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("open export: %w", err)
+	}
+	head = head[:n]
+	switch {
+	case bytes.HasPrefix(head, magicAge), bytes.HasPrefix(head, magicAgePEM):
+		return nil, fmt.Errorf("open export %s: %w", path, ErrEncrypted)
+	case bytes.HasPrefix(head, magicGzip):
+		e.archive = archiveGzip
+	case bytes.HasPrefix(head, magicZstd):
+		e.archive = archiveZstd
+	case isTarHeader(head):
+		e.archive = archiveTar
+		return e, nil
+	default:
+		for _, m := range foreignMagic {
+			if bytes.HasPrefix(head, m.magic) {
+				return nil, fmt.Errorf("open export %s: %w: %s compression (aumo writes .tar, .tar.gz and .tar.zst)", path, ErrNotExport, m.name)
+			}
+		}
+		return nil, fmt.Errorf("open export %s: %w: neither a directory nor a tarball", path, ErrNotExport)
+	}
+
+	// A compressed file is opened only if it decompresses to a tarball, so
+	// that an unreadable one cannot be mistaken for a damaged export.
+	s, err := e.openStream()
+	if err != nil {
+		return nil, fmt.Errorf("open export %s: %s stream: %w", path, e.archive, err)
+	}
+	defer s.close()
+	head = make([]byte, tarBlock)
+	n = 0
+	for n < len(head) && err == nil {
+		var m int
+		m, err = s.tail.Read(head[n:])
+		n += m
+	}
+	switch {
+	case n == len(head) && isTarHeader(head):
+		return e, nil
+	case n == len(head), errors.Is(err, io.EOF):
+		return nil, fmt.Errorf("open export %s: %w: the %s stream holds no tarball", path, ErrNotExport, e.archive)
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		// Cut short before its first tar header: damage Walk reports.
+		return e, nil
+	}
+	return nil, fmt.Errorf("open export %s: %s stream: %w", path, e.archive, err)
+}
+
+const tarBlock = 512
+
+// isTarHeader reports whether b starts with a POSIX or GNU tar header,
+// which is what every tar writer of the last decades produces.
+func isTarHeader(b []byte) bool {
+	return len(b) >= tarBlock && bytes.Equal(b[257:262], []byte("ustar"))
+}
+
+// Archive returns the tarball's format: "tar", "tar.gz" or "tar.zst"; or
+// "" for a directory.
+func (e *Export) Archive() string { return e.archive }
+
+// Close releases the export's directory or file.
+func (e *Export) Close() error {
+	if e.root != nil {
+		return e.root.Close()
+	}
+	return e.file.Close()
+}
+
+// Manifest returns the parsed manifest.json. A tarball's manifest comes
+// last, so unless a Walk has read the archive to its end, Manifest does.
+func (e *Export) Manifest() (*Manifest, error) {
+	data, err := e.manifestData()
+	if err != nil {
+		return nil, err
+	}
+	return parseManifest(data)
+}
+
+func parseManifest(data []byte) (*Manifest, error) {
+	var m Manifest
+	if err := json.Unmarshal(data, &m); err != nil {
+		return nil, fmt.Errorf("parse %s: %w", ManifestName, err)
+	}
+	return &m, nil
+}
+
+// Index returns index.jsonl as ReadIndex parses it. A tarball's index
+// comes last, so unless a Walk has read the archive to its end, Index does.
+func (e *Export) Index() (lines []IndexLine, torn bool, err error) {
+	if e.root == nil {
+		if err := e.scan(); err != nil {
+			return nil, false, err
+		}
+		if !e.tar.hasIndex {
+			return nil, false, e.absent(IndexName)
+		}
+		if e.tar.indexErr != nil {
+			return nil, false, fmt.Errorf("read %s: %w", IndexName, e.tar.indexErr)
+		}
+		return e.tar.index, e.tar.torn, nil
+	}
+	f, err := e.root.Open(IndexName)
+	if err != nil {
+		return nil, false, fmt.Errorf("read %s: %w", IndexName, err)
+	}
+	defer func() { _ = f.Close() }()
+	lines, torn, err = ReadIndex(f)
+	if err != nil {
+		return nil, false, fmt.Errorf("read %s: %w", IndexName, err)
+	}
+	return lines, torn, nil
+}
+
+func (e *Export) manifestData() ([]byte, error) {
+	if e.root == nil {
+		if err := e.scan(); err != nil {
+			return nil, err
+		}
+		if !e.tar.hasManifest {
+			return nil, e.absent(ManifestName)
+		}
+		return e.tar.manifest, nil
+	}
+	data, err := e.root.ReadFile(ManifestName)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", ManifestName, err)
+	}
+	return data, nil
+}
+
+// scan reads a tarball to its end unless a pass already did.
+func (e *Export) scan() error {
+	if e.tar.done {
+		return nil
+	}
+	err := e.Walk(context.Background(), func(*File) error { return nil })
+	var damage *ArchiveError
+	if errors.As(err, &damage) {
+		return nil // recorded in e.tar; absent tells it
+	}
+	return err
+}
+
+// absent explains why a tarball lacks one of the export's own files.
+func (e *Export) absent(name string) error {
+	if e.tar.damage != nil {
+		return fmt.Errorf("read %s from %s: %w", name, e.path, e.tar.damage)
+	}
+	return fmt.Errorf("read %s from %s: %w", name, e.path, fs.ErrNotExist)
+}
+
+// stream is one sequential read of a tarball.
+type stream struct {
+	tail   *tailReader
+	tr     *tar.Reader
+	closer func()
+}
+
+func (s *stream) close() {
+	if s.closer != nil {
+		s.closer()
+	}
+}
+
+func (e *Export) openStream() (*stream, error) {
+	if _, err := e.file.Seek(0, io.SeekStart); err != nil {
+		return nil, &readError{fmt.Errorf("rewind %s: %w", e.path, err)}
+	}
+	var src io.Reader = bufio.NewReaderSize(fileReader{e.file}, 256<<10)
+	s := &stream{}
+	switch e.archive {
+	case archiveGzip:
+		zr, err := gzip.NewReader(src)
+		if err != nil {
+			return nil, err
+		}
+		s.closer = func() { _ = zr.Close() }
+		src = zr
+	case archiveZstd:
+		zr, err := zstd.NewReader(src)
+		if err != nil {
+			return nil, err
+		}
+		s.closer = zr.Close
+		src = zr
+	}
+	s.tail = &tailReader{r: src}
+	s.tr = tar.NewReader(s.tail)
+	return s, nil
+}
+
+// fileReader marks errors of the file itself, which mean the export could
+// not be read, apart from errors of its content, which mean it is damaged.
+type fileReader struct{ f *os.File }
+
+func (r fileReader) Read(p []byte) (int, error) {
+	n, err := r.f.Read(p)
+	if err != nil && !errors.Is(err, io.EOF) {
+		err = &readError{err}
+	}
+	return n, err
+}
+
+type readError struct{ err error }
+
+func (e *readError) Error() string { return e.err.Error() }
+func (e *readError) Unwrap() error { return e.err }
+
+// classify turns an error met while reading a tarball's stream into the
+// file's own read error, or an *ArchiveError.
+func classify(err error) error {
+	var re *readError
+	switch {
+	case errors.As(err, &re):
+		return re.err
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return &ArchiveError{Err: ErrTruncated}
+	}
+	return &ArchiveError{Err: err}
+}
+
+// tailReader counts the zero bytes that end what has been read, so that a
+// tarball cut at a block boundary, which archive/tar takes for a normal
+// end, can be told from one ending in its two-block end marker.
+type tailReader struct {
+	r     io.Reader
+	zeros int64
+}
+
+func (t *tailReader) Read(p []byte) (int, error) {
+	n, err := t.r.Read(p)
+	if n > 0 {
+		i := n
+		for i > 0 && p[i-1] == 0 {
+			i--
+		}
+		if i == 0 {
+			t.zeros += int64(n)
+		} else {
+			t.zeros = int64(n - i)
+		}
+	}
+	return n, err
+}
+
+func (t *tailReader) endMarkerSeen() bool { return t.zeros >= 2*tarBlock }

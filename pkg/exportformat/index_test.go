@@ -1,0 +1,68 @@
+package exportformat_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/aumo-cli/aumo/pkg/exportformat"
+)
+
+func TestReadIndex(t *testing.T) {
+	const (
+		a  = `{"path":"a.json","kind":"issue","id":"1","size":1,"sha256":"aa"}`
+		b  = `{"path":"b.json","kind":"issue","id":"2","size":2,"sha256":"bb"}`
+		a2 = `{"path":"a.json","kind":"issue","id":"1","size":3,"sha256":"cc"}`
+	)
+	cases := []struct {
+		name    string
+		in      string
+		want    []string // path:sha256 of each line
+		torn    bool
+		errLine int // an *IndexLineError for this line
+	}{
+		{name: "empty", in: ""},
+		{name: "lines", in: a + "\n" + b + "\n", want: []string{"a.json:aa", "b.json:bb"}},
+		{name: "last line for a path wins, in its place", in: a + "\n" + b + "\n" + a2 + "\n", want: []string{"b.json:bb", "a.json:cc"}},
+		{name: "no newline after the last line", in: a + "\n" + b, want: []string{"a.json:aa"}, torn: true},
+		{name: "torn last line", in: a + "\n" + `{"path":"b.js` + "\n", want: []string{"a.json:aa"}, torn: true},
+		{name: "last line without a path", in: a + "\n{}\n", want: []string{"a.json:aa"}, torn: true},
+		{name: "blank lines and CRLF", in: a + "\r\n\n" + b + "\r\n\n", want: []string{"a.json:aa", "b.json:bb"}},
+		{name: "bad line before the last", in: a + "\n" + "garbage\n" + b + "\n", errLine: 2},
+		{name: "bad line before a torn one", in: "garbage\n" + `{"pa`, errLine: 1},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			lines, torn, err := exportformat.ReadIndex(strings.NewReader(tc.in))
+			if tc.errLine != 0 {
+				var lineErr *exportformat.IndexLineError
+				if !errors.As(err, &lineErr) || lineErr.Line != tc.errLine {
+					t.Fatalf("err = %v, want an error on line %d", err, tc.errLine)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, l := range lines {
+				got = append(got, l.Path+":"+l.SHA256)
+			}
+			if strings.Join(got, " ") != strings.Join(tc.want, " ") || torn != tc.torn {
+				t.Errorf("ReadIndex = %q, torn %v; want %q, torn %v", got, torn, tc.want, tc.torn)
+			}
+		})
+	}
+}
+
+func TestReadIndexFields(t *testing.T) {
+	in := `{"path":"issues/1/attachments/2-a.png","kind":"attachment","id":"2","key":"ABC-1","item":"1","size":5,"sha256":"ab","updated":"2025-03-01T10:00:00Z","mediaId":"m-1","future":true}` + "\n"
+	lines, _, err := exportformat.ReadIndex(strings.NewReader(in))
+	if err != nil || len(lines) != 1 {
+		t.Fatalf("ReadIndex = %v, %v", lines, err)
+	}
+	l := lines[0]
+	if l.Kind != exportformat.KindAttachment || l.Key != "ABC-1" || l.Item != "1" || l.Size != 5 || l.MediaID != "m-1" || l.Updated.IsZero() {
+		t.Errorf("line = %+v", l)
+	}
+}
