@@ -1,0 +1,328 @@
+package atlassian
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/aumo-cli/aumo/internal/secret"
+)
+
+// maxJSONBody bounds a JSON answer held in memory; Atlassian pages are a
+// few megabytes at most.
+const maxJSONBody = 256 << 20
+
+// CallOption adjusts one call.
+type CallOption func(*call)
+
+// Idempotent marks a POST that only reads (search/jql, issue/bulkfetch,
+// users-bulk…), so it is retried like a GET. Without it a POST is sent
+// once, whatever happens.
+var Idempotent CallOption = func(c *call) { c.idempotent = true }
+
+// Scope names the scope a call needs, so that a ScopeError can tell the
+// user which one the grant lacks.
+func Scope(scope string) CallOption {
+	return func(c *call) { c.scope = scope }
+}
+
+type call struct {
+	method     string
+	target     *url.URL
+	path       string // under the gateway base, without the query
+	body       []byte
+	idempotent bool
+	scope      string
+	// stream leaves a 2xx body unread and returns a 3xx, for downloads.
+	stream bool
+}
+
+// GetJSON calls GET path and decodes the JSON answer into out (nil:
+// discard it). path is a path under the gateway base, such as
+// "/rest/api/3/issue/ABC-1" or "/wiki/api/v2/pages", or a URL that
+// RewriteLink returned; its own query and q are combined.
+func (c *Client) GetJSON(ctx context.Context, path string, q url.Values, out any, opts ...CallOption) error {
+	cl, err := c.newCall(http.MethodGet, path, q, nil, opts)
+	if err != nil {
+		return err
+	}
+	cl.idempotent = true
+	return c.doJSON(ctx, cl, out)
+}
+
+// PostJSON calls POST path with body encoded as JSON and decodes the JSON
+// answer into out (nil: discard it). Pass Idempotent for the read-only
+// POSTs, or the request is never retried.
+func (c *Client) PostJSON(ctx context.Context, path string, body, out any, opts ...CallOption) error {
+	data, err := json.Marshal(body)
+	if err != nil {
+		return fmt.Errorf("encode the body of POST %s: %w", stripQuery(path), err)
+	}
+	cl, err := c.newCall(http.MethodPost, path, nil, data, opts)
+	if err != nil {
+		return err
+	}
+	return c.doJSON(ctx, cl, out)
+}
+
+func (c *Client) newCall(method, path string, q url.Values, body []byte, opts []CallOption) (*call, error) {
+	target, err := c.resolve(path)
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: %w", method, stripQuery(path), err)
+	}
+	if len(q) > 0 {
+		merged := target.Query()
+		for k, vs := range q {
+			merged[k] = append(merged[k], vs...)
+		}
+		target.RawQuery = merged.Encode()
+	}
+	cl := &call{method: method, target: target, path: strings.TrimPrefix(target.Path, c.base.Path), body: body}
+	for _, o := range opts {
+		o(cl)
+	}
+	return cl, nil
+}
+
+func (c *Client) doJSON(ctx context.Context, cl *call, out any) error {
+	a, err := c.do(ctx, cl)
+	if err != nil {
+		return err
+	}
+	if out == nil || a.status == http.StatusNoContent || len(bytes.TrimSpace(a.body)) == 0 {
+		return nil
+	}
+	if err := json.Unmarshal(a.body, out); err != nil {
+		return fmt.Errorf("decode the answer to %s %s: %w", cl.method, cl.path, err)
+	}
+	return nil
+}
+
+// answer is a response as do returns it: its body read in full, or, for
+// a streamed 2xx, left in stream for the caller to read and close.
+type answer struct {
+	status int
+	header http.Header
+	length int64 // Content-Length, -1 unknown
+	body   []byte
+	stream io.ReadCloser
+}
+
+// do sends cl until it succeeds, fails for good or runs out of attempts.
+func (c *Client) do(ctx context.Context, cl *call) (*answer, error) {
+	var (
+		lastErr   error
+		failures  int // retryable failures so far, for the backoff
+		refreshed bool
+	)
+	for attempt := 1; ; attempt++ {
+		if attempt > 1 {
+			c.retries.Add(1)
+		}
+		gen, err := c.acquire(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("%s %s: %w", cl.method, cl.path, err)
+		}
+		token, err := c.tokens.AccessToken(ctx)
+		if err != nil {
+			c.limit.release()
+			return nil, fmt.Errorf("get an access token for %s %s: %w", cl.method, cl.path, err)
+		}
+		start := c.now()
+		a, err := c.send(ctx, cl, token)
+		c.limit.release()
+		c.requests.Add(1)
+		c.points.Add(1)
+
+		attrs := []any{"method", cl.method, "host", cl.target.Host, "path", cl.target.Path, "attempt", attempt, "duration", c.now().Sub(start)}
+		var wait time.Duration
+		if err != nil {
+			c.log.Debug("atlassian request failed", append(attrs, "err", err)...)
+			if ctx.Err() != nil {
+				return nil, fmt.Errorf("%s %s: %w", cl.method, cl.path, ctx.Err())
+			}
+			lastErr = err
+			if !cl.idempotent || permanent(err) {
+				return nil, fmt.Errorf("%s %s: %w", cl.method, cl.path, err)
+			}
+			wait = c.backoff(failures)
+		} else {
+			c.log.Debug("atlassian request", append(attrs, "status", a.status)...)
+			status := a.status
+			apiErr := &Error{Status: status, Method: cl.method, Path: cl.path}
+			if status >= 400 {
+				apiErr.Message = errorMessage(a.body)
+			}
+			switch {
+			case status >= 200 && status < 300, cl.stream && isRedirect(status):
+				c.limit.succeeded()
+				return a, nil
+
+			case status == http.StatusUnauthorized:
+				if scopeMismatch(a.body) {
+					return nil, &ScopeError{Method: cl.method, Path: cl.path, Scope: cl.scope, Message: apiErr.Message}
+				}
+				if refreshed {
+					return nil, apiErr
+				}
+				// The token expired or was revoked before its time. The
+				// server did nothing with the request, so even a plain
+				// POST may go again, once, with a fresh token.
+				c.log.Debug("atlassian access token refused; refreshing", attrs...)
+				c.tokens.Reject(token)
+				refreshed = true
+				continue
+
+			case status == http.StatusTooManyRequests, status >= 500 && status != http.StatusNotImplemented:
+				wait = c.waitAfter(a, gen, failures)
+
+			default:
+				return nil, apiErr
+			}
+			lastErr = apiErr
+			if !cl.idempotent {
+				return nil, apiErr
+			}
+		}
+		failures++
+		if attempt >= c.maxAttempts {
+			return nil, &RetryExhaustedError{Method: cl.method, Path: cl.path, Attempts: attempt, Err: lastErr}
+		}
+		c.log.Info("atlassian retry", append(attrs, "wait", wait, "reason", retryReason(lastErr))...)
+		if wait > 0 {
+			if err := c.sleep(ctx, wait); err != nil {
+				return nil, fmt.Errorf("%s %s: %w", cl.method, cl.path, err)
+			}
+		}
+	}
+}
+
+// waitAfter is how long to wait before retrying after a 429 or 5xx
+// answer, and adjusts the state every goroutine shares: a 429 halves the
+// concurrency, and a quota 429 pauses the whole client, which acquire
+// then waits out (so the wait returned for it is zero).
+func (c *Client) waitAfter(a *answer, gen, failures int) time.Duration {
+	now := c.now()
+	if a.status == http.StatusTooManyRequests {
+		c.throttled.Add(1)
+		c.limit.throttled(gen)
+		if reason := a.header.Get("RateLimit-Reason"); quotaReason(reason) {
+			until := quotaReset(a.header, now)
+			if !until.After(now) {
+				until = now.Add(c.backoff(failures))
+			}
+			c.pause(until, reason)
+			return 0
+		}
+	}
+	// Only a 429's or a 503's Retry-After is a promise about this API.
+	if a.status == http.StatusTooManyRequests || a.status == http.StatusServiceUnavailable {
+		if d, ok := retryAfter(a.header, now); ok {
+			return d
+		}
+	}
+	return c.backoff(failures)
+}
+
+// send makes one attempt. A body is read whole, so that a connection that
+// breaks mid-answer fails the attempt rather than the decoding.
+func (c *Client) send(ctx context.Context, cl *call, token secret.String) (*answer, error) {
+	var body io.Reader
+	if cl.body != nil {
+		body = bytes.NewReader(cl.body)
+	}
+	req, err := http.NewRequestWithContext(ctx, cl.method, cl.target.String(), body)
+	if err != nil {
+		return nil, fmt.Errorf("build the request: %w", err)
+	}
+	req.Header.Set("Authorization", "Bearer "+token.Reveal())
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", c.agent)
+	if cl.body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := c.api.Do(req)
+	if err != nil {
+		return nil, bareError(err)
+	}
+	a := &answer{status: resp.StatusCode, header: resp.Header, length: resp.ContentLength}
+	if cl.stream && resp.StatusCode >= 200 && resp.StatusCode < 300 {
+		a.stream = resp.Body
+		return a, nil
+	}
+	a.body, err = readAll(resp.Body, resp.ContentLength)
+	_ = resp.Body.Close()
+	if err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// readAll reads a body whole, and refuses one that ends short of its
+// Content-Length: a JSON answer cut at the right place can still parse.
+func readAll(body io.Reader, length int64) ([]byte, error) {
+	data, err := io.ReadAll(io.LimitReader(body, maxJSONBody+1))
+	if err != nil {
+		return nil, fmt.Errorf("read the answer: %w", bareError(err))
+	}
+	if len(data) > maxJSONBody {
+		return nil, errTooLarge
+	}
+	if length >= 0 && int64(len(data)) < length {
+		return nil, fmt.Errorf("read the answer: %d of %d bytes: %w", len(data), length, io.ErrUnexpectedEOF)
+	}
+	return data, nil
+}
+
+var errTooLarge = fmt.Errorf("the answer is larger than %d MiB", maxJSONBody>>20)
+
+// bareError drops the *url.Error around a transport error: its text holds
+// the whole URL, query included, and a query may carry JQL or a signed
+// media token.
+func bareError(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
+}
+
+// permanent reports transport errors that another attempt cannot cure.
+func permanent(err error) bool {
+	var verify *tls.CertificateVerificationError
+	var hostErr x509.HostnameError
+	var unknownAuth x509.UnknownAuthorityError
+	return errors.Is(err, errTooLarge) || errors.As(err, &verify) || errors.As(err, &hostErr) || errors.As(err, &unknownAuth)
+}
+
+func isRedirect(status int) bool {
+	switch status {
+	case http.StatusMovedPermanently, http.StatusFound, http.StatusSeeOther, http.StatusTemporaryRedirect, http.StatusPermanentRedirect:
+		return true
+	}
+	return false
+}
+
+func retryReason(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return fmt.Sprintf("HTTP %d", e.Status)
+	}
+	return err.Error()
+}
+
+func stripQuery(path string) string {
+	if i := strings.IndexAny(path, "?#"); i >= 0 {
+		return path[:i]
+	}
+	return path
+}

@@ -1,0 +1,201 @@
+package atlassian
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// Download is a file on its way. The caller reads Body to the end and
+// closes it; a body that ends short of Size fails with an error that
+// wraps io.ErrUnexpectedEOF.
+type Download struct {
+	Body io.ReadCloser
+	// Size is the Content-Length, or -1 when the server sent none.
+	Size        int64
+	ContentType string
+	// Location is where the API redirected the download (the media
+	// host), without its query: the query holds a signed token. Empty
+	// when the API answered with the bytes itself (Jira's
+	// redirect=false).
+	Location string
+	// MediaID is the file id in a Location of the form
+	// /file/<id>/binary, which is the id Jira's ADF media nodes give an
+	// attachment; empty when Location has none.
+	MediaID string
+
+	body *checkedBody
+}
+
+// Download fetches a file the API serves with a redirect to the media
+// host, such as "/rest/api/3/attachment/content/10000" or
+// "/wiki/rest/api/content/123/child/attachment/att456/download". The
+// gateway request carries the token and is retried like any GET; the
+// redirect is then fetched by a separate request that carries no
+// Authorization and no cookies, whatever its host, and is not retried:
+// RetryDownload starts the whole download again instead, as a signed
+// media URL may not outlive its failure. A 2xx from the gateway itself
+// (Jira's redirect=false) is the download, under the Timeout of
+// Options.HTTPClient.
+func (c *Client) Download(ctx context.Context, path string) (*Download, error) {
+	cl, err := c.downloadCall(path)
+	if err != nil {
+		return nil, err
+	}
+	d, _, err := c.download(ctx, cl)
+	return d, err
+}
+
+// RetryDownload downloads path and hands it to consume, which streams
+// Body to its sink. When the download fails on the media hop (a broken
+// connection, a 429 or 5xx) or its body breaks off, RetryDownload waits
+// and downloads from the start again, calling consume again: consume
+// must therefore start its sink afresh on each call (truncate the file,
+// reset the buffer). An error consume returns without the body having
+// failed is its own (a full disk) and ends RetryDownload at once.
+func (c *Client) RetryDownload(ctx context.Context, path string, consume func(*Download) error) error {
+	cl, err := c.downloadCall(path)
+	if err != nil {
+		return err
+	}
+	for failures := 0; ; {
+		d, retry, err := c.download(ctx, cl)
+		if err == nil {
+			err = consume(d)
+			_ = d.Body.Close()
+			if d.body.err == nil {
+				return err
+			}
+			// The body failed; whatever consume made of that, another
+			// download may succeed.
+			err, retry = d.body.err, true
+		}
+		if !retry || ctx.Err() != nil {
+			return err
+		}
+		failures++
+		if failures >= c.maxAttempts {
+			return &RetryExhaustedError{Method: http.MethodGet, Path: cl.path, Attempts: failures, Err: err}
+		}
+		wait := c.backoff(failures - 1)
+		c.log.Info("atlassian download retry", "path", cl.target.Path, "attempt", failures, "wait", wait, "reason", retryReason(err))
+		c.retries.Add(1)
+		if err := c.sleep(ctx, wait); err != nil {
+			return fmt.Errorf("download %s: %w", cl.path, err)
+		}
+	}
+}
+
+func (c *Client) downloadCall(path string) (*call, error) {
+	cl, err := c.newCall(http.MethodGet, path, nil, nil, nil)
+	if err != nil {
+		return nil, err
+	}
+	cl.idempotent, cl.stream = true, true
+	return cl, nil
+}
+
+// download makes one download and reports whether a failure is worth
+// starting over for.
+func (c *Client) download(ctx context.Context, cl *call) (*Download, bool, error) {
+	a, err := c.do(ctx, cl)
+	if err != nil {
+		return nil, false, err
+	}
+	if a.stream != nil {
+		return newDownload(a.stream, a.length, a.header, cl.path), false, nil
+	}
+	loc := a.header.Get("Location")
+	if loc == "" {
+		return nil, false, &Error{Status: a.status, Method: http.MethodGet, Path: cl.path, Message: "a redirect without a Location"}
+	}
+	target, err := cl.target.Parse(loc)
+	if err != nil || (target.Scheme != "https" && target.Scheme != "http") {
+		return nil, false, fmt.Errorf("GET %s: the redirect target is not an http(s) URL", cl.path)
+	}
+	target.Fragment, target.RawFragment = "", ""
+	shown := withoutQuery(target)
+
+	// A new request rather than a followed redirect: nothing of the
+	// gateway request (Authorization, cookies) can come along.
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target.String(), nil)
+	if err != nil {
+		return nil, false, fmt.Errorf("download %s: build the media request: %w", cl.path, err)
+	}
+	req.Header.Set("User-Agent", c.agent)
+	media, err := c.media.Do(req)
+	if err != nil {
+		c.log.Debug("atlassian media request failed", "host", target.Host, "path", target.Path, "err", bareError(err))
+		return nil, ctx.Err() == nil, fmt.Errorf("download %s from %s: %w", cl.path, shown, bareError(err))
+	}
+	c.log.Debug("atlassian media request", "method", http.MethodGet, "host", target.Host, "path", target.Path, "status", media.StatusCode)
+	if media.StatusCode < 200 || media.StatusCode >= 300 {
+		body, _ := io.ReadAll(io.LimitReader(media.Body, 64<<10))
+		_ = media.Body.Close()
+		status := media.StatusCode
+		retry := status == http.StatusTooManyRequests || status >= 500
+		return nil, retry, &Error{Status: status, Method: http.MethodGet, Path: shown, Message: errorMessage(body)}
+	}
+	d := newDownload(media.Body, media.ContentLength, media.Header, cl.path)
+	d.Location = shown
+	d.MediaID = mediaID(target.Path)
+	return d, false, nil
+}
+
+func newDownload(body io.ReadCloser, size int64, header http.Header, path string) *Download {
+	b := &checkedBody{rc: body, size: size, path: path}
+	return &Download{Body: b, Size: size, ContentType: header.Get("Content-Type"), body: b}
+}
+
+func withoutQuery(u *url.URL) string {
+	v := *u
+	v.RawQuery, v.ForceQuery = "", false
+	return v.String()
+}
+
+// mediaID finds <id> in a path like /file/<id>/binary.
+func mediaID(path string) string {
+	segs := strings.Split(path, "/")
+	for i := 0; i+2 < len(segs); i++ {
+		if segs[i] == "file" && segs[i+1] != "" && segs[i+2] == "binary" {
+			return segs[i+1]
+		}
+	}
+	return ""
+}
+
+// checkedBody reports a body that ends before its Content-Length, and
+// remembers the first failure so that RetryDownload can tell a broken
+// download from a failing sink.
+type checkedBody struct {
+	rc   io.ReadCloser
+	size int64
+	n    int64
+	path string
+	err  error
+}
+
+func (b *checkedBody) Read(p []byte) (int, error) {
+	n, err := b.rc.Read(p)
+	b.n += int64(n)
+	switch {
+	case err == nil:
+		return n, nil
+	case errors.Is(err, io.EOF) && (b.size < 0 || b.n >= b.size):
+		return n, err
+	case errors.Is(err, io.EOF):
+		err = fmt.Errorf("download %s: the body ended after %d of %d bytes: %w", b.path, b.n, b.size, io.ErrUnexpectedEOF)
+	default:
+		err = fmt.Errorf("download %s: read the body: %w", b.path, bareError(err))
+	}
+	if b.err == nil {
+		b.err = err
+	}
+	return n, err
+}
+
+func (b *checkedBody) Close() error { return b.rc.Close() }

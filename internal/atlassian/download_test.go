@@ -1,0 +1,278 @@
+package atlassian
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"slices"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+const (
+	mediaUUID   = "5f0c6f0e-1c2d-4b4a-9a57-1f1e2d3c4b5a"
+	attachment  = "/rest/api/3/attachment/content/10000"
+	fileContent = "the bytes of picture.jpg"
+)
+
+// mediaHost starts a second server as the media host. Every request it
+// gets must come without credentials; serve answers the final hop.
+func mediaHost(t *testing.T, serve http.HandlerFunc) (*httptest.Server, *atomic.Int32) {
+	t.Helper()
+	var hits atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		if got := r.Header.Get("Authorization"); got != "" {
+			t.Errorf("the media host got Authorization %q on %s", got, r.URL.Path)
+		}
+		if got := r.Header.Get("Cookie"); got != "" {
+			t.Errorf("the media host got cookies %q on %s", got, r.URL.Path)
+		}
+		switch r.URL.Path {
+		case "/file/" + mediaUUID + "/binary":
+			if r.URL.Query().Get("token") != "signed-jwt" {
+				t.Errorf("the signed token did not arrive: %q", r.URL.RawQuery)
+			}
+			// A second redirect, within the media host.
+			http.Redirect(w, r, "/file/"+mediaUUID+"/blob?sig=more-secret", http.StatusFound)
+		case "/file/" + mediaUUID + "/blob":
+			serve(w, r)
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	return srv, &hits
+}
+
+// attachmentAPI is a gateway that redirects the attachment to media,
+// setting a cookie a careless client would hand on.
+func attachmentAPI(t *testing.T, media func() string) (http.HandlerFunc, *atomic.Int32) {
+	var hits atomic.Int32
+	return func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != jiraBase+attachment {
+			t.Errorf("unexpected API request %s", r.URL.Path)
+			http.NotFound(w, r)
+			return
+		}
+		hits.Add(1)
+		if got := r.Header.Get("Authorization"); got != "Bearer tok-1" {
+			t.Errorf("the API got Authorization %q", got)
+		}
+		http.SetCookie(w, &http.Cookie{Name: "atlassian.xsrf.token", Value: "session", Path: "/"})
+		w.Header().Set("Location", media()+"/file/"+mediaUUID+"/binary?token=signed-jwt&client=abc")
+		w.WriteHeader(http.StatusSeeOther)
+	}, &hits
+}
+
+func serveContent(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "image/jpeg")
+	w.Header().Set("Content-Length", strconv.Itoa(len(fileContent)))
+	_, _ = io.WriteString(w, fileContent)
+}
+
+func TestDownloadSendsNoCredentialsToTheMediaHost(t *testing.T) {
+	media, mediaHits := mediaHost(t, serveContent)
+	api, apiHits := attachmentAPI(t, func() string { return media.URL })
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Both servers listen on 127.0.0.1, so a jar would hand the API's
+	// cookie to the media host, and Go's own redirect handling would
+	// keep Authorization (it compares host names without ports).
+	h := setup(t, api, func(o *Options) { o.HTTPClient = &http.Client{Jar: jar} })
+
+	d, err := h.c.Download(t.Context(), attachment)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = d.Body.Close() }()
+	got, err := io.ReadAll(d.Body)
+	if err != nil || string(got) != fileContent {
+		t.Fatalf("body %q, %v", got, err)
+	}
+	if d.Size != int64(len(fileContent)) || d.ContentType != "image/jpeg" || d.MediaID != mediaUUID {
+		t.Fatalf("download %+v", d)
+	}
+	if want := media.URL + "/file/" + mediaUUID + "/binary"; d.Location != want {
+		t.Fatalf("Location %q, want %q", d.Location, want)
+	}
+	if apiHits.Load() != 1 || mediaHits.Load() != 2 {
+		t.Fatalf("%d API and %d media requests", apiHits.Load(), mediaHits.Load())
+	}
+	if s := h.c.Stats(); s.Requests != 1 || s.Points != 1 {
+		t.Fatalf("stats %+v: the media hops count", s)
+	}
+}
+
+func TestDownloadRedirectBackToTheAPIHostCarriesNoToken(t *testing.T) {
+	var h *harness
+	h = setup(t, func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case jiraBase + attachment:
+			http.Redirect(w, r, h.srv.URL+"/mirror/file/"+mediaUUID+"/binary?token=x", http.StatusSeeOther)
+		case "/mirror/file/" + mediaUUID + "/binary":
+			if got := r.Header.Get("Authorization"); got != "" {
+				t.Errorf("the redirect target got Authorization %q", got)
+			}
+			serveContent(w, r)
+		}
+	}, nil)
+	d, err := h.c.Download(t.Context(), attachment)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = d.Body.Close()
+	if d.MediaID != mediaUUID {
+		t.Fatalf("MediaID %q", d.MediaID)
+	}
+}
+
+func TestDownloadWithoutRedirect(t *testing.T) {
+	h := setup(t, func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Get("redirect") != "false" {
+			t.Errorf("query %q", r.URL.RawQuery)
+		}
+		serveContent(w, r)
+	}, nil)
+	d, err := h.c.Download(t.Context(), attachment+"?redirect=false")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = d.Body.Close() }()
+	got, err := io.ReadAll(d.Body)
+	if err != nil || string(got) != fileContent || d.Location != "" || d.MediaID != "" {
+		t.Fatalf("body %q, %v, download %+v", got, err, d)
+	}
+}
+
+func TestDownloadReportsAShortBody(t *testing.T) {
+	media, _ := mediaHost(t, func(w http.ResponseWriter, _ *http.Request) {
+		shortAnswer(t, w, len(fileContent), fileContent[:5])
+	})
+	api, _ := attachmentAPI(t, func() string { return media.URL })
+	h := setup(t, api, nil)
+	d, err := h.c.Download(t.Context(), attachment)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = d.Body.Close() }()
+	if _, err := io.ReadAll(d.Body); !errors.Is(err, io.ErrUnexpectedEOF) {
+		t.Fatalf("reading a short body: %v", err)
+	}
+}
+
+func TestCheckedBodyCatchesAQuietShortRead(t *testing.T) {
+	// A Transport that ends a short body with a plain EOF.
+	b := &checkedBody{rc: io.NopCloser(strings.NewReader("12345")), size: 10, path: attachment}
+	_, err := io.ReadAll(b)
+	if !errors.Is(err, io.ErrUnexpectedEOF) || b.err == nil {
+		t.Fatalf("error %v", err)
+	}
+	b = &checkedBody{rc: io.NopCloser(strings.NewReader("12345")), size: -1}
+	if got, err := io.ReadAll(b); err != nil || string(got) != "12345" || b.err != nil {
+		t.Fatalf("unknown size: %q, %v", got, err)
+	}
+}
+
+func TestRetryDownloadStartsOver(t *testing.T) {
+	var served atomic.Int32
+	media, _ := mediaHost(t, func(w http.ResponseWriter, r *http.Request) {
+		switch served.Add(1) {
+		case 1:
+			shortAnswer(t, w, len(fileContent), fileContent[:5])
+		case 2:
+			reply(w, http.StatusServiceUnavailable, ``)
+		default:
+			serveContent(w, r)
+		}
+	})
+	api, apiHits := attachmentAPI(t, func() string { return media.URL })
+	h := setup(t, api, func(o *Options) { o.HTTPClient = noKeepAlives() })
+
+	var sink bytes.Buffer
+	var calls int
+	err := h.c.RetryDownload(t.Context(), attachment, func(d *Download) error {
+		calls++
+		sink.Reset()
+		_, err := io.Copy(&sink, d.Body)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sink.String() != fileContent || calls != 2 || apiHits.Load() != 3 {
+		t.Fatalf("sink %q after %d consume calls and %d API requests", sink.String(), calls, apiHits.Load())
+	}
+	if got := h.clock.Waits(); !slices.Equal(got, []time.Duration{2 * time.Second, 4 * time.Second}) {
+		t.Fatalf("waits %v", got)
+	}
+	if s := h.c.Stats(); s.Retries != 2 {
+		t.Fatalf("stats %+v", s)
+	}
+}
+
+func TestRetryDownloadLeavesSinkErrorsAlone(t *testing.T) {
+	media, _ := mediaHost(t, serveContent)
+	api, apiHits := attachmentAPI(t, func() string { return media.URL })
+	h := setup(t, api, nil)
+	errDiskFull := errors.New("no space left on device")
+	err := h.c.RetryDownload(t.Context(), attachment, func(d *Download) error {
+		_, _ = io.Copy(io.Discard, d.Body)
+		return errDiskFull
+	})
+	if !errors.Is(err, errDiskFull) || apiHits.Load() != 1 {
+		t.Fatalf("error %v after %d downloads", err, apiHits.Load())
+	}
+}
+
+func TestRetryDownloadGivesUp(t *testing.T) {
+	media, _ := mediaHost(t, func(w http.ResponseWriter, _ *http.Request) {
+		reply(w, http.StatusBadGateway, ``)
+	})
+	api, apiHits := attachmentAPI(t, func() string { return media.URL })
+	h := setup(t, api, func(o *Options) { o.MaxAttempts = 3 })
+	err := h.c.RetryDownload(t.Context(), attachment, func(*Download) error {
+		t.Error("consume called without a download")
+		return nil
+	})
+	var re *RetryExhaustedError
+	var e *Error
+	if !errors.As(err, &re) || re.Attempts != 3 || !errors.As(err, &e) || e.Status != http.StatusBadGateway || apiHits.Load() != 3 {
+		t.Fatalf("error %v after %d downloads", err, apiHits.Load())
+	}
+	if strings.Contains(err.Error(), "signed-jwt") || strings.Contains(err.Error(), "more-secret") {
+		t.Fatalf("error text %q shows the signed URL", err)
+	}
+}
+
+func TestDownloadErrorsFromTheAPI(t *testing.T) {
+	h := setup(t, func(w http.ResponseWriter, _ *http.Request) {
+		reply(w, http.StatusNotFound, `{"errorMessages":["The attachment does not exist."]}`)
+	}, nil)
+	err := h.c.RetryDownload(t.Context(), attachment, func(*Download) error { return nil })
+	if !IsNotFound(err) || h.c.Stats().Requests != 1 {
+		t.Fatalf("error %v, stats %+v", err, h.c.Stats())
+	}
+}
+
+func TestMediaID(t *testing.T) {
+	for path, want := range map[string]string{
+		"/file/" + mediaUUID + "/binary":        mediaUUID,
+		"/media/file/" + mediaUUID + "/binary/": mediaUUID,
+		"/file//binary":                         "",
+		"/file/" + mediaUUID:                    "",
+		"/download/attachments/1/a.png":         "",
+	} {
+		if got := mediaID(path); got != want {
+			t.Errorf("mediaID(%q) = %q, want %q", path, got, want)
+		}
+	}
+}
