@@ -3,6 +3,7 @@ package auth
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // ErrNotLoggedIn means the profile holds no grant (never logged in, or
@@ -57,3 +58,10 @@ type UnreachableError struct {
 func (e *UnreachableError) Error() string { return fmt.Sprintf("%s: %v", e.What, e.Err) }
 
 func (e *UnreachableError) Unwrap() error { return e.Err }
+
+// MissingScopesError means the grant lacks scopes a command needs.
+type MissingScopesError struct{ Scopes []string }
+
+func (e *MissingScopesError) Error() string {
+	return "the grant lacks the scope(s) " + strings.Join(e.Scopes, ", ")
+}

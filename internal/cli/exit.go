@@ -5,10 +5,13 @@ import (
 	"errors"
 	"strings"
 
+	"github.com/aumo-cli/aumo/internal/atlassian"
 	"github.com/aumo-cli/aumo/internal/auth"
 	"github.com/aumo-cli/aumo/internal/cli/cmdutil"
 	"github.com/aumo-cli/aumo/internal/cli/verify"
 	"github.com/aumo-cli/aumo/internal/config"
+	"github.com/aumo-cli/aumo/internal/export"
+	"github.com/aumo-cli/aumo/internal/jira"
 	"github.com/aumo-cli/aumo/internal/tokenstore"
 )
 
@@ -39,6 +42,11 @@ func classify(err error) (code int, hint string) {
 		timeout   *auth.TimeoutError
 		down      *auth.UnreachableError
 		keychain  *tokenstore.UnavailableError
+		scopes    *auth.MissingScopesError
+		scope     *atlassian.ScopeError
+		query     *jira.QueryError
+		out       *export.OutError
+		partial   *export.PartialError
 		damaged   *verify.DamagedError
 		unchecked *verify.UncheckableError
 	)
@@ -50,6 +58,12 @@ func classify(err error) (code int, hint string) {
 	switch {
 	case errors.Is(err, context.Canceled):
 		return ExitInterrupted, ""
+	case errors.As(err, &scopes), errors.As(err, &scope):
+		return ExitAuth, "add the scope to the OAuth app (or AUMO_SCOPES), then run `aumo login` again"
+	case errors.As(err, &query), errors.As(err, &out):
+		return ExitUsage, ""
+	case errors.As(err, &partial):
+		return ExitPartial, "run the same command again to retry what failed"
 	case errors.As(err, &damaged):
 		return ExitError, "" // the report on standard output names every damaged file
 	case errors.As(err, &unchecked):

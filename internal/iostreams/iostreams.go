@@ -20,8 +20,8 @@ type IOStreams struct {
 	// Quiet suppresses messages (-q); errors are still printed.
 	Quiet bool
 
-	inTTY, errTTY bool
-	inReader      *bufio.Reader
+	inTTY, outTTY, errTTY bool
+	inReader              *bufio.Reader
 }
 
 // System returns the process's streams.
@@ -29,6 +29,7 @@ func System() *IOStreams {
 	return &IOStreams{
 		In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr,
 		inTTY:  isTerminal(os.Stdin),
+		outTTY: isTerminal(os.Stdout),
 		errTTY: isTerminal(os.Stderr),
 	}
 }
@@ -49,6 +50,13 @@ func (s *IOStreams) Messages() io.Writer {
 	}
 	return s.ErrOut
 }
+
+// IsStdoutTTY reports whether standard output is a terminal (a tarball
+// must not go there).
+func (s *IOStreams) IsStdoutTTY() bool { return s.outTTY }
+
+// IsStderrTTY reports whether standard error is a terminal (for progress).
+func (s *IOStreams) IsStderrTTY() bool { return s.errTTY }
 
 // CanPrompt reports whether a person can answer a question: both standard
 // input and standard error are terminals.

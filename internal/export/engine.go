@@ -1,0 +1,522 @@
+package export
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/aumo-cli/aumo/internal/sink"
+	"github.com/aumo-cli/aumo/pkg/exportformat"
+)
+
+// DefaultConcurrency is how many items are written at once.
+const DefaultConcurrency = 4
+
+// downloadAttempts bounds how often one attachment is fetched from the
+// start after a short or oversized body.
+const downloadAttempts = 3
+
+// Options describe one export run.
+type Options struct {
+	Out       string // directory, .tar, .tar.gz/.tgz, .tar.zst or "-"
+	Product   string // "jira" or "confluence"
+	Site      exportformat.Site
+	Query     string // as the user gave it
+	Redaction string
+	Tool      exportformat.Tool
+
+	Concurrency       int   // items written at once; 0: DefaultConcurrency
+	NoAttachments     bool  // skip every attachment (reason excluded)
+	MaxAttachmentSize int64 // skip larger attachments (reason too-large); 0: no limit
+
+	Stdout           io.Writer
+	StdoutIsTerminal bool
+	// Cost reports the API requests and rate-limit points spent so far.
+	Cost func() (requests, points int64)
+	// Progress is told about written items and bytes; nil: no progress.
+	Progress Progress
+	Now      func() time.Time
+}
+
+// Progress shows a run's progress. Implementations must be safe for
+// concurrent use.
+type Progress interface {
+	Add(items int, bytes int64)
+}
+
+// OutError means --out cannot be used: said before any API call (exit 2).
+type OutError struct{ Msg string }
+
+func (e *OutError) Error() string { return e.Msg }
+
+// PartialError means the export finished with items that failed after
+// every retry; they are listed in the manifest (exit 3).
+type PartialError struct {
+	Failed int
+	Out    string
+}
+
+func (e *PartialError) Error() string {
+	return fmt.Sprintf("%d items failed after every retry; they are listed in the manifest's \"failed\" of %s", e.Failed, e.Out)
+}
+
+// Prepared is an export whose output has been checked and opened, ready to
+// run: Prepare does everything that can refuse --out before any API call.
+type Prepared struct {
+	opts     Options
+	sink     sink.Sink
+	manifest exportformat.Manifest
+	state    *state
+}
+
+// Check says, without writing anything or calling any API, why --out
+// cannot take this export: unusable, not an aumo export, an export of
+// another product, site or query, or a complete one.
+func Check(opts Options) error {
+	_, _, err := check(opts)
+	return err
+}
+
+// check returns the unfinished export to resume, if any.
+func check(opts Options) (*exportformat.Manifest, []exportformat.IndexLine, error) {
+	if sink.KindOf(opts.Out) == "dir" {
+		prev, lines, err := readExisting(opts.Out)
+		if err != nil {
+			return nil, nil, err
+		}
+		if prev != nil {
+			next := exportformat.Manifest{Format: exportformat.Format, Product: opts.Product, Site: opts.Site, Query: opts.Query}
+			if err := resumable(prev, &next); err != nil {
+				return nil, nil, err
+			}
+			return prev, lines, nil
+		}
+	}
+	sopts := sink.Options{Stdout: opts.Stdout, StdoutIsTerminal: opts.StdoutIsTerminal}
+	if err := sink.Check(opts.Out, sopts); err != nil {
+		return nil, nil, &OutError{Msg: fmt.Sprintf("--out %s: %v", opts.Out, err)}
+	}
+	return nil, nil, nil
+}
+
+// Prepare checks --out and opens the sink. For an unfinished directory
+// export of the same product, site and query it prepares a resume; any
+// other existing export is refused with the reason.
+func Prepare(opts Options) (*Prepared, error) {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Concurrency <= 0 {
+		opts.Concurrency = DefaultConcurrency
+	}
+	prev, lines, err := check(opts)
+	if err != nil {
+		return nil, err
+	}
+	m := exportformat.Manifest{
+		Format: exportformat.Format, Product: opts.Product, Site: opts.Site, Query: opts.Query,
+		StartedAt: opts.Now().UTC(), Counts: map[string]int64{}, Skipped: []exportformat.Problem{},
+		Failed: []exportformat.Problem{}, Redaction: opts.Redaction, Tool: opts.Tool,
+	}
+	st := newState()
+	if prev != nil {
+		m.StartedAt = prev.StartedAt
+		st.load(lines)
+	}
+	initial, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	sopts := sink.Options{Stdout: opts.Stdout, StdoutIsTerminal: opts.StdoutIsTerminal, InitialManifest: initial, Resume: prev != nil}
+	s, err := sink.Open(opts.Out, sopts)
+	if err != nil {
+		return nil, &OutError{Msg: fmt.Sprintf("--out %s: %v", opts.Out, err)}
+	}
+	return &Prepared{opts: opts, sink: s, manifest: m, state: st}, nil
+}
+
+// SetProgress shows the run's progress on p.
+func (p *Prepared) SetProgress(pr Progress) { p.opts.Progress = pr }
+
+// Resuming reports whether the run continues an unfinished export, and how
+// many items it already holds.
+func (p *Prepared) Resuming() (bool, int) { return p.state.resumed, len(p.state.done) }
+
+// readExisting reads the manifest and index of an existing directory
+// export; a missing or empty directory is no export (nil).
+func readExisting(dir string) (*exportformat.Manifest, []exportformat.IndexLine, error) {
+	b, err := os.ReadFile(filepath.Join(dir, exportformat.ManifestName))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil, nil // sink.Check judges what else is there
+	}
+	if err != nil {
+		return nil, nil, &OutError{Msg: fmt.Sprintf("--out %s: %v", dir, err)}
+	}
+	var m exportformat.Manifest
+	if err := json.Unmarshal(b, &m); err != nil || m.Format == "" {
+		return nil, nil, &OutError{Msg: fmt.Sprintf("--out %s holds a manifest.json that is not an aumo export's", dir)}
+	}
+	f, err := os.Open(filepath.Join(dir, exportformat.IndexName))
+	if errors.Is(err, os.ErrNotExist) {
+		return &m, nil, nil
+	}
+	if err != nil {
+		return nil, nil, &OutError{Msg: fmt.Sprintf("--out %s: %v", dir, err)}
+	}
+	defer func() { _ = f.Close() }()
+	lines, _, err := exportformat.ReadIndex(f)
+	if err != nil {
+		return nil, nil, &OutError{Msg: fmt.Sprintf("--out %s: its index.jsonl is unreadable: %v", dir, err)}
+	}
+	return &m, lines, nil
+}
+
+// resumable says whether a run may continue the existing export prev.
+func resumable(prev, next *exportformat.Manifest) error {
+	switch {
+	case prev.Format != exportformat.Format:
+		return &OutError{Msg: fmt.Sprintf("--out holds an export of format %q, not %q", prev.Format, exportformat.Format)}
+	case prev.Product != next.Product:
+		return &OutError{Msg: fmt.Sprintf("--out holds a %s export, not %s: choose another --out", prev.Product, next.Product)}
+	case prev.Site.CloudID != next.Site.CloudID:
+		return &OutError{Msg: fmt.Sprintf("--out holds an export of site %s (%s), not %s: choose another --out", prev.Site.Name, prev.Site.URL, next.Site.URL)}
+	case prev.Query != next.Query:
+		return &OutError{Msg: fmt.Sprintf("--out holds an export of the query %q, not %q: rerun with that query to resume it, or choose another --out", prev.Query, next.Query)}
+	case prev.Complete:
+		return &OutError{Msg: "--out holds a complete export of this query; choose another --out (re-exporting only what changed, --incremental, is not available yet)"}
+	}
+	return nil
+}
+
+// Run exports what plan yields and returns the final manifest. On
+// cancellation a directory stays resumable and a tarball is removed.
+func (p *Prepared) Run(ctx context.Context, plan Plan) (_ *exportformat.Manifest, err error) {
+	defer func() {
+		if err != nil {
+			_ = p.sink.Abort()
+		}
+	}()
+	w := &writer{opts: p.opts, sink: p.sink, state: p.state}
+	items := make(chan *Item, p.opts.Concurrency)
+	g, gctx := errgroup.WithContext(ctx)
+	for range p.opts.Concurrency {
+		g.Go(func() error {
+			for it := range items {
+				if err := w.item(gctx, it); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
+	g.Go(func() error {
+		defer close(items)
+		emit := func(it *Item) error {
+			select {
+			case items <- it:
+				return nil
+			case <-gctx.Done():
+				return gctx.Err()
+			}
+		}
+		return plan.Items(gctx, p.state.isDone, p.state, emit)
+	})
+	if err := g.Wait(); err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, err
+	}
+
+	m := p.manifest
+	m.FinishedAt = p.opts.Now().UTC()
+	m.Skipped, m.Failed = p.state.problems()
+	m.Counts = p.state.manifestCounts()
+	m.Complete = len(m.Failed) == 0
+	if p.opts.Cost != nil {
+		m.Requests, m.Points = p.opts.Cost()
+	}
+	b, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	if err := p.sink.Finish(append(b, '\n')); err != nil {
+		return nil, fmt.Errorf("finish the export: %w", err)
+	}
+	if len(m.Failed) > 0 {
+		return &m, &PartialError{Failed: len(m.Failed), Out: p.opts.Out}
+	}
+	return &m, nil
+}
+
+// Abort gives up a prepared export that will not run.
+func (p *Prepared) Abort() error { return p.sink.Abort() }
+
+// writer writes items through the sink.
+type writer struct {
+	opts  Options
+	sink  sink.Sink
+	state *state
+}
+
+// item writes an item's attachments, then its Markdown, then its JSON. An
+// attachment that keeps failing fails the whole item, whose own file is
+// then not written: a rerun exports it again.
+func (w *writer) item(ctx context.Context, it *Item) error {
+	var lines []exportformat.IndexLine
+	for _, a := range it.Attachments {
+		switch {
+		case w.opts.NoAttachments:
+			w.state.Skip(exportformat.Problem{Kind: exportformat.KindAttachment, ID: a.ID, Item: it.ID, Reason: exportformat.ReasonExcluded, Detail: "--no-attachments"})
+			continue
+		case w.opts.MaxAttachmentSize > 0 && a.Size > w.opts.MaxAttachmentSize:
+			w.state.Skip(tooLarge(it, a, w.opts.MaxAttachmentSize))
+			continue
+		}
+		line, err := w.attachment(ctx, it, a)
+		var big *tooLargeError
+		switch {
+		case errors.As(err, &big):
+			w.state.Skip(tooLarge(it, a, w.opts.MaxAttachmentSize))
+			continue
+		case err != nil && ctx.Err() != nil:
+			return ctx.Err()
+		case err != nil:
+			w.state.Fail(exportformat.Problem{Kind: exportformat.KindAttachment, ID: a.ID, Item: it.ID, Reason: "download", Detail: err.Error()})
+			w.state.Fail(exportformat.Problem{Kind: it.Kind, ID: it.ID, Item: it.ID, Reason: "attachment", Detail: "attachment " + a.ID + " failed; rerun to retry"})
+			return nil
+		}
+		lines = append(lines, line)
+	}
+	if it.Markdown != nil {
+		line, err := w.put(ctx, it.MarkdownPath, bytes.NewReader(it.Markdown), exportformat.IndexLine{
+			Kind: exportformat.KindMarkdown, ID: it.ID, Key: it.Key, Item: it.ID, Updated: it.Updated})
+		if err != nil {
+			return err
+		}
+		lines = append(lines, line)
+	}
+	line, err := w.put(ctx, it.Path, bytes.NewReader(it.JSON), exportformat.IndexLine{
+		Kind: it.Kind, ID: it.ID, Key: it.Key, Item: it.ID, Updated: it.Updated})
+	if err != nil {
+		return err
+	}
+	lines = append(lines, line)
+	w.state.record(lines)
+	if w.opts.Progress != nil {
+		var n int64
+		for _, l := range lines {
+			n += l.Size
+		}
+		w.opts.Progress.Add(1, n)
+	}
+	return nil
+}
+
+// put writes one file and appends its index line.
+func (w *writer) put(ctx context.Context, path string, r io.Reader, line exportformat.IndexLine) (exportformat.IndexLine, error) {
+	e, err := w.sink.Put(ctx, path, r)
+	if err != nil {
+		return line, err
+	}
+	line.Path, line.Size, line.SHA256 = e.Path, e.Size, e.SHA256
+	b, err := json.Marshal(line)
+	if err != nil {
+		return line, err
+	}
+	if err := w.sink.AppendIndex(b); err != nil {
+		return line, fmt.Errorf("append to the index: %w", err)
+	}
+	return line, nil
+}
+
+func (w *writer) attachment(ctx context.Context, it *Item, a Attachment) (exportformat.IndexLine, error) {
+	path := sink.AttachmentPath(it.Dir, a.ID, a.Name)
+	var lastErr error
+	for range downloadAttempts {
+		dl, err := a.Open(ctx)
+		if err != nil {
+			return exportformat.IndexLine{}, fmt.Errorf("download attachment %s of %s: %w", a.ID, it.ID, err)
+		}
+		mediaID := a.MediaID
+		if dl.MediaID != "" {
+			mediaID = dl.MediaID
+		}
+		body := &checkedReader{r: dl.Body, want: a.Size, limit: w.opts.MaxAttachmentSize}
+		line, err := w.put(ctx, path, body, exportformat.IndexLine{
+			Kind: exportformat.KindAttachment, ID: a.ID, Key: it.Key, Item: it.ID, Updated: a.Updated, MediaID: mediaID})
+		_ = dl.Body.Close()
+		if err == nil {
+			return line, nil
+		}
+		if body.err == nil || ctx.Err() != nil {
+			return line, err // the sink failed, not the download
+		}
+		var big *tooLargeError
+		if errors.As(body.err, &big) {
+			return line, body.err
+		}
+		lastErr = body.err
+	}
+	return exportformat.IndexLine{}, fmt.Errorf("download attachment %s of %s: %w (after %d tries)", a.ID, it.ID, lastErr, downloadAttempts)
+}
+
+func tooLarge(it *Item, a Attachment, limit int64) exportformat.Problem {
+	return exportformat.Problem{Kind: exportformat.KindAttachment, ID: a.ID, Item: it.ID, Reason: exportformat.ReasonTooLarge,
+		Detail: fmt.Sprintf("%d bytes, over --max-attachment-size %d", a.Size, limit)}
+}
+
+type tooLargeError struct{ limit int64 }
+
+func (e *tooLargeError) Error() string { return fmt.Sprintf("larger than %d bytes", e.limit) }
+
+// errSize means a download ended at another size than the API stated.
+var errSize = errors.New("the download's size differs from the attachment's")
+
+// checkedReader checks a download against the stated size and the size
+// limit while it streams, and remembers its own failure so the writer can
+// tell a broken download from a failing sink.
+type checkedReader struct {
+	r     io.Reader
+	want  int64 // -1: unknown
+	limit int64 // 0: none
+	n     int64
+	err   error
+}
+
+func (c *checkedReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	switch {
+	case c.limit > 0 && c.n > c.limit:
+		c.err = &tooLargeError{limit: c.limit}
+	case c.want >= 0 && c.n > c.want:
+		c.err = errSize
+	case errors.Is(err, io.EOF) && c.want >= 0 && c.n != c.want:
+		c.err = fmt.Errorf("%w: %d of %d bytes", errSize, c.n, c.want)
+	case err != nil && !errors.Is(err, io.EOF):
+		c.err = err
+	}
+	if c.err != nil {
+		return n, c.err
+	}
+	return n, err
+}
+
+// state is what the run knows: items already done (resume), what has been
+// written, and the problems met. It holds one key per item, not per file,
+// so that memory stays small for exports of 100,000 items. Safe for
+// concurrent use.
+type state struct {
+	mu      sync.Mutex
+	resumed bool
+	done    map[string]struct{} // kind + "/" + id of finished items
+	counts  map[string]int64
+	skipped []exportformat.Problem
+	failed  []exportformat.Problem
+}
+
+func newState() *state {
+	return &state{done: map[string]struct{}{}, counts: map[string]int64{}}
+}
+
+func isItemKind(kind string) bool {
+	return kind != exportformat.KindAttachment && kind != exportformat.KindMarkdown
+}
+
+// load takes over an unfinished export's index. Files of items that are
+// not done will be written again, so only done items' files count.
+func (s *state) load(lines []exportformat.IndexLine) {
+	s.resumed = true
+	owners := map[string]struct{}{}
+	for _, l := range lines {
+		if isItemKind(l.Kind) {
+			s.done[l.Kind+"/"+l.ID] = struct{}{}
+			owners[l.Item] = struct{}{}
+		}
+	}
+	for _, l := range lines {
+		if _, ok := owners[l.Item]; ok {
+			s.count(l)
+		}
+	}
+}
+
+// record notes a finished item's files.
+func (s *state) record(lines []exportformat.IndexLine) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, l := range lines {
+		if isItemKind(l.Kind) {
+			s.done[l.Kind+"/"+l.ID] = struct{}{}
+		}
+		s.count(l)
+	}
+}
+
+func (s *state) count(l exportformat.IndexLine) {
+	s.counts[l.Kind]++
+	s.counts["files"]++
+	s.counts["bytes"] += l.Size
+}
+
+func (s *state) isDone(kind, id string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, ok := s.done[kind+"/"+id]
+	return ok
+}
+
+// Skip implements Problems.
+func (s *state) Skip(p exportformat.Problem) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.skipped = append(s.skipped, p)
+}
+
+// Fail implements Problems.
+func (s *state) Fail(p exportformat.Problem) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.failed = append(s.failed, p)
+}
+
+func (s *state) problems() (skipped, failed []exportformat.Problem) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sortProblems := func(ps []exportformat.Problem) []exportformat.Problem {
+		out := append([]exportformat.Problem{}, ps...)
+		sort.Slice(out, func(i, j int) bool {
+			if out[i].Kind != out[j].Kind {
+				return out[i].Kind < out[j].Kind
+			}
+			return out[i].ID < out[j].ID
+		})
+		return out
+	}
+	return sortProblems(s.skipped), sortProblems(s.failed)
+}
+
+// manifestCounts are the manifest's counts: files by kind, all files,
+// bytes, and the problems.
+func (s *state) manifestCounts() map[string]int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := map[string]int64{}
+	for k, v := range s.counts {
+		c[k] = v
+	}
+	c["skipped"] = int64(len(s.skipped))
+	c["failed"] = int64(len(s.failed))
+	return c
+}

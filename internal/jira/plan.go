@@ -1,0 +1,472 @@
+// Package jira plans a Jira Cloud export: it finds the issues a JQL query
+// selects and fetches them completely, with as few requests and rate-limit
+// points as the API allows — ids from /search/jql in pages of thousands,
+// details from /issue/bulkfetch a hundred at a time, and the dedicated
+// comment, worklog and changelog endpoints only where the embedded lists
+// are truncated.
+package jira
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/aumo-cli/aumo/internal/atlassian"
+)
+
+const (
+	api = "/rest/api/3"
+	// idPage is the page size of the ids-only search (the API's cap).
+	idPage = 5000
+	// bulkSize is /issue/bulkfetch's limit.
+	bulkSize = 100
+	// changelogBulk is /changelog/bulkfetch's limit of issues per call.
+	changelogBulk = 1000
+)
+
+// QueryError is Jira refusing the JQL (exit 2, with Jira's own message).
+type QueryError struct{ Messages []string }
+
+func (e *QueryError) Error() string {
+	msg := strings.Join(e.Messages, "; ")
+	if strings.Contains(strings.ToLower(msg), "unbounded") {
+		msg += ` (add a restriction such as "project = KEY" or "updated >= -30d")`
+	}
+	return "Jira refused the query: " + msg
+}
+
+// Options configure a plan.
+type Options struct {
+	Client *atlassian.Client
+	JQL    string
+	// Fields are the issue fields to fetch ("*all" by default).
+	Fields []string
+	// KeepAccountIDs turns the privacy redaction off.
+	KeepAccountIDs bool
+	// Concurrency is the number of bulk fetches in flight.
+	Concurrency int
+}
+
+// Issue is one exported issue: its JSON made complete and redacted, and its
+// attachments.
+type Issue struct {
+	ID          string
+	Key         string
+	Updated     time.Time
+	JSON        []byte
+	Attachments []Attachment
+}
+
+// Attachment is an issue's attachment as listed in fields.attachment.
+type Attachment struct {
+	ID       string
+	Filename string
+	Size     int64
+	Created  time.Time
+}
+
+// ContentPath is where the attachment's bytes are fetched (a 303 to the
+// media host).
+func (a Attachment) ContentPath() string { return api + "/attachment/content/" + a.ID }
+
+// Problem is an issue the plan leaves out (Reason "deleted", "forbidden")
+// or gives up on (Failed).
+type Problem struct {
+	ID, Reason, Detail string
+	Failed             bool
+}
+
+// Plan finds and fetches the issues of a query.
+type Plan struct {
+	opts     Options
+	redactor *redactor
+}
+
+// New returns a plan.
+func New(opts Options) *Plan {
+	if len(opts.Fields) == 0 {
+		opts.Fields = []string{"*all"}
+	}
+	if opts.Concurrency <= 0 {
+		opts.Concurrency = 4
+	}
+	return &Plan{opts: opts}
+}
+
+// Check validates the query with Jira before anything is written and
+// returns Jira's approximate count of its issues.
+func (p *Plan) Check(ctx context.Context) (int64, error) {
+	var out struct {
+		Count int64 `json:"count"`
+	}
+	err := p.opts.Client.PostJSON(ctx, api+"/search/approximate-count", map[string]string{"jql": p.opts.JQL}, &out, atlassian.Idempotent)
+	if qe := queryError(err); qe != nil {
+		return 0, qe
+	}
+	if err != nil {
+		return 0, fmt.Errorf("check the query: %w", err)
+	}
+	p.opts.Client.AddPoints(1)
+	return out.Count, nil
+}
+
+func queryError(err error) *QueryError {
+	var ae *atlassian.Error
+	if errors.As(err, &ae) && ae.Status == 400 {
+		return &QueryError{Messages: []string{ae.Message}}
+	}
+	return nil
+}
+
+// Fields fetches the field list (names and schemas, kept once in
+// fields.json rather than in every issue) and learns which custom fields
+// hold users, for the redaction of changelogs.
+func (p *Plan) Fields(ctx context.Context) ([]byte, error) {
+	var raw json.RawMessage
+	if err := p.opts.Client.GetJSON(ctx, api+"/field", nil, &raw); err != nil {
+		return nil, fmt.Errorf("fetch the field list: %w", err)
+	}
+	var fields []struct {
+		ID     string `json:"id"`
+		Schema struct {
+			Type  string `json:"type"`
+			Items string `json:"items"`
+		} `json:"schema"`
+	}
+	if err := json.Unmarshal(raw, &fields); err != nil {
+		return nil, fmt.Errorf("read the field list: %w", err)
+	}
+	p.opts.Client.AddPoints(len(fields))
+	users := map[string]bool{}
+	for _, f := range fields {
+		if f.Schema.Type == "user" || f.Schema.Items == "user" {
+			users[f.ID] = true
+		}
+	}
+	if !p.opts.KeepAccountIDs {
+		p.redactor = &redactor{userFieldIDs: users}
+	}
+	return raw, nil
+}
+
+// Issues calls emit for every issue of the query that done does not
+// report as exported already, and problem for each one left out.
+func (p *Plan) Issues(ctx context.Context, done func(id string) bool, problem func(Problem), emit func(*Issue) error) error {
+	if p.redactor == nil && !p.opts.KeepAccountIDs {
+		p.redactor = &redactor{}
+	}
+	batches := make(chan []string, p.opts.Concurrency)
+	g, ctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		defer close(batches)
+		return p.ids(ctx, done, batches)
+	})
+	for range p.opts.Concurrency {
+		g.Go(func() error {
+			for ids := range batches {
+				if err := p.batch(ctx, ids, problem, emit); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
+	return g.Wait()
+}
+
+// ids pages through the search, ids only, and sends batches for bulkfetch.
+func (p *Plan) ids(ctx context.Context, done func(string) bool, out chan<- []string) error {
+	var batch []string
+	token := ""
+	for {
+		body := map[string]any{"jql": p.opts.JQL, "fields": []string{"id"}, "maxResults": idPage}
+		if token != "" {
+			body["nextPageToken"] = token
+		}
+		var page struct {
+			Issues []struct {
+				ID string `json:"id"`
+			} `json:"issues"`
+			NextPageToken string `json:"nextPageToken"`
+			IsLast        bool   `json:"isLast"`
+		}
+		err := p.opts.Client.PostJSON(ctx, api+"/search/jql", body, &page, atlassian.Idempotent)
+		if qe := queryError(err); qe != nil {
+			return qe
+		}
+		if err != nil {
+			return fmt.Errorf("search issues: %w", err)
+		}
+		p.opts.Client.AddPoints(len(page.Issues))
+		for _, is := range page.Issues {
+			if done(is.ID) {
+				continue
+			}
+			batch = append(batch, is.ID)
+			if len(batch) == bulkSize {
+				select {
+				case out <- batch:
+				case <-ctx.Done():
+					return ctx.Err()
+				}
+				batch = nil
+			}
+		}
+		if page.IsLast || page.NextPageToken == "" {
+			break
+		}
+		token = page.NextPageToken
+	}
+	if len(batch) > 0 {
+		select {
+		case out <- batch:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return nil
+}
+
+type bulkResult struct {
+	Issues      []map[string]any `json:"issues"`
+	IssueErrors []struct {
+		ID     string `json:"id"`
+		Status int    `json:"status"`
+		Error  any    `json:"errorMessages"`
+	} `json:"issueErrors"`
+}
+
+// batch fetches up to a hundred issues, completes and emits them.
+func (p *Plan) batch(ctx context.Context, ids []string, problem func(Problem), emit func(*Issue) error) error {
+	issues, errs, err := p.bulkfetch(ctx, ids)
+	if err != nil {
+		return err
+	}
+	// Ids in issueErrors are asked again one by one: a transient error of
+	// one issue must not cost the others. Only ids missing from both lists
+	// are gone.
+	for _, id := range errs {
+		one, still, err := p.bulkfetch(ctx, []string{id})
+		if err != nil {
+			return err
+		}
+		issues = append(issues, one...)
+		if len(still) > 0 {
+			problem(Problem{ID: id, Reason: "bulkfetch", Detail: "Jira reported an error for this issue on every try", Failed: true})
+		}
+	}
+	got := map[string]bool{}
+	for _, is := range issues {
+		got[str(is["id"])] = true
+	}
+	for _, id := range ids {
+		if !got[id] && !contains(errs, id) {
+			problem(Problem{ID: id, Reason: "deleted", Detail: "listed by the search but no longer returned (deleted, moved or no permission)"})
+		}
+	}
+	if err := p.complete(ctx, issues); err != nil {
+		return err
+	}
+	for _, is := range issues {
+		out, err := p.finish(is)
+		if err != nil {
+			return err
+		}
+		if err := emit(out); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func (p *Plan) bulkfetch(ctx context.Context, ids []string) ([]map[string]any, []string, error) {
+	body := map[string]any{
+		"issueIdsOrKeys": ids,
+		"fields":         p.opts.Fields,
+		"expand":         []string{"renderedFields", "changelog"},
+	}
+	var res bulkResult
+	if err := p.opts.Client.PostJSON(ctx, api+"/issue/bulkfetch", body, &res, atlassian.Idempotent); err != nil {
+		return nil, nil, fmt.Errorf("fetch %d issues: %w", len(ids), err)
+	}
+	p.opts.Client.AddPoints(len(res.Issues))
+	var errs []string
+	for _, e := range res.IssueErrors {
+		errs = append(errs, e.ID)
+	}
+	return res.Issues, errs, nil
+}
+
+// complete replaces truncated embedded lists with the whole lists from the
+// dedicated endpoints, and sets each list's total and maxResults to its
+// length.
+func (p *Plan) complete(ctx context.Context, issues []map[string]any) error {
+	var truncatedChangelogs []string
+	byID := map[string]map[string]any{}
+	for _, is := range issues {
+		id := str(is["id"])
+		byID[id] = is
+		fields, _ := is["fields"].(map[string]any)
+		if fields != nil {
+			if err := p.completeList(ctx, fields, "comment", "comments", api+"/issue/"+id+"/comment", 100); err != nil {
+				return err
+			}
+			if err := p.completeList(ctx, fields, "worklog", "worklogs", api+"/issue/"+id+"/worklog", 5000); err != nil {
+				return err
+			}
+		}
+		if cl, ok := is["changelog"].(map[string]any); ok && truncated(cl, "histories") {
+			truncatedChangelogs = append(truncatedChangelogs, id)
+		} else if ok {
+			setTotals(cl, "histories")
+		}
+	}
+	for start := 0; start < len(truncatedChangelogs); start += changelogBulk {
+		chunk := truncatedChangelogs[start:min(start+changelogBulk, len(truncatedChangelogs))]
+		all, err := p.changelogs(ctx, chunk)
+		if err != nil {
+			return err
+		}
+		for _, id := range chunk {
+			cl := byID[id]["changelog"].(map[string]any)
+			cl["histories"] = all[id]
+			setTotals(cl, "histories")
+		}
+	}
+	return nil
+}
+
+// truncated reports whether an embedded list holds fewer entries than its total.
+func truncated(container map[string]any, list string) bool {
+	items, _ := container[list].([]any)
+	total, ok := container["total"].(float64)
+	return ok && int(total) > len(items)
+}
+
+func setTotals(container map[string]any, list string) {
+	items, _ := container[list].([]any)
+	container["total"] = len(items)
+	container["maxResults"] = len(items)
+	container["startAt"] = 0
+}
+
+// completeList fetches a whole comment or worklog list when the embedded
+// one is truncated.
+func (p *Plan) completeList(ctx context.Context, fields map[string]any, field, list, path string, pageSize int) error {
+	container, ok := fields[field].(map[string]any)
+	if !ok {
+		return nil
+	}
+	if !truncated(container, list) {
+		setTotals(container, list)
+		return nil
+	}
+	var all []any
+	for start := 0; ; {
+		var page map[string]any
+		q := map[string][]string{"startAt": {strconv.Itoa(start)}, "maxResults": {strconv.Itoa(pageSize)}}
+		if err := p.opts.Client.GetJSON(ctx, path, q, &page); err != nil {
+			if atlassian.IsNotFound(err) {
+				return nil // the issue went away meanwhile, or time tracking is off
+			}
+			return fmt.Errorf("fetch the %s of issue %s: %w", list, path, err)
+		}
+		items, _ := page[list].([]any)
+		p.opts.Client.AddPoints(len(items))
+		all = append(all, items...)
+		total, _ := page["total"].(float64)
+		start += len(items)
+		if len(items) == 0 || start >= int(total) {
+			break
+		}
+	}
+	container[list] = all
+	setTotals(container, list)
+	return nil
+}
+
+// changelogs fetches the whole changelogs of up to a thousand issues in
+// one paginated bulk call.
+func (p *Plan) changelogs(ctx context.Context, ids []string) (map[string][]any, error) {
+	all := map[string][]any{}
+	token := ""
+	for {
+		body := map[string]any{"issueIdsOrKeys": ids, "maxResults": 10000}
+		if token != "" {
+			body["nextPageToken"] = token
+		}
+		var page struct {
+			IssueChangeLogs []struct {
+				IssueID         string `json:"issueId"`
+				ChangeHistories []any  `json:"changeHistories"`
+			} `json:"issueChangeLogs"`
+			NextPageToken string `json:"nextPageToken"`
+		}
+		if err := p.opts.Client.PostJSON(ctx, api+"/changelog/bulkfetch", body, &page, atlassian.Idempotent); err != nil {
+			return nil, fmt.Errorf("fetch the changelogs of %d issues: %w", len(ids), err)
+		}
+		for _, l := range page.IssueChangeLogs {
+			p.opts.Client.AddPoints(len(l.ChangeHistories))
+			all[l.IssueID] = append(all[l.IssueID], l.ChangeHistories...)
+		}
+		if page.NextPageToken == "" {
+			return all, nil
+		}
+		token = page.NextPageToken
+	}
+}
+
+// finish redacts the issue and lists its attachments.
+func (p *Plan) finish(is map[string]any) (*Issue, error) {
+	out := &Issue{ID: str(is["id"]), Key: str(is["key"])}
+	delete(is, "names")
+	delete(is, "schema")
+	fields, _ := is["fields"].(map[string]any)
+	if fields != nil {
+		if u, err := time.Parse(jiraTime, str(fields["updated"])); err == nil {
+			out.Updated = u.UTC()
+		}
+		atts, _ := fields["attachment"].([]any)
+		for _, a := range atts {
+			m, _ := a.(map[string]any)
+			if m == nil {
+				continue
+			}
+			size, _ := m["size"].(float64)
+			created, _ := time.Parse(jiraTime, str(m["created"]))
+			out.Attachments = append(out.Attachments, Attachment{ID: str(m["id"]), Filename: str(m["filename"]), Size: int64(size), Created: created.UTC()})
+		}
+	}
+	if p.redactor != nil {
+		p.redactor.issue(is)
+	}
+	b, err := json.Marshal(is)
+	if err != nil {
+		return nil, err
+	}
+	out.JSON = b
+	return out, nil
+}
+
+// jiraTime is Jira's timestamp layout ("2026-11-23T10:15:30.000+0100").
+const jiraTime = "2006-01-02T15:04:05.000-0700"
+
+func str(v any) string {
+	s, _ := v.(string)
+	return s
+}

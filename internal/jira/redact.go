@@ -1,0 +1,120 @@
+package jira
+
+import (
+	"sort"
+	"strings"
+)
+
+// Redacted replaces an account id left inside a string.
+const Redacted = "redacted"
+
+// userFields are the changelog fields whose from/to hold account ids.
+var userFields = map[string]bool{"assignee": true, "reporter": true, "creator": true}
+
+// redactor removes Atlassian account ids from an issue, as aumo's privacy
+// policy asks by default: user objects keep displayName and emailAddress;
+// user-valued changelog from/to become null (fromString/toString keep the
+// names); ADF mention nodes keep their visible text; any id left inside a
+// string (URLs, rendered HTML) becomes "redacted".
+type redactor struct {
+	// userFieldIDs are custom fields whose schema says they hold users.
+	userFieldIDs map[string]bool
+}
+
+// issue redacts a decoded issue in place.
+func (r *redactor) issue(v any) {
+	ids := map[string]bool{}
+	r.walk(v, ids)
+	if len(ids) > 0 {
+		replaceIDs(v, ids)
+	}
+}
+
+// walk removes ids from user objects, changelog items and mention nodes,
+// collecting every id it removes.
+func (r *redactor) walk(v any, ids map[string]bool) {
+	switch t := v.(type) {
+	case map[string]any:
+		if id, ok := t["accountId"].(string); ok && isUser(t) {
+			ids[id] = true
+			delete(t, "accountId")
+			delete(t, "self")
+			delete(t, "avatarUrls")
+		}
+		if t["type"] == "mention" {
+			if attrs, ok := t["attrs"].(map[string]any); ok {
+				if id, ok := attrs["id"].(string); ok {
+					ids[id] = true
+				}
+				t["attrs"] = map[string]any{"text": attrs["text"]}
+			}
+		}
+		if field, ok := t["field"].(string); ok && (userFields[field] || r.userFieldIDs[fieldID(t)]) {
+			for _, k := range []string{"from", "to"} {
+				if id, ok := t[k].(string); ok && id != "" {
+					ids[id] = true
+				}
+				if _, ok := t[k]; ok {
+					t[k] = nil
+				}
+			}
+		}
+		for _, c := range t {
+			r.walk(c, ids)
+		}
+	case []any:
+		for _, c := range t {
+			r.walk(c, ids)
+		}
+	}
+}
+
+func fieldID(item map[string]any) string {
+	if id, ok := item["fieldId"].(string); ok {
+		return id
+	}
+	return ""
+}
+
+// isUser tells a user object from other objects that carry an accountId
+// field by the company it keeps.
+func isUser(m map[string]any) bool {
+	_, name := m["displayName"]
+	_, typ := m["accountType"]
+	_, avatars := m["avatarUrls"]
+	return name || typ || avatars
+}
+
+// replaceIDs replaces every collected id inside strings, longest first so
+// that no id hides part of another.
+func replaceIDs(v any, ids map[string]bool) {
+	list := make([]string, 0, len(ids))
+	for id := range ids {
+		if len(id) >= 8 { // shorter strings are not ids worth chasing
+			list = append(list, id)
+		}
+	}
+	sort.Slice(list, func(i, j int) bool { return len(list[i]) > len(list[j]) })
+	pairs := make([]string, 0, 2*len(list))
+	for _, id := range list {
+		pairs = append(pairs, id, Redacted)
+	}
+	rep := strings.NewReplacer(pairs...)
+	var walk func(any) any
+	walk = func(v any) any {
+		switch t := v.(type) {
+		case string:
+			return rep.Replace(t)
+		case map[string]any:
+			for k, c := range t {
+				t[k] = walk(c)
+			}
+		case []any:
+			for i, c := range t {
+				t[i] = walk(c)
+			}
+		}
+		return v
+	}
+	walk(v)
+}

@@ -1,0 +1,426 @@
+package sink
+
+import (
+	"archive/tar"
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"time"
+
+	"github.com/klauspost/compress/gzip"
+	"github.com/klauspost/compress/zstd"
+)
+
+// memSpoolMax is the largest content a tarball Put keeps in memory while
+// it waits for the archive; larger content goes to a temporary file. The
+// bound keeps memory at a few MiB per concurrent Put.
+const memSpoolMax = 2 << 20
+
+// entryMode is the mode of the files inside a tarball: whoever extracts it
+// decides, through their umask, who else may read them.
+const entryMode = 0o644
+
+// tarSink writes an export as one tar stream, to a temporary file renamed
+// at Finish, or (for standard output) to a spool copied out at Finish, so
+// that an unfinished export is never seen as a whole one.
+type tarSink struct {
+	lc     lifecycle
+	kind   string
+	final  string // "" for standard output
+	dir    string // where temporary files go
+	stdout io.Writer
+
+	mu      sync.Mutex // guards everything below up to err
+	file    *os.File
+	tmpName string // "" once removed or never named
+	bw      *bufio.Writer
+	comp    io.WriteCloser // nil for a plain tar
+	tw      *tar.Writer
+	err     error // the first write error: the archive is unusable after it
+
+	idxMu   sync.Mutex
+	idx     *os.File
+	idxName string
+	idxW    *bufio.Writer
+	idxSize int64
+}
+
+var spoolBufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+func openTar(kind, final string, opts Options) (_ *tarSink, err error) {
+	s := &tarSink{kind: kind, final: final, stdout: opts.Stdout}
+	defer func() {
+		if err != nil {
+			_ = s.cleanup()
+		}
+	}()
+	if final == "" {
+		s.dir = opts.spoolDir()
+		s.file, s.tmpName, err = createSpool(s.dir, tmpPrefix+"stdout-*.tar")
+	} else {
+		s.dir = filepath.Dir(final)
+		s.file, err = os.CreateTemp(s.dir, partialPattern(final))
+		if s.file != nil {
+			s.tmpName = s.file.Name()
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("create temporary file for %s: %w", s.name(), err)
+	}
+	s.bw = bufio.NewWriterSize(s.file, copyBufSize)
+	var w io.Writer = s.bw
+	switch kind {
+	case KindTarGz:
+		gz, err := gzip.NewWriterLevel(s.bw, gzip.DefaultCompression)
+		if err != nil {
+			return nil, fmt.Errorf("start gzip for %s: %w", s.name(), err)
+		}
+		s.comp, w = gz, gz
+	case KindTarZst:
+		// Two encoders compress one block while the next is filled; more
+		// would only cost memory, as the archive is written by one writer.
+		zw, err := zstd.NewWriter(s.bw, zstd.WithEncoderConcurrency(2))
+		if err != nil {
+			return nil, fmt.Errorf("start zstd for %s: %w", s.name(), err)
+		}
+		s.comp, w = zw, zw
+	}
+	s.tw = tar.NewWriter(w)
+	s.idx, s.idxName, err = createSpool(s.dir, tmpPrefix+"index-*")
+	if err != nil {
+		return nil, fmt.Errorf("create temporary index for %s: %w", s.name(), err)
+	}
+	s.idxW = bufio.NewWriter(s.idx)
+	return s, nil
+}
+
+// partialPattern names a tarball's temporary file after the final one,
+// hidden, so that a user who finds it knows what it was.
+func partialPattern(final string) string {
+	base := filepath.Base(final)
+	if len(base) > 200 {
+		return tmpPrefix + "partial-*"
+	}
+	return "." + base + ".partial-*"
+}
+
+// createSpool creates a temporary file and, where the platform allows
+// removing an open file, removes its name at once so that not even a
+// crash leaves it behind. It returns the name still to remove, if any.
+func createSpool(dir, pattern string) (*os.File, string, error) {
+	f, err := os.CreateTemp(dir, pattern)
+	if err != nil {
+		return nil, "", err
+	}
+	if runtime.GOOS != "windows" && os.Remove(f.Name()) == nil {
+		return f, "", nil
+	}
+	return f, f.Name(), nil
+}
+
+func closeSpool(f *os.File, name string) error {
+	err := f.Close()
+	if name != "" {
+		if rerr := os.Remove(name); rerr != nil && err == nil {
+			err = rerr
+		}
+	}
+	return err
+}
+
+func (s *tarSink) name() string {
+	if s.final == "" {
+		return "standard output"
+	}
+	return s.final
+}
+
+// spooled is a Put's content waiting for its turn in the archive.
+type spooled struct {
+	buf  *bytes.Buffer
+	file *os.File
+	name string
+	size int64
+}
+
+func (sp *spooled) release() {
+	if sp.buf != nil {
+		spoolBufs.Put(sp.buf)
+		sp.buf = nil
+	}
+	if sp.file != nil {
+		_ = closeSpool(sp.file, sp.name)
+		sp.file = nil
+	}
+}
+
+func (s *tarSink) Put(ctx context.Context, name string, r io.Reader) (Entry, error) {
+	if err := checkPath(name); err != nil {
+		return Entry{}, fmt.Errorf("write %s: %w", name, err)
+	}
+	if err := s.lc.enter(); err != nil {
+		return Entry{}, fmt.Errorf("write %s: %w", name, err)
+	}
+	defer s.lc.leave()
+	h := newHash()
+	sp, err := s.spool(newGuardedReader(ctx, r, &s.lc.aborted), h)
+	if err != nil {
+		return Entry{}, fmt.Errorf("write %s: %w", name, err)
+	}
+	defer sp.release()
+	var src io.Reader
+	if sp.buf != nil {
+		src = sp.buf
+	} else {
+		src = sp.file
+	}
+	if err := s.appendEntry(name, sp.size, src); err != nil {
+		return Entry{}, fmt.Errorf("write %s: %w", name, err)
+	}
+	return Entry{Path: name, Size: sp.size, SHA256: hexSum(h)}, nil
+}
+
+// spool reads r to its end, because a tar header needs the size before the
+// content: in memory up to memSpoolMax, else in a temporary file.
+func (s *tarSink) spool(r io.Reader, h hash.Hash) (_ *spooled, err error) {
+	buf := spoolBufs.Get().(*bytes.Buffer)
+	buf.Reset()
+	sp := &spooled{buf: buf}
+	defer func() {
+		if err != nil {
+			sp.release()
+		}
+	}()
+	if _, err := buf.ReadFrom(io.LimitReader(r, memSpoolMax+1)); err != nil {
+		return nil, err
+	}
+	h.Write(buf.Bytes())
+	if buf.Len() <= memSpoolMax {
+		sp.size = int64(buf.Len())
+		return sp, nil
+	}
+	sp.file, sp.name, err = createSpool(s.dir, tmpPrefix+"put-*")
+	if err != nil {
+		return nil, err
+	}
+	if _, err := sp.file.Write(buf.Bytes()); err != nil {
+		return nil, err
+	}
+	sp.size = int64(buf.Len())
+	spoolBufs.Put(buf)
+	sp.buf = nil
+	n, err := hashingCopy(sp.file, r, h)
+	if err != nil {
+		return nil, err
+	}
+	sp.size += n
+	if _, err := sp.file.Seek(0, io.SeekStart); err != nil {
+		return nil, err
+	}
+	return sp, nil
+}
+
+// appendEntry writes one file into the archive. A failure part-way leaves
+// a torn entry, so it makes the whole archive unusable.
+func (s *tarSink) appendEntry(name string, size int64, src io.Reader) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.err != nil {
+		return fmt.Errorf("the archive is unusable after an earlier error: %w", s.err)
+	}
+	hdr := &tar.Header{
+		Typeflag: tar.TypeReg,
+		Name:     name,
+		Size:     size,
+		Mode:     entryMode,
+		ModTime:  time.Now().Truncate(time.Second),
+	}
+	err := s.tw.WriteHeader(hdr)
+	if err == nil {
+		var n int64
+		n, err = copyPlain(s.tw, src)
+		if err == nil && n != size {
+			err = fmt.Errorf("content changed while written: %d bytes instead of %d", n, size)
+		}
+	}
+	if err != nil {
+		s.err = err
+	}
+	return err
+}
+
+// copyPlain copies src to dst through a pooled buffer; io.Copy would
+// allocate one for each file.
+func copyPlain(dst io.Writer, src io.Reader) (int64, error) {
+	if b, ok := src.(*bytes.Buffer); ok {
+		n, err := dst.Write(b.Bytes())
+		return int64(n), err
+	}
+	return hashingCopy(dst, src, nil)
+}
+
+func (s *tarSink) AppendIndex(line []byte) error {
+	if err := checkIndexLine(line); err != nil {
+		return err
+	}
+	if err := s.lc.enter(); err != nil {
+		return fmt.Errorf("append to %s: %w", indexName, err)
+	}
+	defer s.lc.leave()
+	s.idxMu.Lock()
+	defer s.idxMu.Unlock()
+	if _, err := s.idxW.Write(line); err != nil {
+		return fmt.Errorf("append to %s: %w", indexName, err)
+	}
+	if err := s.idxW.WriteByte('\n'); err != nil {
+		return fmt.Errorf("append to %s: %w", indexName, err)
+	}
+	s.idxSize += int64(len(line)) + 1
+	return nil
+}
+
+func (s *tarSink) Finish(manifest []byte) error {
+	if !json.Valid(manifest) {
+		return fmt.Errorf("finish %s: the manifest is not valid JSON", s.name())
+	}
+	s.lc.end.Lock()
+	defer s.lc.end.Unlock()
+	if err := endError(s.lc.stop(false)); err != nil {
+		return fmt.Errorf("finish %s: %w", s.name(), err)
+	}
+	if err := s.finish(manifest); err != nil {
+		return fmt.Errorf("finish %s: %w", s.name(), err)
+	}
+	s.lc.set(stateFinished)
+	return nil
+}
+
+func (s *tarSink) finish(manifest []byte) error {
+	if err := s.idxW.Flush(); err != nil {
+		return fmt.Errorf("write %s: %w", indexName, err)
+	}
+	if _, err := s.idx.Seek(0, io.SeekStart); err != nil {
+		return fmt.Errorf("read %s back: %w", indexName, err)
+	}
+	if err := s.appendEntry(indexName, s.idxSize, s.idx); err != nil {
+		return fmt.Errorf("write %s: %w", indexName, err)
+	}
+	if err := s.appendEntry(manifestName, int64(len(manifest)), bytes.NewReader(manifest)); err != nil {
+		return fmt.Errorf("write %s: %w", manifestName, err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	err := s.tw.Close()
+	if err == nil && s.comp != nil {
+		err = s.comp.Close()
+	}
+	if err == nil {
+		err = s.bw.Flush()
+	}
+	if err != nil {
+		s.err = err
+		return err
+	}
+	if s.final == "" {
+		return s.copyToStdout()
+	}
+	err = s.file.Sync()
+	if cerr := s.file.Close(); err == nil {
+		err = cerr
+	}
+	s.file = nil
+	if err == nil {
+		err = os.Rename(s.tmpName, s.final)
+	}
+	if err != nil {
+		s.err = err
+		return err
+	}
+	s.tmpName = ""
+	syncParent(s.dir)
+	return s.closeIndex()
+}
+
+func (s *tarSink) copyToStdout() error {
+	if _, err := s.file.Seek(0, io.SeekStart); err != nil {
+		return fmt.Errorf("read the spooled archive back: %w", err)
+	}
+	if _, err := io.Copy(s.stdout, s.file); err != nil {
+		s.err = err
+		return fmt.Errorf("copy to standard output: %w", err)
+	}
+	err := closeSpool(s.file, s.tmpName)
+	s.file, s.tmpName = nil, ""
+	return errors.Join(err, s.closeIndex())
+}
+
+func (s *tarSink) closeIndex() error {
+	if s.idx == nil {
+		return nil
+	}
+	err := closeSpool(s.idx, s.idxName)
+	s.idx, s.idxName = nil, ""
+	return err
+}
+
+// syncParent makes the final rename durable where the platform can sync a
+// directory; the archive itself is already synced, so a failure here
+// costs at most the name after a crash.
+func syncParent(dir string) {
+	if runtime.GOOS == "windows" {
+		return
+	}
+	if d, err := os.Open(dir); err == nil {
+		_ = d.Sync()
+		_ = d.Close()
+	}
+}
+
+func (s *tarSink) Abort() error {
+	s.lc.end.Lock()
+	defer s.lc.end.Unlock()
+	switch s.lc.stop(true) {
+	case stateFinished, stateAborted:
+		return nil
+	}
+	s.lc.set(stateAborted)
+	if err := s.cleanup(); err != nil {
+		return fmt.Errorf("abort %s: %w", s.name(), err)
+	}
+	return nil
+}
+
+// cleanup stops the compressor (whose goroutines would otherwise stay) and
+// removes every temporary file.
+func (s *tarSink) cleanup() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var errs []error
+	if s.comp != nil {
+		_ = s.comp.Close()
+		s.comp = nil
+	}
+	switch {
+	case s.file != nil:
+		errs = append(errs, closeSpool(s.file, s.tmpName))
+	case s.tmpName != "":
+		errs = append(errs, os.Remove(s.tmpName))
+	}
+	s.file, s.tmpName = nil, ""
+	if s.idx != nil {
+		errs = append(errs, s.closeIndex())
+	}
+	if s.err == nil {
+		s.err = errAborted
+	}
+	return errors.Join(errs...)
+}
