@@ -52,7 +52,8 @@ func classify(err error) (code int, hint string) {
 	)
 	// cobra's own argument errors are untyped.
 	if msg := err.Error(); strings.HasPrefix(msg, "unknown command") || strings.HasPrefix(msg, "accepts ") ||
-		strings.HasPrefix(msg, "unknown shorthand") || strings.HasPrefix(msg, "requires ") {
+		strings.HasPrefix(msg, "unknown shorthand") || strings.HasPrefix(msg, "requires ") ||
+		strings.HasPrefix(msg, "required flag") {
 		return ExitUsage, ""
 	}
 	switch {

@@ -93,7 +93,12 @@ func params(dir string, opts sandbox.Options) testscript.Params {
 //	sandbox fail-token N STATUS   the next N token requests fail
 //	sandbox token-delay DURATION  the token endpoint answers slowly
 //	sandbox revoke-grants         the user removed the app at Atlassian
-//	sandbox stats                 print the counters as JSON-ish lines
+//	sandbox stats                 print the counters
+//	sandbox jira KEY N            a Jira project of N generated issues
+//	sandbox latency DURATION      every API answer waits
+//	sandbox fault KIND N [PREFIX] the next N API requests (under PREFIX) fail:
+//	                              ratelimit, ratelimit-bare, quota, 5xx, reset, short
+//	sandbox expire-tokens         every access token issued so far expires
 func cmdSandbox(ts *testscript.TestScript, neg bool, args []string) {
 	if neg {
 		ts.Fatalf("unsupported: ! sandbox")
@@ -131,6 +136,30 @@ func cmdSandbox(ts *testscript.TestScript, neg bool, args []string) {
 	case "stats":
 		st := srv.Stats()
 		fmt.Fprintf(ts.Stdout(), "%+v\n", st)
+	case "jira":
+		n, err := strconv.Atoi(args[2])
+		ts.Check(err)
+		srv.SetJiraProject(args[1], n, 7, sandbox.JiraOptions{})
+	case "latency":
+		srv.SetLatency(dur(1))
+	case "fault":
+		kinds := map[string]sandbox.FaultKind{
+			"ratelimit": sandbox.FaultRateLimit, "ratelimit-bare": sandbox.FaultRateLimitNoRetryAfter,
+			"quota": sandbox.FaultQuota, "5xx": sandbox.FaultServerError, "reset": sandbox.FaultReset, "short": sandbox.FaultShortBody,
+		}
+		kind, ok := kinds[args[1]]
+		if !ok {
+			ts.Fatalf("unknown fault %q", args[1])
+		}
+		n, err := strconv.Atoi(args[2])
+		ts.Check(err)
+		spec := sandbox.FaultSpec{Kind: kind, Count: n, RetryAfter: time.Second, Reset: 2 * time.Second}
+		if len(args) > 3 {
+			spec.PathPrefix = args[3]
+		}
+		srv.InjectFaults(spec)
+	case "expire-tokens":
+		srv.ExpireAccessTokens()
 	default:
 		ts.Fatalf("unknown sandbox switch %q", args[0])
 	}

@@ -15,6 +15,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/aumo-cli/aumo/internal/atlassian"
 	"github.com/aumo-cli/aumo/internal/sink"
 	"github.com/aumo-cli/aumo/pkg/exportformat"
 )
@@ -291,6 +292,14 @@ func (w *writer) item(ctx context.Context, it *Item) error {
 			continue
 		case err != nil && ctx.Err() != nil:
 			return ctx.Err()
+		case atlassian.IsNotFound(err):
+			w.state.Skip(exportformat.Problem{Kind: exportformat.KindAttachment, ID: a.ID, Item: it.ID, Reason: exportformat.ReasonDeleted, Detail: "the attachment is gone"})
+			continue
+		case atlassian.IsForbidden(err):
+			w.state.Skip(exportformat.Problem{Kind: exportformat.KindAttachment, ID: a.ID, Item: it.ID, Reason: exportformat.ReasonForbidden, Detail: "no permission to download it"})
+			continue
+		case err != nil && !itemError(err):
+			return err // the grant, the network or the disk: stop, resumably
 		case err != nil:
 			w.state.Fail(exportformat.Problem{Kind: exportformat.KindAttachment, ID: a.ID, Item: it.ID, Reason: "download", Detail: err.Error()})
 			w.state.Fail(exportformat.Problem{Kind: it.Kind, ID: it.ID, Item: it.ID, Reason: "attachment", Detail: "attachment " + a.ID + " failed; rerun to retry"})
@@ -369,6 +378,18 @@ func (w *writer) attachment(ctx context.Context, it *Item, a Attachment) (export
 		lastErr = body.err
 	}
 	return exportformat.IndexLine{}, fmt.Errorf("download attachment %s of %s: %w (after %d tries)", a.ID, it.ID, lastErr, downloadAttempts)
+}
+
+// itemError tells a failure of one attachment (a broken download, an
+// error the API gave for it) from one that stops the export (a dead grant,
+// a missing scope, a failing disk).
+func itemError(err error) bool {
+	var exhausted *atlassian.RetryExhaustedError
+	if errors.As(err, &exhausted) || errors.Is(err, errSize) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return true
+	}
+	var apiErr *atlassian.Error
+	return errors.As(err, &apiErr) && apiErr.Status >= 400 && apiErr.Status < 500 && apiErr.Status != 401
 }
 
 func tooLarge(it *Item, a Attachment, limit int64) exportformat.Problem {

@@ -48,7 +48,7 @@ func content(id string, size int64) []byte {
 	return b
 }
 
-func (p *fakePlan) Items(ctx context.Context, done func(kind, id string) bool, problems Problems, emit func(*Item) error) error {
+func (p *fakePlan) Items(_ context.Context, done func(kind, id string) bool, _ Problems, emit func(*Item) error) error {
 	for i := 1; i <= p.n; i++ {
 		id := strconv.Itoa(10000 + i)
 		if done(exportformat.KindIssue, id) {
@@ -100,7 +100,7 @@ func options(out string) Options {
 	}
 }
 
-func run(t *testing.T, ctx context.Context, opts Options, plan Plan) (*exportformat.Manifest, error) {
+func run(ctx context.Context, t *testing.T, opts Options, plan Plan) (*exportformat.Manifest, error) {
 	t.Helper()
 	p, err := Prepare(opts)
 	if err != nil {
@@ -146,7 +146,7 @@ func TestExportToEverySink(t *testing.T) {
 	for _, name := range []string{"dir", "out.tar", "out.tar.gz", "out.tgz", "out.tar.zst"} {
 		t.Run(name, func(t *testing.T) {
 			out := filepath.Join(t.TempDir(), name)
-			m, err := run(t, context.Background(), options(out), &fakePlan{n: 12, attachments: 2, size: 50_000})
+			m, err := run(context.Background(), t, options(out), &fakePlan{n: 12, attachments: 2, size: 50_000})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -165,7 +165,7 @@ func TestInterruptedDirectoryResumesWithoutLossOrDuplicates(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "export")
 	ctx, cancel := context.WithCancel(context.Background())
 	plan := &fakePlan{n: 40, attachments: 1, size: 1000, stopAfter: 10, cancel: cancel}
-	if _, err := run(t, ctx, options(out), plan); !errors.Is(err, context.Canceled) {
+	if _, err := run(ctx, t, options(out), plan); !errors.Is(err, context.Canceled) {
 		t.Fatalf("interrupted run: %v, want context.Canceled", err)
 	}
 	var m exportformat.Manifest
@@ -206,7 +206,7 @@ func TestInterruptedTarballLeavesNothing(t *testing.T) {
 	out := filepath.Join(dir, "export.tar.zst")
 	ctx, cancel := context.WithCancel(context.Background())
 	plan := &fakePlan{n: 40, attachments: 1, size: 1000, stopAfter: 5, cancel: cancel}
-	if _, err := run(t, ctx, options(out), plan); !errors.Is(err, context.Canceled) {
+	if _, err := run(ctx, t, options(out), plan); !errors.Is(err, context.Canceled) {
 		t.Fatalf("got %v, want context.Canceled", err)
 	}
 	entries, _ := os.ReadDir(dir)
@@ -220,7 +220,7 @@ func TestShortDownloadsAreFetchedAgain(t *testing.T) {
 	twice := &atomic.Int32{}
 	twice.Store(2)
 	plan := &fakePlan{n: 3, attachments: 1, size: 10_000, shortFor: map[string]*atomic.Int32{"1000100": twice}}
-	if _, err := run(t, context.Background(), options(out), plan); err != nil {
+	if _, err := run(context.Background(), t, options(out), plan); err != nil {
 		t.Fatal(err)
 	}
 	verify(t, out)
@@ -231,7 +231,7 @@ func TestAnAttachmentThatKeepsFailingFailsItsItemUntilARerun(t *testing.T) {
 	always := &atomic.Int32{}
 	always.Store(1000)
 	plan := &fakePlan{n: 3, attachments: 1, size: 10_000, shortFor: map[string]*atomic.Int32{"1000200": always}}
-	m, err := run(t, context.Background(), options(out), plan)
+	m, err := run(context.Background(), t, options(out), plan)
 	var partial *PartialError
 	if !errors.As(err, &partial) {
 		t.Fatalf("got %v, want PartialError", err)
@@ -243,7 +243,7 @@ func TestAnAttachmentThatKeepsFailingFailsItsItemUntilARerun(t *testing.T) {
 		t.Error("the failed item's own file was written, so a rerun would not retry it")
 	}
 	// The attachment works again: the rerun finishes the export.
-	m, err = run(t, context.Background(), options(out), &fakePlan{n: 3, attachments: 1, size: 10_000})
+	m, err = run(context.Background(), t, options(out), &fakePlan{n: 3, attachments: 1, size: 10_000})
 	if err != nil || !m.Complete || m.Counts["issue"] != 3 {
 		t.Fatalf("rerun: %v, %+v", err, m)
 	}
@@ -254,7 +254,7 @@ func TestAttachmentLimits(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "export")
 	opts := options(out)
 	opts.MaxAttachmentSize = 5000
-	m, err := run(t, context.Background(), opts, &fakePlan{n: 2, attachments: 1, size: 8000})
+	m, err := run(context.Background(), t, opts, &fakePlan{n: 2, attachments: 1, size: 8000})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -264,7 +264,7 @@ func TestAttachmentLimits(t *testing.T) {
 	out2 := filepath.Join(t.TempDir(), "export")
 	opts = options(out2)
 	opts.NoAttachments = true
-	m, err = run(t, context.Background(), opts, &fakePlan{n: 2, attachments: 2, size: 10})
+	m, err = run(context.Background(), t, opts, &fakePlan{n: 2, attachments: 2, size: 10})
 	if err != nil || len(m.Skipped) != 4 || m.Skipped[0].Reason != exportformat.ReasonExcluded {
 		t.Errorf("--no-attachments: %v %+v", err, m.Skipped)
 	}
@@ -276,7 +276,7 @@ func TestHostileAttachmentNamesStayInside(t *testing.T) {
 	root := t.TempDir()
 	out := filepath.Join(root, "export")
 	names := []string{"../../etc/passwd", "same.txt", "same.txt", "con.txt", "tab\tand\x01control", strings.Repeat("é", 300) + ".pdf"}
-	if _, err := run(t, context.Background(), options(out), &fakePlan{n: 1, attachments: len(names), size: 10, names: names}); err != nil {
+	if _, err := run(context.Background(), t, options(out), &fakePlan{n: 1, attachments: len(names), size: 10, names: names}); err != nil {
 		t.Fatal(err)
 	}
 	verify(t, out)
@@ -292,7 +292,7 @@ func TestHostileAttachmentNamesStayInside(t *testing.T) {
 
 func TestRefusals(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "export")
-	if _, err := run(t, context.Background(), options(out), &fakePlan{n: 1}); err != nil {
+	if _, err := run(context.Background(), t, options(out), &fakePlan{n: 1}); err != nil {
 		t.Fatal(err)
 	}
 	var oe *OutError
@@ -348,7 +348,7 @@ func TestKilledDirectoryExportResumes(t *testing.T) {
 	}
 	_ = cmd.Wait()
 
-	m, err := run(t, context.Background(), options(out), &fakePlan{n: 60, attachments: 2, size: 20_000})
+	m, err := run(context.Background(), t, options(out), &fakePlan{n: 60, attachments: 2, size: 20_000})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -369,6 +369,6 @@ func TestHelperExport(t *testing.T) {
 	if out == "" {
 		return // only as the helper process
 	}
-	_, err := run(t, context.Background(), options(out), &fakePlan{n: 60, attachments: 2, size: 20_000, slow: 20 * time.Millisecond})
+	_, err := run(context.Background(), t, options(out), &fakePlan{n: 60, attachments: 2, size: 20_000, slow: 20 * time.Millisecond})
 	t.Fatalf("the helper export was meant to be killed, but it ended: %v", err)
 }

@@ -1,6 +1,8 @@
 package jira
 
 import (
+	"net/url"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -88,12 +90,16 @@ func isUser(m map[string]any) bool {
 // replaceIDs replaces every collected id inside strings, longest first so
 // that no id hides part of another.
 func replaceIDs(v any, ids map[string]bool) {
-	list := make([]string, 0, len(ids))
+	list := make([]string, 0, 3*len(ids))
 	for id := range ids {
-		if len(id) >= 8 { // shorter strings are not ids worth chasing
-			list = append(list, id)
+		if len(id) < 8 { // shorter strings are not ids worth chasing
+			continue
 		}
+		// Ids such as "557058:<uuid>" also appear URL-encoded in links.
+		list = append(list, id, url.QueryEscape(id), strings.ReplaceAll(url.QueryEscape(id), "%3A", "%3a"))
 	}
+	slices.Sort(list)
+	list = slices.Compact(list)
 	sort.Slice(list, func(i, j int) bool { return len(list[i]) > len(list[j]) })
 	pairs := make([]string, 0, 2*len(list))
 	for _, id := range list {

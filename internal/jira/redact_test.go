@@ -17,7 +17,8 @@ func TestRedactRemovesEveryAccountID(t *testing.T) {
 	    "description": {"type": "doc", "content": [{"type": "paragraph", "content": [
 	        {"type": "mention", "attrs": {"id": "` + b + `", "text": "@Bob", "accessLevel": ""}}]}]}
 	  },
-	  "renderedFields": {"description": "<a href=\"https://acme.atlassian.net/secure/ViewProfile.jspa?accountId=` + b + `\">@Bob</a>"},
+	  "renderedFields": {"description": "<a href=\"https://acme.atlassian.net/secure/ViewProfile.jspa?accountId=` + b + `\">@Bob</a>",
+	                     "environment": "<a href=\"https://acme.atlassian.net/jira/people/557058%3Af58131cb-b67d-43c7-b30d-6b58d40bd077\">Bob</a>"},
 	  "changelog": {"histories": [{"author": {"accountId": "` + a + `", "displayName": "Ada"},
 	      "items": [{"field": "assignee", "fieldtype": "jira", "from": "` + a + `", "fromString": "Ada", "to": "` + b + `", "toString": "Bob"},
 	                {"field": "Approver", "fieldId": "customfield_10200", "from": "` + a + `", "fromString": "Ada", "to": null, "toString": null},

@@ -7,7 +7,7 @@ import (
 	"time"
 )
 
-func TestNilBarDoesNothing(t *testing.T) {
+func TestNilBarDoesNothing(_ *testing.T) {
 	var b *Bar
 	b.Add(1, 10)
 	b.SetTotal(5)

@@ -35,6 +35,7 @@ type gatewayState struct {
 	burstClock func() time.Time
 
 	items testItems
+	jira  jiraState
 
 	// Set once by New and only read afterwards, so read without the lock.
 	mediaSecret []byte
@@ -46,8 +47,9 @@ func (s *Server) initGateway() {
 	s.gw.mediaSecret = make([]byte, 32)
 	_, _ = rand.Read(s.gw.mediaSecret)
 	s.gw.mediaMux = http.NewServeMux()
-	s.gw.mediaMux.HandleFunc("GET /file/{uuid}/binary", s.handleMediaFile)
+	s.gw.mediaMux.HandleFunc("GET /file/{uuid}/binary", s.handleMediaBinary)
 	s.registerTestRoutes()
+	s.registerJiraRoutes()
 }
 
 // route sends a request to the media host, through the API switches, or

@@ -14,7 +14,8 @@
 // The API side adds the media host that attachment downloads redirect to
 // (MediaURL), faults, latency and rate limits for every API route
 // (InjectFaults), and a generic test collection for export code to read
-// before the product APIs exist (SetTestItems).
+// before the product APIs exist (SetTestItems). Jira's platform REST API
+// serves generated projects (SetJiraProject).
 package sandbox
 
 import (
@@ -119,6 +120,8 @@ type Stats struct {
 	BurstLimited                 int // API requests refused by SetBurstLimit's bucket
 	MediaRequests                int // requests to the media host (MediaURL)
 	MediaRequestsWithCredentials int // media requests refused for carrying Authorization or Cookie
+
+	Jira JiraStats // the Jira routes (SetJiraProject)
 }
 
 // Server is a sandbox Atlassian. Its methods are safe for concurrent use.

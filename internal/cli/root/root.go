@@ -12,6 +12,7 @@ import (
 
 	"github.com/aumo-cli/aumo/internal/buildinfo"
 	"github.com/aumo-cli/aumo/internal/cli/cmdutil"
+	"github.com/aumo-cli/aumo/internal/cli/demo"
 	"github.com/aumo-cli/aumo/internal/cli/export"
 	"github.com/aumo-cli/aumo/internal/cli/login"
 	"github.com/aumo-cli/aumo/internal/cli/revoke"
@@ -79,6 +80,7 @@ token and file aumo keeps.`,
 		sites.NewCmdSites(f, nil),
 		revoke.NewCmdRevoke(f, nil),
 		verify.NewCmdVerify(f, nil),
+		demo.NewCmdDemo(f),
 		sandbox.NewCmdSandbox(f),
 		newCmdVersion(),
 	)

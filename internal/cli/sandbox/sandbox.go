@@ -15,15 +15,16 @@ import (
 // NewCmdSandbox returns `aumo sandbox`.
 func NewCmdSandbox(f *cmdutil.Factory) *cobra.Command {
 	var (
-		addr     string
-		lifetime time.Duration
+		addr       string
+		lifetime   time.Duration
+		jiraIssues int
 	)
 	cmd := &cobra.Command{
 		Use:   "sandbox",
 		Short: "Serve the built-in sandbox cloud on loopback (to try aumo without Atlassian)",
 		Long: `Serve aumo's sandbox cloud: a loopback server that behaves like Atlassian's
-authorization server and API gateway, with two sample sites and a consent page
-that approves by itself. It prints (on standard output) the environment that
+authorization server and API gateway, with two sample sites, a consent page
+that approves by itself, and a generated Jira project DEMO. It prints (on standard output) the environment that
 points aumo at it, under a separate profile named "sandbox"; Ctrl-C stops it.`,
 		Example: `  aumo sandbox > sandbox.env &
   sleep 1; . ./sandbox.env
@@ -36,6 +37,7 @@ points aumo at it, under a separate profile named "sandbox"; Ctrl-C stops it.`,
 				return cmdutil.Usagef("--addr: %v", err)
 			}
 			defer func() { _ = srv.Close() }()
+			srv.SetJiraProject("DEMO", jiraIssues, 1, sandbox.JiraOptions{})
 			fmt.Fprintf(f.IO.Out, "export AUMO_AUTH_URL=%s\nexport AUMO_API_URL=%s\n", srv.URL(), srv.URL())
 			fmt.Fprintf(f.IO.Out, "export AUMO_CLIENT_ID=%s\nexport AUMO_CLIENT_SECRET=%s\n", sandbox.DefaultClientID, sandbox.DefaultClientSecret)
 			fmt.Fprintf(f.IO.Out, "export AUMO_REDIRECT_URL=http://127.0.0.1:0/callback\nexport AUMO_PROFILE=sandbox\n")
@@ -46,5 +48,6 @@ points aumo at it, under a separate profile named "sandbox"; Ctrl-C stops it.`,
 	}
 	cmd.Flags().StringVar(&addr, "addr", "127.0.0.1:0", "loopback address to listen on (port 0: a free port)")
 	cmd.Flags().DurationVar(&lifetime, "token-lifetime", time.Hour, "lifetime of the access tokens it issues")
+	cmd.Flags().IntVar(&jiraIssues, "jira-issues", 120, "issues of the Jira project DEMO")
 	return cmd
 }
