@@ -1,0 +1,175 @@
+package export
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/aumo-cli/aumo/internal/atlassian"
+	"github.com/aumo-cli/aumo/internal/auth"
+	"github.com/aumo-cli/aumo/internal/jira"
+	"github.com/aumo-cli/aumo/internal/sandbox"
+	"github.com/aumo-cli/aumo/internal/secret"
+	"github.com/aumo-cli/aumo/internal/tokenstore"
+	"github.com/aumo-cli/aumo/pkg/exportformat"
+)
+
+// loggedInSandbox starts a sandbox and returns a token source logged in to it.
+func loggedInSandbox(t *testing.T) (*sandbox.Server, *auth.TokenSource) {
+	t.Helper()
+	srv := sandbox.New(sandbox.Options{})
+	if err := srv.Start("127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = srv.Close() })
+	client := &auth.Client{
+		ClientID: sandbox.DefaultClientID, ClientSecret: secret.New(sandbox.DefaultClientSecret),
+		AuthURL: srv.URL(), APIURL: srv.URL(), Scopes: []string{"read:jira-work", "read:jira-user", "offline_access"},
+	}
+	g, err := client.Login(context.Background(), auth.LoginOptions{
+		RedirectURL: "http://127.0.0.1:0/callback",
+		OpenBrowser: func(u string) error {
+			go func() {
+				if resp, err := http.Get(u); err == nil {
+					_ = resp.Body.Close()
+				}
+			}()
+			return nil
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := &tokenstore.Memory{}
+	if err := store.Save(context.Background(), "p", g); err != nil {
+		t.Fatal(err)
+	}
+	return srv, &auth.TokenSource{Client: client, Store: store, StateDir: t.TempDir(), Profile: "p"}
+}
+
+// TestJiraExportIsComplete exports a generated project and checks every
+// issue against what the sandbox holds: every comment, worklog, change and
+// attachment, with the media id ADF refers to; vanished and forbidden
+// issues listed as skipped; no credential sent to the media host.
+func TestJiraExportIsComplete(t *testing.T) {
+	const issues = 95
+	srv, tokens := loggedInSandbox(t)
+	srv.SetJiraProject("ABC", issues, 11, sandbox.JiraOptions{})
+	site := sandbox.DefaultSites[0]
+	client, err := atlassian.New(atlassian.Options{APIURL: srv.URL(), Product: atlassian.Jira, CloudID: site.CloudID, SiteURL: site.URL, Tokens: tokens})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "export")
+	opts := options(out)
+	opts.Site = exportformat.Site{CloudID: site.CloudID, URL: site.URL, Name: site.Name}
+	opts.Query = "project = ABC"
+	plan := jira.New(jira.Options{Client: client, JQL: opts.Query})
+	if _, err := plan.Check(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	m, err := run(context.Background(), t, opts, &JiraPlan{Plan: plan, Client: client})
+	if err != nil {
+		t.Fatal(err)
+	}
+	verify(t, out)
+
+	mediaIDs := map[string]string{}
+	f, err := os.Open(filepath.Join(out, exportformat.IndexName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines, _, err := exportformat.ReadIndex(f)
+	_ = f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range lines {
+		if l.Kind == exportformat.KindAttachment {
+			mediaIDs[l.ID] = l.MediaID
+		}
+	}
+
+	skipped := map[string]bool{}
+	for _, p := range m.Skipped {
+		skipped[p.ID] = true
+	}
+	var long int
+	for i := range issues {
+		want, ok := srv.JiraIssueAt(site.CloudID, "ABC", i)
+		if !ok {
+			t.Fatalf("no issue %d", i)
+		}
+		path := filepath.Join(out, "issues", want.ID, "issue.json")
+		if want.Vanished || want.Forbidden {
+			if _, err := os.Stat(path); err == nil || !skipped[want.ID] {
+				t.Errorf("%s (vanished or forbidden) exported %v or not listed as skipped %v", want.Key, err == nil, skipped[want.ID])
+			}
+			continue
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Errorf("%s not exported: %v", want.Key, err)
+			continue
+		}
+		var got struct {
+			Key    string `json:"key"`
+			Fields struct {
+				Comment struct {
+					Comments []any `json:"comments"`
+					Total    int   `json:"total"`
+				} `json:"comment"`
+				Worklog struct {
+					Worklogs []any `json:"worklogs"`
+					Total    int   `json:"total"`
+				} `json:"worklog"`
+				Attachment []struct {
+					ID string `json:"id"`
+				} `json:"attachment"`
+			} `json:"fields"`
+			Changelog struct {
+				Histories []any `json:"histories"`
+				Total     int   `json:"total"`
+			} `json:"changelog"`
+		}
+		if err := json.Unmarshal(b, &got); err != nil {
+			t.Fatal(err)
+		}
+		c, w, h := got.Fields.Comment, got.Fields.Worklog, got.Changelog
+		if len(c.Comments) != want.Comments || c.Total != want.Comments ||
+			len(w.Worklogs) != want.Worklogs || w.Total != want.Worklogs ||
+			len(h.Histories) != want.Histories || h.Total != want.Histories {
+			t.Errorf("%s: comments %d/%d (want %d), worklogs %d/%d (want %d), changes %d/%d (want %d)", want.Key,
+				len(c.Comments), c.Total, want.Comments, len(w.Worklogs), w.Total, want.Worklogs, len(h.Histories), h.Total, want.Histories)
+		}
+		if want.Comments > 20 || want.Histories > 40 || want.Worklogs > 20 {
+			long++
+		}
+		if len(got.Fields.Attachment) != len(want.Attachments) {
+			t.Errorf("%s: %d attachments listed, want %d", want.Key, len(got.Fields.Attachment), len(want.Attachments))
+		}
+		for _, a := range want.Attachments {
+			if mediaIDs[a.ID] != a.MediaUUID {
+				t.Errorf("%s: attachment %s has media id %q, want %q", want.Key, a.ID, mediaIDs[a.ID], a.MediaUUID)
+			}
+		}
+	}
+	if long == 0 {
+		t.Error("the project had no truncated lists to complete; the test proves nothing")
+	}
+
+	st := srv.Stats()
+	if st.MediaRequestsWithCredentials != 0 {
+		t.Errorf("%d requests to the media host carried credentials", st.MediaRequestsWithCredentials)
+	}
+	apiCalls := st.Jira.Requests() - st.Jira.AttachmentContent
+	t.Logf("%d issues: %d API requests besides %d attachment downloads; %d issues with long lists", issues, apiCalls, st.Jira.AttachmentContent, long)
+	// One search page, one bulkfetch per hundred issues, and the dedicated
+	// endpoints only for the long lists: a bound, not a timing.
+	if limit := 6 + 2*long + 2; apiCalls > limit {
+		t.Errorf("%d API requests for %d issues, more than %d", apiCalls, issues, limit)
+	}
+}
