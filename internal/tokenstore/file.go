@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 
 	"filippo.io/age"
 
@@ -67,6 +68,7 @@ func (f *File) Load(_ context.Context, profile string) (*Grant, error) {
 	if err != nil {
 		return nil, err
 	}
+	defer releaseScryptMemory()
 	r, err := age.Decrypt(bytes.NewReader(data), id)
 	var noMatch *age.NoIdentityMatchError
 	if errors.As(err, &noMatch) {
@@ -96,6 +98,7 @@ func (f *File) Save(_ context.Context, profile string, g *Grant) error {
 		return err
 	}
 	rcpt.SetWorkFactor(scryptWorkFactor)
+	defer releaseScryptMemory()
 	var buf bytes.Buffer
 	w, err := age.Encrypt(&buf, rcpt)
 	if err != nil {
@@ -121,3 +124,8 @@ func (f *File) Delete(_ context.Context, profile string) ([]string, error) {
 	}
 	return []string{"token file " + f.Path(profile)}, nil
 }
+
+// releaseScryptMemory hands scrypt's working memory (256 MiB at age's
+// default cost) back at once. Left to the garbage collector, it would set
+// the heap goal of a long export to twice that.
+func releaseScryptMemory() { debug.FreeOSMemory() }

@@ -18,6 +18,7 @@ func NewCmdSandbox(f *cmdutil.Factory) *cobra.Command {
 		addr       string
 		lifetime   time.Duration
 		jiraIssues int
+		latency    time.Duration
 	)
 	cmd := &cobra.Command{
 		Use:   "sandbox",
@@ -38,6 +39,7 @@ points aumo at it, under a separate profile named "sandbox"; Ctrl-C stops it.`,
 			}
 			defer func() { _ = srv.Close() }()
 			srv.SetJiraProject("DEMO", jiraIssues, 1, sandbox.JiraOptions{})
+			srv.SetLatency(latency)
 			fmt.Fprintf(f.IO.Out, "export AUMO_AUTH_URL=%s\nexport AUMO_API_URL=%s\n", srv.URL(), srv.URL())
 			fmt.Fprintf(f.IO.Out, "export AUMO_CLIENT_ID=%s\nexport AUMO_CLIENT_SECRET=%s\n", sandbox.DefaultClientID, sandbox.DefaultClientSecret)
 			fmt.Fprintf(f.IO.Out, "export AUMO_REDIRECT_URL=http://127.0.0.1:0/callback\nexport AUMO_PROFILE=sandbox\n")
@@ -49,5 +51,6 @@ points aumo at it, under a separate profile named "sandbox"; Ctrl-C stops it.`,
 	cmd.Flags().StringVar(&addr, "addr", "127.0.0.1:0", "loopback address to listen on (port 0: a free port)")
 	cmd.Flags().DurationVar(&lifetime, "token-lifetime", time.Hour, "lifetime of the access tokens it issues")
 	cmd.Flags().IntVar(&jiraIssues, "jira-issues", 120, "issues of the Jira project DEMO")
+	cmd.Flags().DurationVar(&latency, "latency", 0, "delay every API answer by this much (to measure exports)")
 	return cmd
 }
