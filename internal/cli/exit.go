@@ -64,7 +64,9 @@ func classify(err error) (code int, hint string) {
 	case errors.As(err, &query), errors.As(err, &out):
 		return ExitUsage, ""
 	case errors.As(err, &partial):
-		return ExitPartial, "run the same command again to retry what failed"
+		return ExitPartial, "the manifest lists what failed; a directory export retries it when the same command runs again"
+	case atlassian.IsUnauthorized(err):
+		return ExitAuth, "the API refused the grant; run `aumo login`"
 	case errors.As(err, &damaged):
 		return ExitError, "" // the report on standard output names every damaged file
 	case errors.As(err, &unchecked):

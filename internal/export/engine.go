@@ -7,10 +7,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"sort"
 	"sync"
+	"syscall"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -96,7 +98,7 @@ func check(opts Options) (*exportformat.Manifest, []exportformat.IndexLine, erro
 			return nil, nil, err
 		}
 		if prev != nil {
-			next := exportformat.Manifest{Format: exportformat.Format, Product: opts.Product, Site: opts.Site, Query: opts.Query}
+			next := exportformat.Manifest{Format: exportformat.Format, Product: opts.Product, Site: opts.Site, Query: opts.Query, Redaction: opts.Redaction}
 			if err := resumable(prev, &next); err != nil {
 				return nil, nil, err
 			}
@@ -132,6 +134,8 @@ func Prepare(opts Options) (*Prepared, error) {
 	st := newState()
 	if prev != nil {
 		m.StartedAt = prev.StartedAt
+		// The cost of the earlier runs is part of the export's cost.
+		m.Requests, m.Points = prev.Requests, prev.Points
 		st.load(lines)
 	}
 	initial, err := json.MarshalIndent(m, "", "  ")
@@ -193,6 +197,8 @@ func resumable(prev, next *exportformat.Manifest) error {
 		return &OutError{Msg: fmt.Sprintf("--out holds an export of site %s (%s), not %s: choose another --out", prev.Site.Name, prev.Site.URL, next.Site.URL)}
 	case prev.Query != next.Query:
 		return &OutError{Msg: fmt.Sprintf("--out holds an export of the query %q, not %q: rerun with that query to resume it, or choose another --out", prev.Query, next.Query)}
+	case prev.Redaction != next.Redaction:
+		return &OutError{Msg: fmt.Sprintf("--out holds an unfinished export with redaction %q, and this run's is %q: resume it with the same --keep-account-ids choice, or choose another --out", prev.Redaction, next.Redaction)}
 	case prev.Complete:
 		return &OutError{Msg: "--out holds a complete export of this query; choose another --out (re-exporting only what changed, --incremental, is not available yet)"}
 	}
@@ -245,7 +251,9 @@ func (p *Prepared) Run(ctx context.Context, plan Plan) (_ *exportformat.Manifest
 	m.Counts = p.state.manifestCounts()
 	m.Complete = len(m.Failed) == 0
 	if p.opts.Cost != nil {
-		m.Requests, m.Points = p.opts.Cost()
+		requests, points := p.opts.Cost()
+		m.Requests += requests
+		m.Points += points
 	}
 	b, err := json.MarshalIndent(m, "", "  ")
 	if err != nil {
@@ -352,8 +360,17 @@ func (w *writer) put(ctx context.Context, path string, r io.Reader, line exportf
 func (w *writer) attachment(ctx context.Context, it *Item, a Attachment) (exportformat.IndexLine, error) {
 	path := sink.AttachmentPath(it.Dir, a.ID, a.Name)
 	var lastErr error
-	for range downloadAttempts {
+	for attempt := range downloadAttempts {
+		if attempt > 0 {
+			if err := sleep(ctx, retryPause*time.Duration(attempt)); err != nil {
+				return exportformat.IndexLine{}, err
+			}
+		}
 		dl, err := a.Open(ctx)
+		if err != nil && transient(err) {
+			lastErr = err // the media host failed on the way; a new link may work
+			continue
+		}
 		if err != nil {
 			return exportformat.IndexLine{}, fmt.Errorf("download attachment %s of %s: %w", a.ID, it.ID, err)
 		}
@@ -380,12 +397,39 @@ func (w *writer) attachment(ctx context.Context, it *Item, a Attachment) (export
 	return exportformat.IndexLine{}, fmt.Errorf("download attachment %s of %s: %w (after %d tries)", a.ID, it.ID, lastErr, downloadAttempts)
 }
 
+// retryPause is the first pause before an attachment is fetched again;
+// tests shorten it.
+var retryPause = time.Second
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// transient reports a download failure that another try may not meet: the
+// media host answering 429 or 5xx, or a connection that broke. (The API
+// gateway's own failures are retried by the HTTP layer.)
+func transient(err error) bool {
+	var apiErr *atlassian.Error
+	if errors.As(err, &apiErr) {
+		return apiErr.Status == 429 || apiErr.Status >= 500
+	}
+	var opErr *net.OpError
+	return errors.As(err, &opErr) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET)
+}
+
 // itemError tells a failure of one attachment (a broken download, an
 // error the API gave for it) from one that stops the export (a dead grant,
 // a missing scope, a failing disk).
 func itemError(err error) bool {
 	var exhausted *atlassian.RetryExhaustedError
-	if errors.As(err, &exhausted) || errors.Is(err, errSize) || errors.Is(err, io.ErrUnexpectedEOF) {
+	if errors.As(err, &exhausted) || errors.Is(err, errSize) || transient(err) {
 		return true
 	}
 	var apiErr *atlassian.Error

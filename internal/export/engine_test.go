@@ -39,6 +39,8 @@ type fakePlan struct {
 	emitted   atomic.Int32
 }
 
+func init() { retryPause = time.Millisecond }
+
 func content(id string, size int64) []byte {
 	b := make([]byte, size)
 	seed := sha256.Sum256([]byte(id))

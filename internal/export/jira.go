@@ -52,6 +52,7 @@ func (j *JiraPlan) Items(ctx context.Context, done func(kind, id string) bool, p
 					if err != nil {
 						return nil, err
 					}
+					j.Client.AddPoints(1) // the attachment, a core object
 					return &Download{Body: d.Body, MediaID: d.MediaID}, nil
 				},
 			})

@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -26,8 +27,6 @@ const (
 	idPage = 5000
 	// bulkSize is /issue/bulkfetch's limit.
 	bulkSize = 100
-	// changelogBulk is /changelog/bulkfetch's limit of issues per call.
-	changelogBulk = 1000
 )
 
 // QueryError is Jira refusing the JQL (exit 2, with Jira's own message).
@@ -183,6 +182,8 @@ func (p *Plan) Issues(ctx context.Context, done func(id string) bool, problem fu
 // ids pages through the search, ids only, and sends batches for bulkfetch.
 func (p *Plan) ids(ctx context.Context, done func(string) bool, out chan<- []string) error {
 	var batch []string
+	// The search is eventually consistent: an id may come back on two pages.
+	seen := map[string]struct{}{}
 	token := ""
 	for {
 		body := map[string]any{"jql": p.opts.JQL, "fields": []string{"id"}, "maxResults": idPage}
@@ -205,9 +206,10 @@ func (p *Plan) ids(ctx context.Context, done func(string) bool, out chan<- []str
 		}
 		p.opts.Client.AddPoints(len(page.Issues))
 		for _, is := range page.Issues {
-			if done(is.ID) {
+			if _, dup := seen[is.ID]; dup || done(is.ID) {
 				continue
 			}
+			seen[is.ID] = struct{}{}
 			batch = append(batch, is.ID)
 			if len(batch) == bulkSize {
 				select {
@@ -236,9 +238,7 @@ func (p *Plan) ids(ctx context.Context, done func(string) bool, out chan<- []str
 type bulkResult struct {
 	Issues      []map[string]any `json:"issues"`
 	IssueErrors []struct {
-		ID     string `json:"id"`
-		Status int    `json:"status"`
-		Error  any    `json:"errorMessages"`
+		ID string `json:"id"`
 	} `json:"issueErrors"`
 }
 
@@ -248,30 +248,37 @@ func (p *Plan) batch(ctx context.Context, ids []string, problem func(Problem), e
 	if err != nil {
 		return err
 	}
-	// Ids in issueErrors are asked again one by one: a transient error of
-	// one issue must not cost the others. Only ids missing from both lists
-	// are gone.
-	for _, id := range errs {
-		one, still, err := p.bulkfetch(ctx, []string{id})
+	// Ids in issueErrors are asked for again, together: a transient error of
+	// one issue must not cost the others.
+	var still []string
+	if len(errs) > 0 {
+		again, stillErr, err := p.bulkfetch(ctx, errs)
 		if err != nil {
 			return err
 		}
-		issues = append(issues, one...)
-		if len(still) > 0 {
-			problem(Problem{ID: id, Reason: "bulkfetch", Detail: "Jira reported an error for this issue on every try", Failed: true})
-		}
+		issues = append(issues, again...)
+		still = stillErr
 	}
 	got := map[string]bool{}
 	for _, is := range issues {
 		got[str(is["id"])] = true
 	}
 	for _, id := range ids {
-		if !got[id] && !contains(errs, id) {
+		switch {
+		case got[id]:
+		case slices.Contains(still, id):
+			problem(Problem{ID: id, Reason: "bulkfetch", Detail: "Jira reported an error for this issue on every try; rerun to retry", Failed: true})
+		default:
+			// Missing from both lists: gone, moved, or not visible.
 			problem(Problem{ID: id, Reason: "deleted", Detail: "listed by the search but no longer returned (deleted, moved or no permission)"})
 		}
 	}
-	if err := p.complete(ctx, issues); err != nil {
+	issues, gone, err := p.complete(ctx, issues)
+	if err != nil {
 		return err
+	}
+	for _, id := range gone {
+		problem(Problem{ID: id, Reason: "deleted", Detail: "went away while its comments or worklogs were fetched"})
 	}
 	for _, is := range issues {
 		out, err := p.finish(is)
@@ -283,15 +290,6 @@ func (p *Plan) batch(ctx context.Context, ids []string, problem func(Problem), e
 		}
 	}
 	return nil
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 func (p *Plan) bulkfetch(ctx context.Context, ids []string) ([]map[string]any, []string, error) {
@@ -314,42 +312,58 @@ func (p *Plan) bulkfetch(ctx context.Context, ids []string) ([]map[string]any, [
 
 // complete replaces truncated embedded lists with the whole lists from the
 // dedicated endpoints, and sets each list's total and maxResults to its
-// length.
-func (p *Plan) complete(ctx context.Context, issues []map[string]any) error {
-	var truncatedChangelogs []string
+// length. It returns the issues it could complete and the ids of those
+// that went away meanwhile.
+func (p *Plan) complete(ctx context.Context, issues []map[string]any) ([]map[string]any, []string, error) {
+	var (
+		truncatedChangelogs []string
+		kept                []map[string]any
+		gone                []string
+	)
 	byID := map[string]map[string]any{}
 	for _, is := range issues {
 		id := str(is["id"])
-		byID[id] = is
 		fields, _ := is["fields"].(map[string]any)
 		if fields != nil {
-			if err := p.completeList(ctx, fields, "comment", "comments", api+"/issue/"+id+"/comment", 100); err != nil {
-				return err
+			rendered, _ := is["renderedFields"].(map[string]any)
+			err := p.completeList(ctx, fields, rendered, "comment", "comments", api+"/issue/"+id+"/comment", 100)
+			if err == nil {
+				err = p.completeList(ctx, fields, rendered, "worklog", "worklogs", api+"/issue/"+id+"/worklog", 5000)
 			}
-			if err := p.completeList(ctx, fields, "worklog", "worklogs", api+"/issue/"+id+"/worklog", 5000); err != nil {
-				return err
+			if errors.Is(err, errGone) {
+				gone = append(gone, id)
+				continue
+			}
+			if err != nil {
+				return nil, nil, err
 			}
 		}
+		kept = append(kept, is)
+		byID[id] = is
 		if cl, ok := is["changelog"].(map[string]any); ok && truncated(cl, "histories") {
 			truncatedChangelogs = append(truncatedChangelogs, id)
 		} else if ok {
 			setTotals(cl, "histories")
 		}
 	}
-	for start := 0; start < len(truncatedChangelogs); start += changelogBulk {
-		chunk := truncatedChangelogs[start:min(start+changelogBulk, len(truncatedChangelogs))]
-		all, err := p.changelogs(ctx, chunk)
+	// A batch holds at most a hundred issues, well under the thousand
+	// that one changelog bulkfetch takes.
+	if len(truncatedChangelogs) > 0 {
+		all, err := p.changelogs(ctx, truncatedChangelogs)
 		if err != nil {
-			return err
+			return nil, nil, err
 		}
-		for _, id := range chunk {
+		for _, id := range truncatedChangelogs {
 			cl := byID[id]["changelog"].(map[string]any)
 			cl["histories"] = all[id]
 			setTotals(cl, "histories")
 		}
 	}
-	return nil
+	return kept, gone, nil
 }
+
+// errGone means an issue answered 404 while it was being completed.
+var errGone = errors.New("the issue went away")
 
 // truncated reports whether an embedded list holds fewer entries than its total.
 func truncated(container map[string]any, list string) bool {
@@ -366,23 +380,30 @@ func setTotals(container map[string]any, list string) {
 }
 
 // completeList fetches a whole comment or worklog list when the embedded
-// one is truncated.
-func (p *Plan) completeList(ctx context.Context, fields map[string]any, field, list, path string, pageSize int) error {
+// one is truncated, and puts it in the rendered fields too (comments with
+// their rendered bodies), so both say the same.
+func (p *Plan) completeList(ctx context.Context, fields, rendered map[string]any, field, list, path string, pageSize int) error {
 	container, ok := fields[field].(map[string]any)
 	if !ok {
 		return nil
 	}
 	if !truncated(container, list) {
 		setTotals(container, list)
+		if r, ok := rendered[field].(map[string]any); ok {
+			setTotals(r, list)
+		}
 		return nil
 	}
 	var all []any
 	for start := 0; ; {
 		var page map[string]any
 		q := map[string][]string{"startAt": {strconv.Itoa(start)}, "maxResults": {strconv.Itoa(pageSize)}}
+		if field == "comment" && rendered != nil {
+			q["expand"] = []string{"renderedBody"}
+		}
 		if err := p.opts.Client.GetJSON(ctx, path, q, &page); err != nil {
 			if atlassian.IsNotFound(err) {
-				return nil // the issue went away meanwhile, or time tracking is off
+				return errGone
 			}
 			return fmt.Errorf("fetch the %s of issue %s: %w", list, path, err)
 		}
@@ -397,6 +418,10 @@ func (p *Plan) completeList(ctx context.Context, fields map[string]any, field, l
 	}
 	container[list] = all
 	setTotals(container, list)
+	if r, ok := rendered[field].(map[string]any); ok {
+		r[list] = all
+		setTotals(r, list)
+	}
 	return nil
 }
 
@@ -452,6 +477,8 @@ func (p *Plan) finish(is map[string]any) (*Issue, error) {
 			out.Attachments = append(out.Attachments, Attachment{ID: str(m["id"]), Filename: str(m["filename"]), Size: int64(size), Created: created.UTC()})
 		}
 	}
+	// Each user object costs two rate-limit points.
+	p.opts.Client.AddPoints(2 * countUsers(is))
 	if p.redactor != nil {
 		p.redactor.issue(is)
 	}
@@ -469,4 +496,23 @@ const jiraTime = "2006-01-02T15:04:05.000-0700"
 func str(v any) string {
 	s, _ := v.(string)
 	return s
+}
+
+// countUsers counts the user objects in a decoded issue.
+func countUsers(v any) int {
+	n := 0
+	switch t := v.(type) {
+	case map[string]any:
+		if _, ok := t["accountId"].(string); ok && isUser(t) {
+			n++
+		}
+		for _, c := range t {
+			n += countUsers(c)
+		}
+	case []any:
+		for _, c := range t {
+			n += countUsers(c)
+		}
+	}
+	return n
 }

@@ -2,6 +2,7 @@ package jira
 
 import (
 	"net/url"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -27,21 +28,27 @@ type redactor struct {
 func (r *redactor) issue(v any) {
 	ids := map[string]bool{}
 	r.walk(v, ids)
-	if len(ids) > 0 {
-		replaceIDs(v, ids)
-	}
+	replaceIDs(v, ids)
 }
+
+// profileLink finds account ids in the links Atlassian builds to people,
+// also for people named nowhere else in the issue.
+var profileLink = regexp.MustCompile(`(/jira/people/|/wiki/people/|ViewProfile\.jspa\?accountId=|[?&;]accountId=)([^/?&#"'\s<>\\]+)`)
 
 // walk removes ids from user objects, changelog items and mention nodes,
 // collecting every id it removes.
 func (r *redactor) walk(v any, ids map[string]bool) {
 	switch t := v.(type) {
 	case map[string]any:
-		if id, ok := t["accountId"].(string); ok && isUser(t) {
+		if id, ok := t["accountId"].(string); ok {
+			// Any object that names an account: a full user object loses
+			// its links too, a bare reference just the id.
 			ids[id] = true
+			if isUser(t) {
+				delete(t, "self")
+				delete(t, "avatarUrls")
+			}
 			delete(t, "accountId")
-			delete(t, "self")
-			delete(t, "avatarUrls")
 		}
 		if t["type"] == "mention" {
 			if attrs, ok := t["attrs"].(map[string]any); ok {
@@ -78,8 +85,8 @@ func fieldID(item map[string]any) string {
 	return ""
 }
 
-// isUser tells a user object from other objects that carry an accountId
-// field by the company it keeps.
+// isUser tells a full user object (with links to the person) by the
+// company its accountId keeps.
 func isUser(m map[string]any) bool {
 	_, name := m["displayName"]
 	_, typ := m["accountType"]
@@ -110,7 +117,7 @@ func replaceIDs(v any, ids map[string]bool) {
 	walk = func(v any) any {
 		switch t := v.(type) {
 		case string:
-			return rep.Replace(t)
+			return profileLink.ReplaceAllString(rep.Replace(t), "${1}"+Redacted)
 		case map[string]any:
 			for k, c := range t {
 				t[k] = walk(c)

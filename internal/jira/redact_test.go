@@ -14,6 +14,8 @@ func TestRedactRemovesEveryAccountID(t *testing.T) {
 	    "reporter": {"accountId": "` + a + `", "displayName": "Ada", "emailAddress": "ada@example.com",
 	                 "self": "https://acme.atlassian.net/rest/api/3/user?accountId=` + a + `", "avatarUrls": {"48x48": "x"}},
 	    "customfield_10100": {"accountId": "` + b + `", "displayName": "Bob", "accountType": "atlassian"},
+	    "customfield_10101": {"accountId": "712020:0b1c2d3e-aaaa-bbbb-cccc-000000000001", "active": true},
+	    "customfield_10102": {"type": "doc", "content": [{"type": "inlineCard", "attrs": {"url": "https://acme.atlassian.net/jira/people/712020:0b1c2d3e-aaaa-bbbb-cccc-000000000002"}}]},
 	    "description": {"type": "doc", "content": [{"type": "paragraph", "content": [
 	        {"type": "mention", "attrs": {"id": "` + b + `", "text": "@Bob", "accessLevel": ""}}]}]}
 	  },
@@ -31,7 +33,7 @@ func TestRedactRemovesEveryAccountID(t *testing.T) {
 	(&redactor{userFieldIDs: map[string]bool{"customfield_10200": true}}).issue(v)
 	out, _ := json.Marshal(v)
 	s := string(out)
-	for _, id := range []string{a, b, "f58131cb"} {
+	for _, id := range []string{a, b, "f58131cb", "0b1c2d3e"} {
 		if strings.Contains(s, id) {
 			t.Errorf("account id %s left in %s", id, s)
 		}

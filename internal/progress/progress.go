@@ -71,14 +71,6 @@ func (b *Bar) describe() {
 	b.bar.Describe(d)
 }
 
-// SetTotal sets the number of items once it is known.
-func (b *Bar) SetTotal(n int64) {
-	if b == nil {
-		return
-	}
-	b.bar.ChangeMax64(n)
-}
-
 // Add counts written items and bytes.
 func (b *Bar) Add(items int, bytes int64) {
 	if b == nil {

@@ -10,7 +10,6 @@ import (
 func TestNilBarDoesNothing(_ *testing.T) {
 	var b *Bar
 	b.Add(1, 10)
-	b.SetTotal(5)
 	b.Paused(time.Now())
 	b.Finish()
 }

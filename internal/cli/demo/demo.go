@@ -110,7 +110,7 @@ func Run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
-	return describe(f, opts.Out)
+	return describe(ctx, f, opts.Out)
 }
 
 // approveInBackground plays the person's browser: it opens the consent
@@ -136,14 +136,14 @@ func clearPreviousDemo(out string) error {
 		return err
 	}
 	var m exportformat.Manifest
-	if json.Unmarshal(b, &m) != nil || m.Site.URL != sandbox.DefaultSites[0].URL {
+	if json.Unmarshal(b, &m) != nil || m.Site.CloudID != sandbox.DefaultSites[0].CloudID || m.Query != "project = "+project {
 		return nil
 	}
 	return os.RemoveAll(out)
 }
 
 // describe says where the files are and what they hold.
-func describe(f *cmdutil.Factory, out string) error {
+func describe(ctx context.Context, f *cmdutil.Factory, out string) error {
 	b, err := os.ReadFile(filepath.Join(out, exportformat.ManifestName))
 	if err != nil {
 		return err
@@ -152,7 +152,7 @@ func describe(f *cmdutil.Factory, out string) error {
 	if err := json.Unmarshal(b, &m); err != nil {
 		return err
 	}
-	r, err := exportformat.Verify(context.Background(), out)
+	r, err := exportformat.Verify(ctx, out)
 	if err != nil {
 		return err
 	}

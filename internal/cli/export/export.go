@@ -108,6 +108,9 @@ alone.`,
 	return cmd
 }
 
+// maxConcurrency bounds --concurrency: more only meets the burst limits.
+const maxConcurrency = 16
+
 // jiraScopes are what a Jira export cannot do without.
 var jiraScopes = []string{"read:jira-work", "read:jira-user"}
 
@@ -121,6 +124,9 @@ func RunJira(ctx context.Context, opts *JiraOptions) error {
 	maxSize, err := maxAttachmentSize(opts.MaxAttachmentSize)
 	if err != nil {
 		return err
+	}
+	if opts.Concurrency < 1 || opts.Concurrency > maxConcurrency {
+		return cmdutil.Usagef("--concurrency %d: use 1 to %d (aumo slows down by itself when Atlassian asks)", opts.Concurrency, maxConcurrency)
 	}
 	ts, err := f.TokenSource()
 	if err != nil {
@@ -154,7 +160,7 @@ func RunJira(ctx context.Context, opts *JiraOptions) error {
 	client, err := atlassian.New(atlassian.Options{
 		APIURL: cfg.APIURL, Product: atlassian.Jira, CloudID: site.CloudID, SiteURL: site.URL,
 		Tokens: ts, HTTPClient: f.HTTPClient(), Logger: f.Logger,
-		Concurrency: opts.Concurrency, MaxConcurrency: max(opts.Concurrency, 8),
+		Concurrency: opts.Concurrency, MaxConcurrency: opts.Concurrency,
 		OnPause: func(until time.Time, reason string) {
 			if bar != nil {
 				bar.Paused(until)
@@ -188,9 +194,12 @@ func RunJira(ctx context.Context, opts *JiraOptions) error {
 	m, err := prepared.Run(ctx, &export.JiraPlan{Plan: plan, Client: client})
 	bar.Finish()
 	writeAudit(cfg, eopts, m, err)
-	var partial *export.PartialError
+	var (
+		partial *export.PartialError
+		query   *jira.QueryError
+	)
 	if err != nil && !errors.As(err, &partial) {
-		if sink.KindOf(opts.Out) == "dir" {
+		if sink.KindOf(opts.Out) == "dir" && !errors.As(err, &query) {
 			fmt.Fprintf(f.IO.ErrOut, "The export in %s is unfinished; run the same command again to resume it.\n", opts.Out)
 		}
 		return err
