@@ -10,8 +10,10 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -137,6 +139,9 @@ func Prepare(opts Options) (*Prepared, error) {
 		// The cost of the earlier runs is part of the export's cost.
 		m.Requests, m.Points = prev.Requests, prev.Points
 		st.load(lines)
+		// What earlier runs skipped by design stays skipped; what failed
+		// is tried again.
+		st.skipped = append(st.skipped, prev.Skipped...)
 	}
 	initial, err := json.MarshalIndent(m, "", "  ")
 	if err != nil {
@@ -213,7 +218,7 @@ func (p *Prepared) Run(ctx context.Context, plan Plan) (_ *exportformat.Manifest
 			_ = p.sink.Abort()
 		}
 	}()
-	w := &writer{opts: p.opts, sink: p.sink, state: p.state}
+	w := &writer{opts: p.opts, sink: p.sink, state: p.state, checkpoint: p.checkpoint}
 	items := make(chan *Item, p.opts.Concurrency)
 	g, gctx := errgroup.WithContext(ctx)
 	for range p.opts.Concurrency {
@@ -271,17 +276,52 @@ func (p *Prepared) Run(ctx context.Context, plan Plan) (_ *exportformat.Manifest
 // Abort gives up a prepared export that will not run.
 func (p *Prepared) Abort() error { return p.sink.Abort() }
 
+// checkpointEvery is how many items may pass between two checkpoints of
+// an unfinished directory export's manifest.
+const checkpointEvery = 200
+
+// checkpoint records the manifest so far (complete:false) so that a resumed
+// run keeps what this one skipped.
+func (p *Prepared) checkpoint() error {
+	m := p.manifest
+	m.Skipped, m.Failed = p.state.problems()
+	m.Counts = p.state.manifestCounts()
+	b, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return err
+	}
+	return p.sink.Checkpoint(append(b, '\n'))
+}
+
 // writer writes items through the sink.
 type writer struct {
-	opts  Options
-	sink  sink.Sink
-	state *state
+	opts       Options
+	sink       sink.Sink
+	state      *state
+	checkpoint func() error
+	written    atomic.Int64
 }
 
 // item writes an item's attachments, then its Markdown, then its JSON. An
 // attachment that keeps failing fails the whole item, whose own file is
 // then not written: a rerun exports it again.
 func (w *writer) item(ctx context.Context, it *Item) error {
+	skips := w.state.skipCount()
+	if err := w.writeItem(ctx, it); err != nil {
+		return err
+	}
+	// A skip of a written item's attachment would be lost with a crash
+	// unless the manifest says it now; other items are checkpointed now
+	// and then.
+	if w.state.skipCount() != skips || w.written.Add(1)%checkpointEvery == 0 {
+		if err := w.checkpoint(); err != nil {
+			return fmt.Errorf("record progress: %w", err)
+		}
+	}
+	return nil
+}
+
+func (w *writer) writeItem(ctx context.Context, it *Item) error {
 	var lines []exportformat.IndexLine
 	for _, a := range it.Attachments {
 		switch {
@@ -542,6 +582,12 @@ func (s *state) isDone(kind, id string) bool {
 	return ok
 }
 
+func (s *state) skipCount() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.skipped)
+}
+
 // Skip implements Problems.
 func (s *state) Skip(p exportformat.Problem) {
 	s.mu.Lock()
@@ -559,15 +605,23 @@ func (s *state) Fail(p exportformat.Problem) {
 func (s *state) problems() (skipped, failed []exportformat.Problem) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	// Sorted, and each one once: a resumed run meets again what an
+	// earlier run already skipped.
 	sortProblems := func(ps []exportformat.Problem) []exportformat.Problem {
 		out := append([]exportformat.Problem{}, ps...)
 		sort.Slice(out, func(i, j int) bool {
-			if out[i].Kind != out[j].Kind {
-				return out[i].Kind < out[j].Kind
+			a, b := out[i], out[j]
+			if a.Kind != b.Kind {
+				return a.Kind < b.Kind
 			}
-			return out[i].ID < out[j].ID
+			if a.ID != b.ID {
+				return a.ID < b.ID
+			}
+			return a.Item < b.Item
 		})
-		return out
+		return slices.CompactFunc(out, func(a, b exportformat.Problem) bool {
+			return a.Kind == b.Kind && a.ID == b.ID && a.Item == b.Item
+		})
 	}
 	return sortProblems(s.skipped), sortProblems(s.failed)
 }

@@ -374,3 +374,22 @@ func TestHelperExport(t *testing.T) {
 	_, err := run(context.Background(), t, options(out), &fakePlan{n: 60, attachments: 2, size: 20_000, slow: 20 * time.Millisecond})
 	t.Fatalf("the helper export was meant to be killed, but it ended: %v", err)
 }
+
+func TestResumeKeepsWhatEarlierRunsSkipped(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "export")
+	opts := options(out)
+	opts.MaxAttachmentSize = 500
+	ctx, cancel := context.WithCancel(context.Background())
+	plan := &fakePlan{n: 20, attachments: 1, size: 1000, stopAfter: 10, cancel: cancel}
+	if _, err := run(ctx, t, opts, plan); !errors.Is(err, context.Canceled) {
+		t.Fatalf("interrupted run: %v", err)
+	}
+	m, err := run(context.Background(), t, opts, &fakePlan{n: 20, attachments: 1, size: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Skipped) != 20 {
+		t.Errorf("%d skipped after the resume, want all 20 too-large attachments", len(m.Skipped))
+	}
+	verify(t, out)
+}

@@ -320,6 +320,20 @@ func checkIndexLine(line []byte) error {
 	return nil
 }
 
+func (s *dirSink) Checkpoint(manifest []byte) error {
+	if !json.Valid(manifest) {
+		return fmt.Errorf("checkpoint %s: the manifest is not valid JSON", s.out)
+	}
+	if err := s.lc.enter(); err != nil {
+		return fmt.Errorf("checkpoint %s: %w", s.out, err)
+	}
+	defer s.lc.leave()
+	if err := s.writeAtomic(manifestName, manifest); err != nil {
+		return fmt.Errorf("checkpoint %s: write %s: %w", s.out, manifestName, err)
+	}
+	return nil
+}
+
 func (s *dirSink) Finish(manifest []byte) error {
 	if !json.Valid(manifest) {
 		return fmt.Errorf("finish %s: the manifest is not valid JSON", s.out)

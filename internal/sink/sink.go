@@ -53,6 +53,11 @@ type Sink interface {
 	// renames the temporary file to the final name (or copies the stream
 	// to standard output).
 	Finish(manifest []byte) error
+	// Checkpoint records the manifest of an unfinished export (what has
+	// been skipped so far), so that a resumed run keeps it. A directory
+	// replaces manifest.json atomically; a tarball, which cannot resume,
+	// ignores it.
+	Checkpoint(manifest []byte) error
 	// Abort ends an unfinished export. A directory sink keeps everything so
 	// that a rerun resumes; a tarball sink removes its temporary files and
 	// leaves nothing under the final name. It is a no-op after Finish or a

@@ -288,6 +288,9 @@ func (s *tarSink) AppendIndex(line []byte) error {
 	return nil
 }
 
+// Checkpoint implements Sink: a tarball cannot resume, so it keeps nothing.
+func (s *tarSink) Checkpoint([]byte) error { return nil }
+
 func (s *tarSink) Finish(manifest []byte) error {
 	if !json.Valid(manifest) {
 		return fmt.Errorf("finish %s: the manifest is not valid JSON", s.name())
