@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -85,7 +86,11 @@ type Problem struct {
 type Plan struct {
 	opts     Options
 	redactor *redactor
+	listed   atomic.Int64
 }
+
+// Listed is how many issues the search listed (after Issues returns).
+func (p *Plan) Listed() int64 { return p.listed.Load() }
 
 // New returns a plan.
 func New(opts Options) *Plan {
@@ -205,6 +210,7 @@ func (p *Plan) ids(ctx context.Context, done func(string) bool, out chan<- []str
 			return fmt.Errorf("search issues: %w", err)
 		}
 		p.opts.Client.AddPoints(len(page.Issues))
+		p.listed.Add(int64(len(page.Issues)))
 		for _, is := range page.Issues {
 			if _, dup := seen[is.ID]; dup || done(is.ID) {
 				continue

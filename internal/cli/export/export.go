@@ -205,6 +205,11 @@ func RunJira(ctx context.Context, opts *JiraOptions) error {
 		return err
 	}
 	summary(f.IO.Messages(), opts.Out, m, time.Since(start))
+	// Jira's search is known to end early on huge queries without an
+	// error; its own estimate is the only cross-check there is.
+	if listed := plan.Listed(); estimate > 0 && listed < estimate*9/10 {
+		fmt.Fprintf(f.IO.ErrOut, "warning: Jira's search listed %d issues where it estimated %d; if issues are missing, split the query by date (e.g. add \"AND updated >= -90d\") and export the parts\n", listed, estimate)
+	}
 	return err
 }
 
