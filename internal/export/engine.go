@@ -78,10 +78,11 @@ func (e *PartialError) Error() string {
 // Prepared is an export whose output has been checked and opened, ready to
 // run: Prepare does everything that can refuse --out before any API call.
 type Prepared struct {
-	opts     Options
-	sink     sink.Sink
-	manifest exportformat.Manifest
-	state    *state
+	opts         Options
+	sink         sink.Sink
+	manifest     exportformat.Manifest
+	state        *state
+	checkpointMu sync.Mutex
 }
 
 // Check says, without writing anything or calling any API, why --out
@@ -250,16 +251,9 @@ func (p *Prepared) Run(ctx context.Context, plan Plan) (_ *exportformat.Manifest
 		return nil, err
 	}
 
-	m := p.manifest
+	m := p.snapshot()
 	m.FinishedAt = p.opts.Now().UTC()
-	m.Skipped, m.Failed = p.state.problems()
-	m.Counts = p.state.manifestCounts()
 	m.Complete = len(m.Failed) == 0
-	if p.opts.Cost != nil {
-		requests, points := p.opts.Cost()
-		m.Requests += requests
-		m.Points += points
-	}
 	b, err := json.MarshalIndent(m, "", "  ")
 	if err != nil {
 		return nil, err
@@ -273,20 +267,30 @@ func (p *Prepared) Run(ctx context.Context, plan Plan) (_ *exportformat.Manifest
 	return &m, nil
 }
 
-// Abort gives up a prepared export that will not run.
-func (p *Prepared) Abort() error { return p.sink.Abort() }
-
 // checkpointEvery is how many items may pass between two checkpoints of
 // an unfinished directory export's manifest.
 const checkpointEvery = 200
 
-// checkpoint records the manifest so far (complete:false) so that a resumed
-// run keeps what this one skipped.
-func (p *Prepared) checkpoint() error {
+// snapshot is the manifest as things stand.
+func (p *Prepared) snapshot() exportformat.Manifest {
 	m := p.manifest
 	m.Skipped, m.Failed = p.state.problems()
 	m.Counts = p.state.manifestCounts()
-	b, err := json.MarshalIndent(m, "", "  ")
+	if p.opts.Cost != nil {
+		requests, points := p.opts.Cost()
+		m.Requests += requests
+		m.Points += points
+	}
+	return m
+}
+
+// checkpoint records the manifest so far (complete:false) so that a resumed
+// run keeps what this one skipped. Checkpoints are serialised, so a later
+// one never loses to an earlier.
+func (p *Prepared) checkpoint() error {
+	p.checkpointMu.Lock()
+	defer p.checkpointMu.Unlock()
+	b, err := json.MarshalIndent(p.snapshot(), "", "  ")
 	if err != nil {
 		return err
 	}
