@@ -61,7 +61,7 @@ func (b *Bar) tick() {
 func (b *Bar) describe() {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	d := humanBytes(b.bytes)
+	d := HumanBytes(b.bytes)
 	if b.points != nil {
 		d += fmt.Sprintf(" · %d points", b.points())
 	}
@@ -104,7 +104,8 @@ func (b *Bar) Finish() {
 	fmt.Fprintln(b.w)
 }
 
-func humanBytes(n int64) string {
+// HumanBytes writes a byte count the way people read it: 1.5 KiB, 3.0 MiB.
+func HumanBytes(n int64) string {
 	const unit = 1024
 	if n < unit {
 		return fmt.Sprintf("%d B", n)

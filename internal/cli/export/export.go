@@ -281,25 +281,13 @@ func summary(w io.Writer, out string, m *exportformat.Manifest, took time.Durati
 		where = "standard output"
 	}
 	fmt.Fprintf(w, "Exported %s (%s) to %s in %s; %d requests, %d rate-limit points.\n",
-		strings.Join(parts, ", "), humanBytes(m.Counts["bytes"]), where, took.Round(time.Second), m.Requests, m.Points)
+		strings.Join(parts, ", "), progress.HumanBytes(m.Counts["bytes"]), where, took.Round(time.Second), m.Requests, m.Points)
 	if len(m.Skipped) > 0 {
 		fmt.Fprintf(w, "Skipped by design: %d (listed in the manifest's \"skipped\").\n", len(m.Skipped))
 	}
 	if len(m.Failed) > 0 {
 		fmt.Fprintf(w, "Failed after every retry: %d (listed in the manifest's \"failed\"); run the same command again to retry them.\n", len(m.Failed))
 	}
-}
-
-func humanBytes(n int64) string {
-	switch {
-	case n >= 1<<30:
-		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
-	case n >= 1<<10:
-		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
-	}
-	return fmt.Sprintf("%d B", n)
 }
 
 // auditLine is one line of the profile's audit trail: what was exported,

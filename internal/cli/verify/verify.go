@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/aumo-cli/aumo/internal/cli/cmdutil"
+	"github.com/aumo-cli/aumo/internal/progress"
 	"github.com/aumo-cli/aumo/pkg/exportformat"
 )
 
@@ -129,7 +130,7 @@ func Run(ctx context.Context, opts *Options) error {
 
 func printReport(w io.Writer, path string, r *exportformat.Report) error {
 	p := &printer{w: w}
-	p.linef("Checked %d files (%s) of %s against an index of %d.", r.Files, humanBytes(r.Bytes), path, r.Indexed)
+	p.linef("Checked %d files (%s) of %s against an index of %d.", r.Files, progress.HumanBytes(r.Bytes), path, r.Indexed)
 	p.list("Missing, in the index but not in the export", r.Missing)
 	p.list("Extra, in the export but not in the index", r.Extra)
 	if len(r.Corrupt) > 0 {
@@ -184,18 +185,4 @@ func (p *printer) list(title string, items []string) {
 	for _, it := range items {
 		p.linef("  %s", it)
 	}
-}
-
-func humanBytes(n int64) string {
-	if n < 1024 {
-		return fmt.Sprintf("%d B", n)
-	}
-	v, unit := float64(n)/1024, "KiB"
-	for _, u := range []string{"MiB", "GiB", "TiB", "PiB"} {
-		if v < 1024 {
-			break
-		}
-		v, unit = v/1024, u
-	}
-	return fmt.Sprintf("%.1f %s", v, unit)
 }
