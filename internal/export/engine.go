@@ -24,6 +24,12 @@ import (
 	"github.com/aumo-cli/aumo/pkg/exportformat"
 )
 
+// MemoryLimit is the soft heap limit aumo sets for an export (unless
+// GOMEMLIMIT says otherwise): an export's live data is a few batches of
+// items, so the garbage collector may work a little harder to keep the
+// process small on long runs.
+const MemoryLimit = 64 << 20
+
 // DefaultConcurrency is how many items are written at once.
 const DefaultConcurrency = 4
 

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"time"
@@ -116,6 +117,9 @@ var jiraScopes = []string{"read:jira-work", "read:jira-user"}
 
 // RunJira runs a Jira export.
 func RunJira(ctx context.Context, opts *JiraOptions) error {
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(export.MemoryLimit)
+	}
 	f := opts.Factory
 	cfg, err := f.Config()
 	if err != nil {

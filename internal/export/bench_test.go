@@ -1,0 +1,163 @@
+package export
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aumo-cli/aumo/internal/atlassian"
+	"github.com/aumo-cli/aumo/internal/auth"
+	"github.com/aumo-cli/aumo/internal/config"
+	"github.com/aumo-cli/aumo/internal/jira"
+	"github.com/aumo-cli/aumo/internal/sandbox"
+	"github.com/aumo-cli/aumo/internal/secret"
+	"github.com/aumo-cli/aumo/internal/tokenstore"
+	"github.com/aumo-cli/aumo/pkg/exportformat"
+)
+
+// BenchmarkJiraExport exports a generated Jira project from a sandbox that
+// runs as a separate process (so only the exporter's memory counts), with
+// Atlassian-like latency, and reports the cost per issue:
+//
+//	go test -run '^$' -bench JiraExport -benchtime 1x ./internal/export
+//
+// AUMO_BENCH_ISSUES (default 2000) and AUMO_BENCH_LATENCY (default 50ms)
+// change the project size and the latency.
+func BenchmarkJiraExport(b *testing.B) {
+	issues := 2000
+	if v := os.Getenv("AUMO_BENCH_ISSUES"); v != "" {
+		if _, err := fmt.Sscan(v, &issues); err != nil {
+			b.Fatal(err)
+		}
+	}
+	latency := "50ms"
+	if v := os.Getenv("AUMO_BENCH_LATENCY"); v != "" {
+		latency = v
+	}
+	debug.SetMemoryLimit(MemoryLimit) // as `aumo export` does
+	apiURL := startSandboxProcess(b, issues, latency)
+	tokens := benchLogin(b, apiURL)
+	site := sandbox.DefaultSites[0]
+
+	for i := 0; i < b.N; i++ {
+		client, err := atlassian.New(atlassian.Options{APIURL: apiURL, Product: atlassian.Jira, CloudID: site.CloudID, SiteURL: site.URL, Tokens: tokens})
+		if err != nil {
+			b.Fatal(err)
+		}
+		out := filepath.Join(b.TempDir(), "export")
+		opts := Options{
+			Out: out, Product: "jira", Query: "project = DEMO",
+			Site:      exportformat.Site{CloudID: site.CloudID, URL: site.URL, Name: site.Name},
+			Redaction: exportformat.RedactionAccountIDs,
+			Cost:      func() (int64, int64) { st := client.Stats(); return st.Requests, st.Points },
+		}
+		plan := jira.New(jira.Options{Client: client, JQL: opts.Query})
+		start := time.Now()
+		if _, err := plan.Check(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+		p, err := Prepare(opts)
+		if err != nil {
+			b.Fatal(err)
+		}
+		m, err := p.Run(context.Background(), &JiraPlan{Plan: plan, Client: client})
+		if err != nil {
+			b.Fatal(err)
+		}
+		took := time.Since(start)
+		n := float64(m.Counts[exportformat.KindIssue])
+		atts := float64(m.Counts[exportformat.KindAttachment])
+		b.ReportMetric(n/took.Seconds(), "issues/s")
+		b.ReportMetric((float64(m.Requests)-atts)/n, "requests/issue")
+		b.ReportMetric(atts/n, "downloads/issue")
+		b.ReportMetric(float64(m.Points)/n, "points/issue")
+	}
+	b.ReportMetric(float64(peakRSS(b))/(1<<20), "peak-RSS-MiB")
+}
+
+// startSandboxProcess builds aumo and runs `aumo sandbox` in its own process.
+func startSandboxProcess(b *testing.B, issues int, latency string) string {
+	b.Helper()
+	bin := filepath.Join(b.TempDir(), "aumo")
+	build := exec.Command("go", "build", "-o", bin, "github.com/aumo-cli/aumo/cmd/aumo")
+	build.Stderr = os.Stderr
+	if err := build.Run(); err != nil {
+		b.Fatalf("build aumo: %v", err)
+	}
+	cmd := exec.Command(bin, "sandbox", "--jira-issues", fmt.Sprint(issues), "--latency", latency)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	sc := bufio.NewScanner(stdout)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "export AUMO_API_URL="); ok {
+			go func() {
+				for sc.Scan() { // drain the rest
+				}
+			}()
+			return v
+		}
+	}
+	b.Fatal("the sandbox process printed no AUMO_API_URL")
+	return ""
+}
+
+func benchLogin(b *testing.B, apiURL string) *auth.TokenSource {
+	b.Helper()
+	client := &auth.Client{
+		ClientID: sandbox.DefaultClientID, ClientSecret: secret.New(sandbox.DefaultClientSecret),
+		AuthURL: apiURL, APIURL: apiURL, Scopes: config.DefaultScopes,
+	}
+	g, err := client.Login(context.Background(), auth.LoginOptions{
+		RedirectURL: "http://127.0.0.1:0/callback",
+		OpenBrowser: func(u string) error {
+			go func() {
+				if resp, err := http.Get(u); err == nil {
+					_ = resp.Body.Close()
+				}
+			}()
+			return nil
+		},
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	store := &tokenstore.Memory{}
+	if err := store.Save(context.Background(), "bench", g); err != nil {
+		b.Fatal(err)
+	}
+	return &auth.TokenSource{Client: client, Store: store, StateDir: b.TempDir(), Profile: "bench"}
+}
+
+// peakRSS is the process's peak resident memory (Linux), or the Go heap
+// obtained from the system elsewhere.
+func peakRSS(b *testing.B) int64 {
+	if data, err := os.ReadFile("/proc/self/status"); err == nil {
+		for _, line := range strings.Split(string(data), "\n") {
+			if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+				var kb int64
+				if _, err := fmt.Sscan(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), &kb); err == nil {
+					return kb << 10
+				}
+			}
+		}
+	}
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	b.Log("no /proc/self/status: reporting the Go heap's system memory instead of RSS")
+	return int64(ms.Sys)
+}
