@@ -19,6 +19,7 @@ func NewCmdSandbox(f *cmdutil.Factory) *cobra.Command {
 		lifetime   time.Duration
 		jiraIssues int
 		latency    time.Duration
+		burst      float64
 	)
 	cmd := &cobra.Command{
 		Use:   "sandbox",
@@ -40,6 +41,7 @@ points aumo at it, under a separate profile named "sandbox"; Ctrl-C stops it.`,
 			defer func() { _ = srv.Close() }()
 			srv.SetJiraProject("DEMO", jiraIssues, 1, sandbox.JiraOptions{})
 			srv.SetLatency(latency)
+			srv.SetBurstLimit(burst, int(burst))
 			fmt.Fprintf(f.IO.Out, "export AUMO_AUTH_URL=%s\nexport AUMO_API_URL=%s\n", srv.URL(), srv.URL())
 			fmt.Fprintf(f.IO.Out, "export AUMO_CLIENT_ID=%s\nexport AUMO_CLIENT_SECRET=%s\n", sandbox.DefaultClientID, sandbox.DefaultClientSecret)
 			fmt.Fprintf(f.IO.Out, "export AUMO_REDIRECT_URL=http://127.0.0.1:0/callback\nexport AUMO_PROFILE=sandbox\n")
@@ -52,5 +54,6 @@ points aumo at it, under a separate profile named "sandbox"; Ctrl-C stops it.`,
 	cmd.Flags().DurationVar(&lifetime, "token-lifetime", time.Hour, "lifetime of the access tokens it issues")
 	cmd.Flags().IntVar(&jiraIssues, "jira-issues", 120, "issues of the Jira project DEMO")
 	cmd.Flags().DurationVar(&latency, "latency", 0, "delay every API answer by this much (to measure exports)")
+	cmd.Flags().Float64Var(&burst, "burst", 0, "answer 429 beyond this many API requests per second, as Atlassian's burst limit does (0: no limit)")
 	return cmd
 }
