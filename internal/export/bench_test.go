@@ -30,8 +30,9 @@ import (
 //
 //	go test -run '^$' -bench JiraExport -benchtime 1x ./internal/export
 //
-// AUMO_BENCH_ISSUES (default 2000) and AUMO_BENCH_LATENCY (default 50ms)
-// change the project size and the latency.
+// AUMO_BENCH_ISSUES (default 2000), AUMO_BENCH_LATENCY (default 50ms) and
+// AUMO_BENCH_BURST (requests per second, default 100 as Atlassian's
+// default burst limit) change the project size, the latency and the limit.
 func BenchmarkJiraExport(b *testing.B) {
 	issues := 2000
 	if v := os.Getenv("AUMO_BENCH_ISSUES"); v != "" {
@@ -44,7 +45,11 @@ func BenchmarkJiraExport(b *testing.B) {
 		latency = v
 	}
 	debug.SetMemoryLimit(MemoryLimit) // as `aumo export` does
-	apiURL := startSandboxProcess(b, issues, latency)
+	burst := "100"
+	if v := os.Getenv("AUMO_BENCH_BURST"); v != "" {
+		burst = v
+	}
+	apiURL := startSandboxProcess(b, issues, latency, burst)
 	tokens := benchLogin(b, apiURL)
 	site := sandbox.DefaultSites[0]
 
@@ -85,7 +90,7 @@ func BenchmarkJiraExport(b *testing.B) {
 }
 
 // startSandboxProcess builds aumo and runs `aumo sandbox` in its own process.
-func startSandboxProcess(b *testing.B, issues int, latency string) string {
+func startSandboxProcess(b *testing.B, issues int, latency, burst string) string {
 	b.Helper()
 	bin := filepath.Join(b.TempDir(), "aumo")
 	build := exec.Command("go", "build", "-o", bin, "github.com/aumo-cli/aumo/cmd/aumo")
@@ -93,7 +98,7 @@ func startSandboxProcess(b *testing.B, issues int, latency string) string {
 	if err := build.Run(); err != nil {
 		b.Fatalf("build aumo: %v", err)
 	}
-	cmd := exec.Command(bin, "sandbox", "--jira-issues", fmt.Sprint(issues), "--latency", latency)
+	cmd := exec.Command(bin, "sandbox", "--jira-issues", fmt.Sprint(issues), "--latency", latency, "--burst", burst)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		b.Fatal(err)
