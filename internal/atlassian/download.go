@@ -138,7 +138,7 @@ func (c *Client) download(ctx context.Context, cl *call) (*Download, bool, error
 		_ = media.Body.Close()
 		status := media.StatusCode
 		retry := status == http.StatusTooManyRequests || status >= 500
-		return nil, retry, &Error{Status: status, Method: http.MethodGet, Path: shown, Message: errorMessage(body)}
+		return nil, retry, &Error{Status: status, Method: http.MethodGet, Path: shown, Message: errorMessage(body), Media: true}
 	}
 	d := newDownload(media.Body, media.ContentLength, media.Header, cl.path)
 	d.Location = shown

@@ -14,6 +14,9 @@ import (
 type Error struct {
 	Status int
 	Method string
+	// Media is set when the media host answered, not the gateway: a 401,
+	// 403 or 404 there is a signed link gone stale, not a missing item.
+	Media bool
 	// Path is the call's path under the gateway base (for a media hop,
 	// the URL), never with its query: queries carry JQL, CQL and signed
 	// media tokens.

@@ -350,10 +350,10 @@ func (w *writer) writeItem(ctx context.Context, it *Item) error {
 			continue
 		case err != nil && ctx.Err() != nil:
 			return ctx.Err()
-		case atlassian.IsNotFound(err):
+		case atlassian.IsNotFound(err) && !fromMediaHost(err):
 			w.state.Skip(exportformat.Problem{Kind: exportformat.KindAttachment, ID: a.ID, Item: it.ID, Reason: exportformat.ReasonDeleted, Detail: "the attachment is gone"})
 			continue
-		case atlassian.IsForbidden(err):
+		case atlassian.IsForbidden(err) && !fromMediaHost(err):
 			w.state.Skip(exportformat.Problem{Kind: exportformat.KindAttachment, ID: a.ID, Item: it.ID, Reason: exportformat.ReasonForbidden, Detail: "no permission to download it"})
 			continue
 		case err != nil && !itemError(err):
@@ -462,13 +462,20 @@ func sleep(ctx context.Context, d time.Duration) error {
 	}
 }
 
+// fromMediaHost reports an error the media host answered.
+func fromMediaHost(err error) bool {
+	var apiErr *atlassian.Error
+	return errors.As(err, &apiErr) && apiErr.Media
+}
+
 // transient reports a download failure that another try may not meet: the
-// media host answering 429 or 5xx, or a connection that broke. (The API
-// gateway's own failures are retried by the HTTP layer.)
+// media host refusing a link (a fresh one comes with the next try) or
+// answering 429 or 5xx, or a connection that broke. (The API gateway's own
+// failures are retried by the HTTP layer.)
 func transient(err error) bool {
 	var apiErr *atlassian.Error
 	if errors.As(err, &apiErr) {
-		return apiErr.Status == 429 || apiErr.Status >= 500
+		return apiErr.Media || apiErr.Status == 429 || apiErr.Status >= 500
 	}
 	var opErr *net.OpError
 	return errors.As(err, &opErr) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET)

@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aumo-cli/aumo/internal/atlassian"
 	"github.com/aumo-cli/aumo/pkg/exportformat"
 )
 
@@ -29,6 +30,9 @@ type fakePlan struct {
 	size        int64
 	// shortFor makes the first k downloads of an attachment end early.
 	shortFor map[string]*atomic.Int32
+	// mediaDenied makes the first k downloads of an attachment meet a
+	// media host that refuses a stale link.
+	mediaDenied map[string]*atomic.Int32
 	// names overrides attachment names (hostile ones).
 	names []string
 	// slow waits this long before each item (the kill test).
@@ -76,6 +80,9 @@ func (p *fakePlan) Items(_ context.Context, done func(kind, id string) bool, _ P
 			it.Attachments = append(it.Attachments, Attachment{
 				ID: aid, Name: name, Size: size,
 				Open: func(context.Context) (*Download, error) {
+					if c, ok := p.mediaDenied[aid]; ok && c.Add(-1) >= 0 {
+						return nil, &atlassian.Error{Status: 403, Method: "GET", Path: "http://localhost/file/x/binary", Media: true}
+					}
 					body := content(aid, size)
 					if c, ok := p.shortFor[aid]; ok && c.Add(-1) >= 0 {
 						body = body[:len(body)/2]
@@ -390,6 +397,20 @@ func TestResumeKeepsWhatEarlierRunsSkipped(t *testing.T) {
 	}
 	if len(m.Skipped) != 20 {
 		t.Errorf("%d skipped after the resume, want all 20 too-large attachments", len(m.Skipped))
+	}
+	verify(t, out)
+}
+
+func TestAStaleMediaLinkIsFetchedAgainNotSkipped(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "export")
+	once := &atomic.Int32{}
+	once.Store(1)
+	m, err := run(context.Background(), t, options(out), &fakePlan{n: 2, attachments: 1, size: 100, mediaDenied: map[string]*atomic.Int32{"1000100": once}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Skipped) != 0 || m.Counts["attachment"] != 2 {
+		t.Errorf("a media host's 403 was taken for a forbidden attachment: skipped %+v, counts %v", m.Skipped, m.Counts)
 	}
 	verify(t, out)
 }
