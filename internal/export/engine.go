@@ -7,11 +7,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"os"
 	"path/filepath"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -45,6 +47,10 @@ type Options struct {
 	Query     string // as the user gave it
 	Redaction string
 	Tool      exportformat.Tool
+	// Choices are the options that shape the content (e.g. "fields"); a
+	// resume must have the same ones. Attachment choices are added from
+	// NoAttachments and MaxAttachmentSize.
+	Choices map[string]string
 
 	Concurrency       int   // items written at once; 0: DefaultConcurrency
 	NoAttachments     bool  // skip every attachment (reason excluded)
@@ -107,7 +113,7 @@ func check(opts Options) (*exportformat.Manifest, []exportformat.IndexLine, erro
 			return nil, nil, err
 		}
 		if prev != nil {
-			next := exportformat.Manifest{Format: exportformat.Format, Product: opts.Product, Site: opts.Site, Query: opts.Query, Redaction: opts.Redaction}
+			next := exportformat.Manifest{Format: exportformat.Format, Product: opts.Product, Site: opts.Site, Query: opts.Query, Redaction: opts.Redaction, Options: choices(opts)}
 			if err := resumable(prev, &next); err != nil {
 				return nil, nil, err
 			}
@@ -138,7 +144,7 @@ func Prepare(opts Options) (*Prepared, error) {
 	m := exportformat.Manifest{
 		Format: exportformat.Format, Product: opts.Product, Site: opts.Site, Query: opts.Query,
 		StartedAt: opts.Now().UTC(), Counts: map[string]int64{}, Skipped: []exportformat.Problem{},
-		Failed: []exportformat.Problem{}, Redaction: opts.Redaction, Tool: opts.Tool,
+		Failed: []exportformat.Problem{}, Redaction: opts.Redaction, Tool: opts.Tool, Options: choices(opts),
 	}
 	st := newState()
 	if prev != nil {
@@ -211,10 +217,38 @@ func resumable(prev, next *exportformat.Manifest) error {
 		return &OutError{Msg: fmt.Sprintf("--out holds an export of the query %q, not %q: rerun with that query to resume it, or choose another --out", prev.Query, next.Query)}
 	case prev.Redaction != next.Redaction:
 		return &OutError{Msg: fmt.Sprintf("--out holds an unfinished export with redaction %q, and this run's is %q: resume it with the same --keep-account-ids choice, or choose another --out", prev.Redaction, next.Redaction)}
+	case !maps.Equal(prev.Options, next.Options):
+		return &OutError{Msg: fmt.Sprintf("--out holds an unfinished export made with other options (%s), and this run's are %s: resume it with the same options, or choose another --out", describeChoices(prev.Options), describeChoices(next.Options))}
 	case prev.Complete:
 		return &OutError{Msg: "--out holds a complete export of this query; choose another --out (re-exporting only what changed, --incremental, is not available yet)"}
 	}
 	return nil
+}
+
+// choices are the content-shaping options recorded in the manifest.
+func choices(opts Options) map[string]string {
+	c := maps.Clone(opts.Choices)
+	if c == nil {
+		c = map[string]string{}
+	}
+	switch {
+	case opts.NoAttachments:
+		c["attachments"] = "none"
+	case opts.MaxAttachmentSize > 0:
+		c["attachments"] = fmt.Sprintf("up to %d bytes", opts.MaxAttachmentSize)
+	default:
+		c["attachments"] = "all"
+	}
+	return c
+}
+
+func describeChoices(c map[string]string) string {
+	keys := slices.Sorted(maps.Keys(c))
+	parts := make([]string, 0, len(keys))
+	for _, k := range keys {
+		parts = append(parts, k+": "+c[k])
+	}
+	return strings.Join(parts, ", ")
 }
 
 // Run exports what plan yields and returns the final manifest. On

@@ -382,6 +382,30 @@ func TestHelperExport(t *testing.T) {
 	t.Fatalf("the helper export was meant to be killed, but it ended: %v", err)
 }
 
+func TestResumeRefusesOtherOptions(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "export")
+	ctx, cancel := context.WithCancel(context.Background())
+	if _, err := run(ctx, t, options(out), &fakePlan{n: 20, attachments: 1, size: 10, stopAfter: 5, cancel: cancel}); !errors.Is(err, context.Canceled) {
+		t.Fatalf("interrupted run: %v", err)
+	}
+	for name, change := range map[string]func(*Options){
+		"no attachments": func(o *Options) { o.NoAttachments = true },
+		"a size limit":   func(o *Options) { o.MaxAttachmentSize = 5 },
+		"other fields":   func(o *Options) { o.Choices = map[string]string{"fields": "summary"} },
+		"redaction":      func(o *Options) { o.Redaction = exportformat.RedactionNone },
+	} {
+		opts := options(out)
+		change(&opts)
+		var oe *OutError
+		if _, err := Prepare(opts); !errors.As(err, &oe) {
+			t.Errorf("%s: resumed with %v", name, err)
+		}
+	}
+	if _, err := Prepare(options(out)); err != nil {
+		t.Errorf("the same options do not resume: %v", err)
+	}
+}
+
 func TestResumeKeepsWhatEarlierRunsSkipped(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "export")
 	opts := options(out)

@@ -111,4 +111,8 @@ type Manifest struct {
 	// rate-limit points (an extension of the contract).
 	Requests int64 `json:"requests,omitempty"`
 	Points   int64 `json:"points,omitempty"`
+	// Options are the choices that shape the export's content (fields,
+	// attachments), so that a resumed run can refuse to mix in others
+	// (an extension of the contract).
+	Options map[string]string `json:"options,omitempty"`
 }

@@ -152,6 +152,7 @@ func RunJira(ctx context.Context, opts *JiraOptions) error {
 		Out: opts.Out, Product: "jira", Query: opts.JQL,
 		Site:      exportformat.Site{CloudID: site.CloudID, URL: site.URL, Name: site.Name},
 		Redaction: redaction(opts.KeepAccountIDs), Tool: exportformat.Tool{Name: "aumo", Version: buildinfo.Version},
+		Choices:     map[string]string{"fields": strings.Join(opts.Fields, ",")},
 		Concurrency: opts.Concurrency, NoAttachments: opts.NoAttachments, MaxAttachmentSize: maxSize,
 		Stdout: f.IO.Out, StdoutIsTerminal: f.IO.IsStdoutTTY(),
 	}
