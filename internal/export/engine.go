@@ -399,6 +399,17 @@ func (w *writer) writeItem(ctx context.Context, it *Item) error {
 		}
 		lines = append(lines, line)
 	}
+	if it.RenderMarkdown != nil {
+		names := map[string]string{}
+		for _, a := range it.Attachments {
+			names[a.ID] = a.Name
+		}
+		var files []AttachmentFile
+		for _, l := range lines {
+			files = append(files, AttachmentFile{ID: l.ID, Name: names[l.ID], Path: strings.TrimPrefix(l.Path, it.Dir+"/"), MediaID: l.MediaID})
+		}
+		it.Markdown = it.RenderMarkdown(files)
+	}
 	if it.Markdown != nil {
 		line, err := w.put(ctx, it.MarkdownPath, bytes.NewReader(it.Markdown), exportformat.IndexLine{
 			Kind: exportformat.KindMarkdown, ID: it.ID, Key: it.Key, Item: it.ID, Updated: it.Updated})

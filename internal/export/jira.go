@@ -42,6 +42,14 @@ func (j *JiraPlan) Items(ctx context.Context, done func(kind, id string) bool, p
 		it := &Item{
 			Kind: exportformat.KindIssue, ID: is.ID, Key: is.Key, Updated: is.Updated,
 			Path: dir + "/issue.json", Dir: dir, JSON: is.JSON,
+			MarkdownPath: dir + "/issue.md",
+			RenderMarkdown: func(written []AttachmentFile) []byte {
+				files := make([]jira.File, len(written))
+				for i, f := range written {
+					files[i] = jira.File{ID: f.ID, Name: f.Name, Path: f.Path, MediaID: f.MediaID}
+				}
+				return is.Markdown(files)
+			},
 		}
 		for _, a := range is.Attachments {
 			path := a.ContentPath()

@@ -3,9 +3,13 @@ package export
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/aumo-cli/aumo/internal/atlassian"
@@ -156,6 +160,7 @@ func TestJiraExportIsComplete(t *testing.T) {
 				t.Errorf("%s: attachment %s has media id %q, want %q", want.Key, a.ID, mediaIDs[a.ID], a.MediaUUID)
 			}
 		}
+		checkMarkdown(t, filepath.Join(out, "issues", want.ID), want.Key, want.Comments)
 	}
 	if long == 0 {
 		t.Error("the project had no truncated lists to complete; the test proves nothing")
@@ -171,5 +176,40 @@ func TestJiraExportIsComplete(t *testing.T) {
 	// endpoints only for the long lists: a bound, not a timing.
 	if limit := 6 + 2*long + 2; apiCalls > limit {
 		t.Errorf("%d API requests for %d issues, more than %d", apiCalls, issues, limit)
+	}
+}
+
+var mdLink = regexp.MustCompile(`\]\(([^)\s]+)\)`)
+
+// checkMarkdown checks an issue's Markdown: its front matter names the
+// issue, every comment is there, and every relative link resolves to a
+// file of the export.
+func checkMarkdown(t *testing.T, dir, key string, comments int) {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, "issue.md"))
+	if err != nil {
+		t.Errorf("%s: no Markdown: %v", key, err)
+		return
+	}
+	md := string(b)
+	if !strings.HasPrefix(md, "---\n") || !strings.Contains(md, `key: "`+key+`"`) || !strings.Contains(md, "# "+key+": ") {
+		t.Errorf("%s: Markdown lacks its front matter or title:\n%.300s", key, md)
+	}
+	if comments > 0 && !strings.Contains(md, fmt.Sprintf("## Comments (%d)", comments)) {
+		t.Errorf("%s: Markdown does not hold its %d comments", key, comments)
+	}
+	for _, m := range mdLink.FindAllStringSubmatch(md, -1) {
+		link := m[1]
+		if strings.Contains(link, "://") || strings.HasPrefix(link, "#") {
+			continue
+		}
+		p, err := url.PathUnescape(link)
+		if err != nil {
+			t.Errorf("%s: link %q: %v", key, link, err)
+			continue
+		}
+		if _, err := os.Stat(filepath.Join(dir, filepath.FromSlash(p))); err != nil {
+			t.Errorf("%s: the Markdown links to %q, which is not in the export", key, link)
+		}
 	}
 }

@@ -25,6 +25,10 @@ type Item struct {
 	// MarkdownPath and Markdown are the readable rendition, when there is one.
 	MarkdownPath string
 	Markdown     []byte
+	// RenderMarkdown, when set, makes the Markdown once the attachments are
+	// written, so that it can link to their files (by media id, which a
+	// download may only now have revealed). It wins over Markdown.
+	RenderMarkdown func(files []AttachmentFile) []byte
 	// Dir is the item's directory, where attachments/ goes.
 	Dir         string
 	Attachments []Attachment
@@ -41,6 +45,14 @@ type Attachment struct {
 	// Open starts the download. The engine calls it again, from the start,
 	// when a download breaks off or its size is wrong.
 	Open func(ctx context.Context) (*Download, error)
+}
+
+// AttachmentFile is an attachment as written: where it went, relative to
+// the item's directory, and its media id.
+type AttachmentFile struct {
+	ID, Name string
+	Path     string // relative to Item.Dir, e.g. "attachments/10001-report.pdf"
+	MediaID  string
 }
 
 // Download is an attachment's content on its way.

@@ -161,7 +161,7 @@ func describe(ctx context.Context, f *cmdutil.Factory, out string) error {
 	fmt.Fprintf(w, "  manifest.json     what was exported, from where, when; skipped and failed items\n")
 	fmt.Fprintf(w, "  index.jsonl       one line per file with its sha256 (%d files)\n", r.Files)
 	fmt.Fprintf(w, "  fields.json       Jira's field names and schemas, once\n")
-	fmt.Fprintf(w, "  issues/<id>/      issue.json (every field, comment, worklog and change) and attachments/ (%d issues, %d attachments)\n",
+	fmt.Fprintf(w, "  issues/<id>/      issue.json (every field, comment, worklog and change), issue.md (to read) and attachments/ (%d issues, %d attachments)\n",
 		m.Counts["issue"], m.Counts["attachment"])
 	if len(m.Skipped) > 0 {
 		fmt.Fprintf(w, "  %d items skipped by design (e.g. deleted after the search found them), listed in the manifest\n", len(m.Skipped))

@@ -1,0 +1,566 @@
+package adf
+
+import (
+	"encoding/json"
+	"fmt"
+	"path"
+	"sort"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// ctx carries what the surrounding block demands of nested output.
+type ctx struct {
+	depth   int
+	table   bool // inside a GFM table cell: one line, <br> for breaks
+	oneLine bool // inside a heading: breaks become spaces
+	inLink  bool // links cannot nest, so cards render as text
+}
+
+func (x ctx) deeper() ctx { x.depth++; return x }
+
+// item is one inline node after rendering, still carrying its marks so that
+// runs of nodes sharing a mark can be wrapped together: "**a** **b**" would
+// otherwise appear where ADF has one bold span split by an inner mark.
+type item struct {
+	md    string // rendered Markdown
+	raw   string // plain text, used when the item ends up in a code span
+	marks []mark
+}
+
+type mark struct {
+	typ   string
+	key   string // type and attrs; equal keys can share one wrapper
+	attrs map[string]any
+}
+
+// markRank orders marks that span the same nodes: links outermost so their
+// text can carry emphasis, code innermost because code spans cannot contain
+// other Markdown.
+var markRank = map[string]int{
+	"link": 0, "strong": 1, "em": 2, "strike": 3, "underline": 4,
+	"subsup": 5, "textColor": 6, "backgroundColor": 7, "code": 9,
+}
+
+var inlineTypes = map[string]bool{
+	"text": true, "hardBreak": true, "mention": true, "emoji": true,
+	"date": true, "status": true, "inlineCard": true, "placeholder": true,
+	"mediaInline": true, "inlineExtension": true,
+}
+
+// inline renders inline content. The result may contain hardBreak
+// placeholders; finishInline turns them into the context's break.
+func (c *converter) inline(nodes []any, x ctx) string {
+	items := c.items(nodes, x, nil)
+	orderMarks(items)
+	return c.group(items, 0, x)
+}
+
+// finishInline strips breaks at the edges, where Markdown cannot express
+// them, and substitutes the remaining ones.
+func finishInline(s string, x ctx) string {
+	s = strings.Trim(s, hardBreak+" \t\n")
+	switch {
+	case x.table:
+		return strings.ReplaceAll(s, hardBreak, "<br>")
+	case x.oneLine:
+		return strings.ReplaceAll(s, hardBreak, " ")
+	}
+	// A run of breaks collapses into one; an empty line would end the paragraph.
+	for strings.Contains(s, hardBreak+hardBreak) {
+		s = strings.ReplaceAll(s, hardBreak+hardBreak, hardBreak)
+	}
+	s = strings.ReplaceAll(s, hardBreak+"\n", hardBreak)
+	return strings.ReplaceAll(s, hardBreak, "\\\n")
+}
+
+func (c *converter) items(nodes []any, x ctx, out []item) []item {
+	for _, raw := range nodes {
+		n, ok := raw.(map[string]any)
+		if !ok {
+			c.problem("content entry is not an object (%s)", jsonKind(raw))
+			continue
+		}
+		out = c.inlineNode(n, x, out)
+	}
+	return out
+}
+
+func (c *converter) inlineNode(n map[string]any, x ctx, out []item) []item {
+	t := nodeType(n)
+	if x.depth > maxDepth {
+		c.problem("nesting deeper than %d levels flattened to plain text", maxDepth)
+		s := strings.Join(collectText(n, nil), " ")
+		return append(out, item{md: escapeText(s), raw: s})
+	}
+	a := c.attrs(n)
+	marks := c.marks(n)
+	add := func(md, raw string) {
+		if md != "" {
+			out = append(out, item{md: md, raw: raw, marks: marks})
+		}
+	}
+	switch t {
+	case "text":
+		s, ok := n["text"].(string)
+		if !ok && n["text"] != nil {
+			c.problem("text node with non-string text")
+		}
+		if x.oneLine || x.table {
+			s = strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ").Replace(s)
+		}
+		add(escapeText(s), s)
+	case "hardBreak":
+		out = append(out, item{md: hardBreak, raw: " "})
+	case "mention":
+		// Only the visible name: account ids are personal data and
+		// meaningless outside the site.
+		name := str(a, "text")
+		if name == "" {
+			name = "@unknown user"
+			c.problem("mention without a display name")
+		}
+		add(escapeText(name), name)
+	case "emoji":
+		s := str(a, "text")
+		if s == "" {
+			s = str(a, "shortName")
+		}
+		add(escapeText(s), s)
+	case "date":
+		s := c.date(a)
+		add(escapeText(s), s)
+	case "status":
+		s := strings.ToUpper(str(a, "text"))
+		if s != "" {
+			add(`\[`+escapeText(s)+`\]`, "["+s+"]")
+		}
+	case "inlineCard":
+		md, raw := c.card(a, x)
+		add(md, raw)
+	case "placeholder":
+		if s := str(a, "text"); s != "" {
+			add(emphasize("*", "<em>", "</em>", escapeText(s), ' ', ' '), s)
+		}
+	case "mediaInline", "media":
+		md := c.media(n, a, false)
+		add(md, md)
+	case "inlineExtension":
+		md := c.extensionMarker(a)
+		add(md, md)
+	default:
+		if inlineTypes[t] {
+			break
+		}
+		if blockTypes[t] {
+			c.problem("block node %s inside inline content rendered inline", t)
+		} else {
+			label := t
+			if label == "" {
+				label = "node without type"
+			}
+			c.problem("unsupported ADF node: %s", label)
+			m := `\[unsupported ADF node: ` + escapeText(label) + `\]`
+			add(m, "[unsupported ADF node: "+label+"]")
+			if s, ok := n["text"].(string); ok {
+				add(" "+escapeText(s), " "+s)
+			}
+		}
+		children := c.items(c.content(n), x.deeper(), nil)
+		for i := range children {
+			children[i].marks = append(append([]mark(nil), marks...), children[i].marks...)
+		}
+		if len(out) > 0 && len(children) > 0 {
+			out = append(out, item{md: " ", raw: " "})
+		}
+		return append(out, children...)
+	}
+	// Leaf nodes should not have children; if they do, their text still
+	// has to come out.
+	if kids := c.content(n); len(kids) > 0 && t != "" {
+		c.problem("%s node with unexpected content", t)
+		out = append(out, c.items(kids, x.deeper(), nil)...)
+	}
+	return out
+}
+
+func jsonKind(v any) string {
+	switch v.(type) {
+	case nil:
+		return "null"
+	case string:
+		return "string"
+	case []any:
+		return "array"
+	case bool:
+		return "boolean"
+	case map[string]any:
+		return "object"
+	}
+	return "number"
+}
+
+// marks reads a node's marks; code swallows everything ranked after it.
+func (c *converter) marks(n map[string]any) []mark {
+	raw, ok := n["marks"]
+	if !ok || raw == nil {
+		return nil
+	}
+	list, ok := raw.([]any)
+	if !ok {
+		c.problem("%s: marks is not an array", describe(n))
+		return nil
+	}
+	var out []mark
+	for _, r := range list {
+		m, ok := r.(map[string]any)
+		if !ok {
+			c.problem("mark is not an object")
+			continue
+		}
+		t := nodeType(m)
+		if _, known := markRank[t]; !known {
+			c.problem("unsupported ADF mark: %s", t)
+			continue
+		}
+		a, _ := m["attrs"].(map[string]any)
+		key, _ := json.Marshal(a)
+		out = append(out, mark{typ: t, key: t + string(key), attrs: a})
+	}
+	return out
+}
+
+// orderMarks sorts each item's marks so that a mark shared by a longer run of
+// neighbours is applied further out; that keeps a bold sentence with one
+// italic word as a single bold span. Code always stays innermost.
+func orderMarks(items []item) {
+	runLen := func(i int, key string) int {
+		has := func(j int) bool {
+			for _, m := range items[j].marks {
+				if m.key == key {
+					return true
+				}
+			}
+			return false
+		}
+		lo, hi := i, i
+		for lo > 0 && has(lo-1) {
+			lo--
+		}
+		for hi+1 < len(items) && has(hi+1) {
+			hi++
+		}
+		return hi - lo
+	}
+	for i := range items {
+		ms := items[i].marks
+		if len(ms) < 2 {
+			continue
+		}
+		runs := make(map[string]int, len(ms))
+		for _, m := range ms {
+			runs[m.key] = runLen(i, m.key)
+		}
+		sort.SliceStable(ms, func(a, b int) bool {
+			ca, cb := ms[a].typ == "code", ms[b].typ == "code"
+			if ca != cb {
+				return cb
+			}
+			if runs[ms[a].key] != runs[ms[b].key] {
+				return runs[ms[a].key] > runs[ms[b].key]
+			}
+			return markRank[ms[a].typ] < markRank[ms[b].typ]
+		})
+	}
+}
+
+// group renders items whose marks below level have already been applied.
+func (c *converter) group(items []item, level int, x ctx) string {
+	type seg struct {
+		md     string
+		m      *mark
+		inner  string
+		markup bool
+	}
+	var segs []seg
+	for i := 0; i < len(items); {
+		if level >= len(items[i].marks) {
+			segs = append(segs, seg{md: items[i].md})
+			i++
+			continue
+		}
+		m := items[i].marks[level]
+		j := i + 1
+		for j < len(items) && level < len(items[j].marks) && items[j].marks[level].key == m.key {
+			j++
+		}
+		s := seg{m: &m}
+		if m.typ == "code" {
+			var raw strings.Builder
+			for _, it := range items[i:j] {
+				raw.WriteString(it.raw)
+			}
+			s.md = codeSpan(raw.String())
+		} else {
+			inner := x
+			if m.typ == "link" {
+				inner.inLink = true
+			}
+			s.inner = c.group(items[i:j], level+1, inner)
+			s.markup = true
+		}
+		segs = append(segs, s)
+		i = j
+	}
+	// Emphasis validity depends on the characters around the delimiters,
+	// so wrapping waits until the neighbours are known.
+	var b strings.Builder
+	for k, s := range segs {
+		if !s.markup {
+			b.WriteString(s.md)
+			continue
+		}
+		next := ' '
+		if k+1 < len(segs) {
+			if n := segs[k+1]; n.markup {
+				next = openingRune(*n.m, n.inner)
+			} else {
+				next = firstRune(segs[k+1].md)
+			}
+		}
+		b.WriteString(c.wrap(*s.m, s.inner, lastRune(b.String()), next))
+	}
+	return b.String()
+}
+
+// openingRune predicts the first character wrap will emit, which is all the
+// preceding segment's flanking check needs to know.
+func openingRune(m mark, inner string) rune {
+	if r := firstRune(inner); isSpace(r) {
+		return ' '
+	}
+	switch m.typ {
+	case "strong", "em":
+		return '*'
+	case "strike":
+		return '~'
+	case "link":
+		return '['
+	case "underline", "subsup":
+		return '<'
+	}
+	return firstRune(inner)
+}
+
+// wrap applies one mark to already rendered inner Markdown.
+func (c *converter) wrap(m mark, inner string, prev, next rune) string {
+	switch m.typ {
+	case "strong":
+		return emphasize("**", "<strong>", "</strong>", inner, prev, next)
+	case "em":
+		return emphasize("*", "<em>", "</em>", inner, prev, next)
+	case "strike":
+		return emphasize("~~", "<del>", "</del>", inner, prev, next)
+	case "underline":
+		return tag("<u>", "</u>", inner)
+	case "subsup":
+		if str(m.attrs, "type") == "sub" {
+			return tag("<sub>", "</sub>", inner)
+		}
+		return tag("<sup>", "</sup>", inner)
+	case "link":
+		href := str(m.attrs, "href")
+		if href == "" {
+			c.problem("link without href")
+			return inner
+		}
+		lead, body, trail := splitSpace(inner)
+		if body == "" {
+			body = escapeText(href)
+		}
+		return lead + "[" + body + "](" + linkDest(c.link(href)) + ")" + trail
+	}
+	// textColor and backgroundColor: colour has no Markdown form and is
+	// decoration only, so the text is kept without comment.
+	return inner
+}
+
+func (c *converter) link(url string) string {
+	if c.opts.Link == nil {
+		return url
+	}
+	return c.opts.Link(url)
+}
+
+// splitSpace separates the whitespace (and break placeholders) at both ends,
+// since emphasis delimiters next to whitespace do not count as delimiters.
+func splitSpace(s string) (lead, body, trail string) {
+	body = strings.TrimLeft(s, " \t\n"+hardBreak)
+	lead = s[:len(s)-len(body)]
+	trimmed := strings.TrimRight(body, " \t\n"+hardBreak)
+	trail = body[len(trimmed):]
+	return lead, trimmed, trail
+}
+
+func tag(open, end, inner string) string {
+	lead, body, trail := splitSpace(inner)
+	if body == "" {
+		return inner
+	}
+	return lead + open + body + end + trail
+}
+
+// emphasize wraps inner in delim when CommonMark's flanking rules will
+// recognise it there, and falls back to the equivalent HTML tags otherwise
+// (for example "**a.**b" or "*x***y**").
+func emphasize(delim, open, end, inner string, prev, next rune) string {
+	lead, body, trail := splitSpace(inner)
+	if body == "" {
+		return inner
+	}
+	if lead != "" {
+		prev = ' '
+	}
+	if trail != "" {
+		next = ' '
+	}
+	d, _ := utf8.DecodeRuneInString(delim)
+	first, last := firstRune(body), lastRune(body)
+	ok := prev != d && next != d &&
+		(!isPunct(first) || isSpace(prev) || isPunct(prev)) &&
+		(!isPunct(last) || isSpace(next) || isPunct(next)) &&
+		(last != '\\' || strings.HasSuffix(body, `\\`))
+	if ok {
+		return lead + delim + body + delim + trail
+	}
+	return lead + open + body + end + trail
+}
+
+// date formats an ADF date (milliseconds since the epoch) as an ISO day in
+// UTC, the zone Jira and Confluence store it in.
+func (c *converter) date(a map[string]any) string {
+	ms, ok := num(a, "timestamp")
+	if !ok || ms < -1e16 || ms > 1e16 {
+		raw := str(a, "timestamp")
+		c.problem("date with invalid timestamp %q", raw)
+		return raw
+	}
+	return time.UnixMilli(int64(ms)).UTC().Format("2006-01-02")
+}
+
+// card renders an inlineCard/blockCard/embedCard as a link. Smart links carry
+// either a url or JSON-LD data with a url and name.
+func (c *converter) card(a map[string]any, x ctx) (md, raw string) {
+	url := str(a, "url")
+	name := ""
+	if data, ok := a["data"].(map[string]any); ok {
+		if url == "" {
+			url = str(data, "url")
+		}
+		name = str(data, "name")
+	}
+	if url == "" {
+		if name != "" {
+			return escapeText(name), name
+		}
+		c.problem("card without url")
+		return "", ""
+	}
+	text := name
+	if text == "" {
+		text = url
+	}
+	if x.inLink {
+		return escapeText(text), text
+	}
+	dest := c.link(url)
+	if name == "" && dest == url && isAutolinkable(url) {
+		return "<" + url + ">", url
+	}
+	return "[" + escapeText(text) + "](" + linkDest(dest) + ")", text
+}
+
+func isAutolinkable(url string) bool {
+	if !strings.HasPrefix(url, "https://") && !strings.HasPrefix(url, "http://") {
+		return false
+	}
+	for _, r := range url {
+		if r <= ' ' || r == '<' || r == '>' || r == 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+var imageExt = map[string]bool{
+	".png": true, ".jpg": true, ".jpeg": true, ".gif": true, ".webp": true,
+	".svg": true, ".bmp": true, ".tif": true, ".tiff": true, ".avif": true,
+	".heic": true, ".ico": true,
+}
+
+func isImage(name string) bool {
+	return imageExt[strings.ToLower(path.Ext(name))]
+}
+
+// media renders a media, mediaInline or external image reference.
+func (c *converter) media(_, a map[string]any, single bool) string {
+	typ := str(a, "type")
+	id := str(a, "id")
+	alt := str(a, "alt")
+	name := alt
+	for _, k := range []string{"name", "fileName", "__fileName"} {
+		if name == "" {
+			name = str(a, k)
+		}
+	}
+	var dest string
+	switch typ {
+	case "external", "link":
+		url := str(a, "url")
+		if url != "" {
+			dest = c.link(url)
+		}
+	default:
+		if id != "" && c.opts.Media != nil {
+			if p, ok := c.opts.Media(id); ok && p != "" {
+				dest = p
+			}
+		}
+	}
+	if dest == "" {
+		label := name
+		if label == "" {
+			label = id
+		}
+		if label == "" {
+			label = "unnamed"
+		}
+		c.problem("media %s not exported", label)
+		return `\[attachment: ` + escapeText(label) + `\]`
+	}
+	// Alt text is often a caption rather than a file name; only trust it
+	// to decide when it carries an extension.
+	if isImage(name) || (path.Ext(name) == "" && (isImage(dest) || (typ == "external" && single))) {
+		return "![" + escapeText(alt) + "](" + linkDest(dest) + ")"
+	}
+	if name == "" {
+		name = path.Base(dest)
+	}
+	return "[" + escapeText(name) + "](" + linkDest(dest) + ")"
+}
+
+// extensionMarker stands in for a Confluence macro or app extension whose
+// output is produced at view time and cannot be reproduced offline.
+func (c *converter) extensionMarker(a map[string]any) string {
+	key := str(a, "extensionKey")
+	if key == "" {
+		key = "unknown"
+	}
+	c.problem("extension %s not rendered", key)
+	s := fmt.Sprintf(`\[extension: %s\]`, escapeText(key))
+	if t := str(a, "text"); t != "" {
+		s += " " + escapeText(t)
+	}
+	return s
+}
