@@ -31,22 +31,12 @@ func startSandbox(t *testing.T, opts sandbox.Options) (*sandbox.Server, *Client)
 	}
 }
 
-// followRedirects plays the browser: it fetches the consent URL and
-// follows the redirect to aumo's callback.
-func followRedirects(url string) error {
-	resp, err := http.Get(url)
-	if err != nil {
-		return err
-	}
-	return resp.Body.Close()
-}
-
 func TestLoginThroughTheCallback(t *testing.T) {
 	_, c := startSandbox(t, sandbox.Options{})
 	var msgs bytes.Buffer
 	g, err := c.Login(context.Background(), LoginOptions{
 		RedirectURL: "http://127.0.0.1:0/callback",
-		OpenBrowser: func(u string) error { go func() { _ = followRedirects(u) }(); return nil },
+		OpenBrowser: sandbox.Approve,
 		Messages:    &msgs,
 	})
 	if err != nil {
@@ -70,7 +60,7 @@ func TestLoginAuthorizeURL(t *testing.T) {
 	var seen string
 	_, err := c.Login(context.Background(), LoginOptions{
 		RedirectURL: "http://127.0.0.1:0/callback",
-		OpenBrowser: func(u string) error { seen = u; go func() { _ = followRedirects(u) }(); return nil },
+		OpenBrowser: func(u string) error { seen = u; return sandbox.Approve(u) },
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -157,7 +147,7 @@ func loggedIn(t *testing.T, c *Client, store tokenstore.Store) {
 	t.Helper()
 	g, err := c.Login(context.Background(), LoginOptions{
 		RedirectURL: "http://127.0.0.1:0/callback",
-		OpenBrowser: func(u string) error { go func() { _ = followRedirects(u) }(); return nil },
+		OpenBrowser: sandbox.Approve,
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"fmt"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,12 +14,8 @@ import (
 	"time"
 
 	"github.com/aumo-cli/aumo/internal/atlassian"
-	"github.com/aumo-cli/aumo/internal/auth"
-	"github.com/aumo-cli/aumo/internal/config"
 	"github.com/aumo-cli/aumo/internal/jira"
 	"github.com/aumo-cli/aumo/internal/sandbox"
-	"github.com/aumo-cli/aumo/internal/secret"
-	"github.com/aumo-cli/aumo/internal/tokenstore"
 	"github.com/aumo-cli/aumo/pkg/exportformat"
 )
 
@@ -50,7 +45,7 @@ func BenchmarkJiraExport(b *testing.B) {
 		burst = v
 	}
 	apiURL := startSandboxProcess(b, issues, latency, burst)
-	tokens := benchLogin(b, apiURL)
+	tokens := loginTo(b, apiURL)
 	site := sandbox.DefaultSites[0]
 
 	for i := 0; i < b.N; i++ {
@@ -119,33 +114,6 @@ func startSandboxProcess(b *testing.B, issues int, latency, burst string) string
 	}
 	b.Fatal("the sandbox process printed no AUMO_API_URL")
 	return ""
-}
-
-func benchLogin(b *testing.B, apiURL string) *auth.TokenSource {
-	b.Helper()
-	client := &auth.Client{
-		ClientID: sandbox.DefaultClientID, ClientSecret: secret.New(sandbox.DefaultClientSecret),
-		AuthURL: apiURL, APIURL: apiURL, Scopes: config.DefaultScopes,
-	}
-	g, err := client.Login(context.Background(), auth.LoginOptions{
-		RedirectURL: "http://127.0.0.1:0/callback",
-		OpenBrowser: func(u string) error {
-			go func() {
-				if resp, err := http.Get(u); err == nil {
-					_ = resp.Body.Close()
-				}
-			}()
-			return nil
-		},
-	})
-	if err != nil {
-		b.Fatal(err)
-	}
-	store := &tokenstore.Memory{}
-	if err := store.Save(context.Background(), "bench", g); err != nil {
-		b.Fatal(err)
-	}
-	return &auth.TokenSource{Client: client, Store: store, StateDir: b.TempDir(), Profile: "bench"}
 }
 
 // peakRSS is the process's peak resident memory (Linux), or the Go heap

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -29,29 +28,26 @@ func loggedInSandbox(t *testing.T) (*sandbox.Server, *auth.TokenSource) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = srv.Close() })
+	return srv, loginTo(t, srv.URL())
+}
+
+// loginTo logs in to the sandbox at url, the browser played by
+// sandbox.Approve, and keeps the grant in memory.
+func loginTo(tb testing.TB, url string) *auth.TokenSource {
+	tb.Helper()
 	client := &auth.Client{
 		ClientID: sandbox.DefaultClientID, ClientSecret: secret.New(sandbox.DefaultClientSecret),
-		AuthURL: srv.URL(), APIURL: srv.URL(), Scopes: []string{"read:jira-work", "read:jira-user", "offline_access"},
+		AuthURL: url, APIURL: url, Scopes: []string{"read:jira-work", "read:jira-user", "offline_access"},
 	}
-	g, err := client.Login(context.Background(), auth.LoginOptions{
-		RedirectURL: "http://127.0.0.1:0/callback",
-		OpenBrowser: func(u string) error {
-			go func() {
-				if resp, err := http.Get(u); err == nil {
-					_ = resp.Body.Close()
-				}
-			}()
-			return nil
-		},
-	})
+	g, err := client.Login(context.Background(), auth.LoginOptions{RedirectURL: "http://127.0.0.1:0/callback", OpenBrowser: sandbox.Approve})
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	store := &tokenstore.Memory{}
 	if err := store.Save(context.Background(), "p", g); err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-	return srv, &auth.TokenSource{Client: client, Store: store, StateDir: t.TempDir(), Profile: "p"}
+	return &auth.TokenSource{Client: client, Store: store, StateDir: tb.TempDir(), Profile: "p"}
 }
 
 // TestJiraExportIsComplete exports a generated project and checks every

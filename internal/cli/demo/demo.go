@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"path/filepath"
 	"time"
@@ -90,7 +89,7 @@ func Run(ctx context.Context, opts *Options) error {
 	demo.Config = func() (*config.Config, error) { return cfg, nil }
 	store := &tokenstore.Memory{}
 	demo.Store = func() (tokenstore.Store, error) { return store, nil }
-	demo.OpenBrowser = approveInBackground
+	demo.OpenBrowser = sandbox.Approve
 	// The login's own chatter (the consent URL) is not the demo's story.
 	quiet, _, _, _ := iostreams.Test()
 	quiet.Out, quiet.ErrOut = io.Discard, io.Discard
@@ -111,18 +110,6 @@ func Run(ctx context.Context, opts *Options) error {
 		return err
 	}
 	return describe(ctx, f, opts.Out)
-}
-
-// approveInBackground plays the person's browser: it opens the consent
-// page, which the sandbox approves, and follows the redirect to aumo.
-func approveInBackground(url string) error {
-	go func() {
-		resp, err := http.Get(url) //nolint:gosec // the sandbox's loopback consent URL
-		if err == nil {
-			_ = resp.Body.Close()
-		}
-	}()
-	return nil
 }
 
 // clearPreviousDemo removes an earlier demo's export at out, and only that:

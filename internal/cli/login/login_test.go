@@ -2,7 +2,6 @@ package login
 
 import (
 	"context"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -49,14 +48,7 @@ func testFactory(t *testing.T, tty bool) (*cmdutil.Factory, *tokenstore.Memory, 
 	}
 	f.Config = func() (*config.Config, error) { return cfg, nil }
 	f.Store = func() (tokenstore.Store, error) { return store, nil }
-	f.OpenBrowser = func(u string) error {
-		go func() {
-			if resp, err := http.Get(u); err == nil {
-				_ = resp.Body.Close()
-			}
-		}()
-		return nil
-	}
+	f.OpenBrowser = sandbox.Approve
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("stdout:\n%s\nstderr:\n%s", out, errOut)
