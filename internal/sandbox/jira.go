@@ -583,16 +583,21 @@ func (c *jiraCall) findEntity(id int64) (jiraRef, int, bool) {
 	if v < 0 {
 		return jiraRef{}, 0, false
 	}
-	g, j := v/jiraPerIssueStride, int(v%jiraPerIssueStride)
+	ref, ok := c.issueAt(v / jiraPerIssueStride)
+	return ref, int(v % jiraPerIssueStride), ok
+}
+
+// issueAt resolves an issue's global index (slot × MaxJiraIssues + position).
+func (c *jiraCall) issueAt(g int64) (jiraRef, bool) {
 	if g >= MaxJiraProjects*MaxJiraIssues {
-		return jiraRef{}, 0, false
+		return jiraRef{}, false
 	}
 	p := c.projects[g/MaxJiraIssues]
 	i := int(g % MaxJiraIssues)
 	if p == nil || i >= p.n {
-		return jiraRef{}, 0, false
+		return jiraRef{}, false
 	}
-	return jiraRef{p, i}, j, true
+	return jiraRef{p, i}, true
 }
 
 // findAttachment resolves an attachment id.
@@ -602,16 +607,8 @@ func (c *jiraCall) findAttachment(id string) (jiraRef, int, bool) {
 		return jiraRef{}, 0, false
 	}
 	v -= jiraIDBase
-	g, j := v/jiraAttachmentStride, int(v%jiraAttachmentStride)
-	if g >= MaxJiraProjects*MaxJiraIssues {
-		return jiraRef{}, 0, false
-	}
-	p := c.projects[g/MaxJiraIssues]
-	i := int(g % MaxJiraIssues)
-	if p == nil || i >= p.n {
-		return jiraRef{}, 0, false
-	}
-	return jiraRef{p, i}, j, true
+	ref, ok := c.issueAt(v / jiraAttachmentStride)
+	return ref, int(v % jiraAttachmentStride), ok
 }
 
 // visibleIssue finds an issue for a per-issue route, which answers 404

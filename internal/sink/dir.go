@@ -165,13 +165,29 @@ func (s *dirSink) put(ctx context.Context, name string, r io.Reader) (Entry, err
 	if err := s.ensureDir(dir); err != nil {
 		return Entry{}, err
 	}
-	tmp := path.Join(dir, tmpPrefix+rand.Text())
-	f, err := s.root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, fileMode)
+	h := newHash()
+	var n int64
+	err := s.replace(name, func(f *os.File) (err error) {
+		n, err = hashingCopy(f, newGuardedReader(ctx, r, &s.lc.aborted), h)
+		return err
+	})
 	if err != nil {
 		return Entry{}, err
 	}
-	h := newHash()
-	n, err := hashingCopy(f, newGuardedReader(ctx, r, &s.lc.aborted), h)
+	return Entry{Path: name, Size: n, SHA256: hexSum(h)}, nil
+}
+
+// replace writes name through a temporary file in its directory that is
+// synced and renamed over it, then syncs the directory: readers see the
+// old file or the new one, never a part, whatever happens meanwhile.
+func (s *dirSink) replace(name string, write func(*os.File) error) error {
+	dir := path.Dir(name)
+	tmp := path.Join(dir, tmpPrefix+rand.Text())
+	f, err := s.root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, fileMode)
+	if err != nil {
+		return err
+	}
+	err = write(f)
 	if err == nil {
 		err = f.Sync()
 	}
@@ -183,12 +199,9 @@ func (s *dirSink) put(ctx context.Context, name string, r io.Reader) (Entry, err
 	}
 	if err != nil {
 		_ = s.root.Remove(tmp)
-		return Entry{}, err
+		return err
 	}
-	if err := s.syncDir(dir); err != nil {
-		return Entry{}, err
-	}
-	return Entry{Path: name, Size: n, SHA256: hexSum(h)}, nil
+	return s.syncDir(dir)
 }
 
 // ensureDir creates dir and its parents under root. A component that
@@ -256,26 +269,10 @@ func (s *dirSink) syncDir(dir string) error {
 // writeAtomic replaces name at the root with data through a synced
 // temporary file.
 func (s *dirSink) writeAtomic(name string, data []byte) error {
-	tmp := tmpPrefix + rand.Text()
-	f, err := s.root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, fileMode)
-	if err != nil {
+	return s.replace(name, func(f *os.File) error {
+		_, err := f.Write(data)
 		return err
-	}
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = s.root.Rename(tmp, name)
-	}
-	if err != nil {
-		_ = s.root.Remove(tmp)
-		return err
-	}
-	return s.syncDir(".")
+	})
 }
 
 func (s *dirSink) AppendIndex(line []byte) error {
