@@ -549,16 +549,7 @@ func (ref jiraRef) id() int64   { return jiraIDBase + int64(ref.global()) }
 // as Jira does.
 func (c *jiraCall) findIssue(idOrKey string) (jiraRef, bool) {
 	if v, ok := parseCanonical(idOrKey); ok {
-		g := v - jiraIDBase
-		if g < 0 || g >= MaxJiraProjects*MaxJiraIssues {
-			return jiraRef{}, false
-		}
-		p := c.projects[g/MaxJiraIssues]
-		i := int(g % MaxJiraIssues)
-		if p == nil || i >= p.n {
-			return jiraRef{}, false
-		}
-		return jiraRef{p, i}, true
+		return c.issueAt(v - jiraIDBase)
 	}
 	key, num, ok := strings.Cut(idOrKey, "-")
 	if !ok {
@@ -589,7 +580,7 @@ func (c *jiraCall) findEntity(id int64) (jiraRef, int, bool) {
 
 // issueAt resolves an issue's global index (slot × MaxJiraIssues + position).
 func (c *jiraCall) issueAt(g int64) (jiraRef, bool) {
-	if g >= MaxJiraProjects*MaxJiraIssues {
+	if g < 0 || g >= MaxJiraProjects*MaxJiraIssues {
 		return jiraRef{}, false
 	}
 	p := c.projects[g/MaxJiraIssues]
