@@ -101,30 +101,30 @@ type Prepared struct {
 // cannot take this export: unusable, not an aumo export, an export of
 // another product, site or query, or a complete one.
 func Check(opts Options) error {
-	_, _, err := check(opts)
+	_, err := check(opts)
 	return err
 }
 
 // check returns the unfinished export to resume, if any.
-func check(opts Options) (*exportformat.Manifest, []exportformat.IndexLine, error) {
+func check(opts Options) (*exportformat.Manifest, error) {
 	if sink.KindOf(opts.Out) == "dir" {
-		prev, lines, err := readExisting(opts.Out)
+		prev, err := readManifest(opts.Out)
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		if prev != nil {
 			next := exportformat.Manifest{Format: exportformat.Format, Product: opts.Product, Site: opts.Site, Query: opts.Query, Redaction: opts.Redaction, Options: choices(opts)}
 			if err := resumable(prev, &next); err != nil {
-				return nil, nil, err
+				return nil, err
 			}
-			return prev, lines, nil
+			return prev, nil
 		}
 	}
 	sopts := sink.Options{Stdout: opts.Stdout, StdoutIsTerminal: opts.StdoutIsTerminal}
 	if err := sink.Check(opts.Out, sopts); err != nil {
-		return nil, nil, &OutError{Msg: fmt.Sprintf("--out %s: %v", opts.Out, err)}
+		return nil, &OutError{Msg: fmt.Sprintf("--out %s: %v", opts.Out, err)}
 	}
-	return nil, nil, nil
+	return nil, nil
 }
 
 // Prepare checks --out and opens the sink. For an unfinished directory
@@ -137,9 +137,15 @@ func Prepare(opts Options) (*Prepared, error) {
 	if opts.Concurrency <= 0 {
 		opts.Concurrency = DefaultConcurrency
 	}
-	prev, lines, err := check(opts)
+	prev, err := check(opts)
 	if err != nil {
 		return nil, err
+	}
+	var lines []exportformat.IndexLine
+	if prev != nil {
+		if lines, err = readIndex(opts.Out); err != nil {
+			return nil, err
+		}
 	}
 	m := exportformat.Manifest{
 		Format: exportformat.Format, Product: opts.Product, Site: opts.Site, Query: opts.Query,
@@ -175,33 +181,38 @@ func (p *Prepared) SetProgress(pr Progress) { p.opts.Progress = pr }
 // many items it already holds.
 func (p *Prepared) Resuming() (bool, int) { return p.state.resumed, len(p.state.done) }
 
-// readExisting reads the manifest and index of an existing directory
-// export; a missing or empty directory is no export (nil).
-func readExisting(dir string) (*exportformat.Manifest, []exportformat.IndexLine, error) {
+// readManifest reads the manifest of an existing directory export; a
+// directory without one is no export (nil), which sink.Check judges.
+func readManifest(dir string) (*exportformat.Manifest, error) {
 	b, err := os.ReadFile(filepath.Join(dir, exportformat.ManifestName))
 	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil, nil // sink.Check judges what else is there
+		return nil, nil
 	}
 	if err != nil {
-		return nil, nil, &OutError{Msg: fmt.Sprintf("--out %s: %v", dir, err)}
+		return nil, &OutError{Msg: fmt.Sprintf("--out %s: %v", dir, err)}
 	}
 	var m exportformat.Manifest
 	if err := json.Unmarshal(b, &m); err != nil || m.Format == "" {
-		return nil, nil, &OutError{Msg: fmt.Sprintf("--out %s holds a manifest.json that is not an aumo export's", dir)}
+		return nil, &OutError{Msg: fmt.Sprintf("--out %s holds a manifest.json that is not an aumo export's", dir)}
 	}
+	return &m, nil
+}
+
+// readIndex reads the index of an unfinished directory export to resume.
+func readIndex(dir string) ([]exportformat.IndexLine, error) {
 	f, err := os.Open(filepath.Join(dir, exportformat.IndexName))
 	if errors.Is(err, os.ErrNotExist) {
-		return &m, nil, nil
+		return nil, nil
 	}
 	if err != nil {
-		return nil, nil, &OutError{Msg: fmt.Sprintf("--out %s: %v", dir, err)}
+		return nil, &OutError{Msg: fmt.Sprintf("--out %s: %v", dir, err)}
 	}
 	defer func() { _ = f.Close() }()
 	lines, _, err := exportformat.ReadIndex(f)
 	if err != nil {
-		return nil, nil, &OutError{Msg: fmt.Sprintf("--out %s: its index.jsonl is unreadable: %v", dir, err)}
+		return nil, &OutError{Msg: fmt.Sprintf("--out %s: its index.jsonl is unreadable: %v", dir, err)}
 	}
-	return &m, lines, nil
+	return lines, nil
 }
 
 // resumable says whether a run may continue the existing export prev.
