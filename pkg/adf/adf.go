@@ -1,6 +1,8 @@
 package adf
 
 import (
+	"github.com/aumo-cli/aumo/internal/mdtext"
+
 	"bytes"
 	"encoding/json"
 	"fmt"
@@ -39,7 +41,7 @@ func Convert(doc any, opts Options) (markdown string, problems []string) {
 		// that one bad document cannot take down a whole export.
 		if r := recover(); r != nil {
 			c.problem("conversion aborted: %v", r)
-			markdown = escapeText(strings.Join(collectText(doc, nil), " "))
+			markdown = mdtext.EscapeText(strings.Join(collectText(doc, nil), " "))
 			if markdown != "" {
 				markdown += "\n"
 			}

@@ -1,6 +1,8 @@
 package adf
 
 import (
+	"github.com/aumo-cli/aumo/internal/mdtext"
+
 	"strconv"
 	"strings"
 	"unicode"
@@ -116,7 +118,7 @@ func (c *converter) paragraph(nodes []any, x ctx) string {
 	if x.table || x.oneLine {
 		return strings.TrimSpace(s)
 	}
-	return escapeLineStarts(s)
+	return mdtext.EscapeLineStarts(s)
 }
 
 // block renders one block node.
@@ -124,7 +126,7 @@ func (c *converter) block(n map[string]any, x ctx) string {
 	t := nodeType(n)
 	if x.depth > maxDepth {
 		c.problem("nesting deeper than %d levels flattened to plain text", maxDepth)
-		return escapeLineStarts(escapeText(strings.Join(collectText(n, nil), " ")))
+		return mdtext.EscapeLineStarts(mdtext.EscapeText(strings.Join(collectText(n, nil), " ")))
 	}
 	x = x.deeper()
 	a := c.attrs(n)
@@ -163,9 +165,9 @@ func (c *converter) block(n map[string]any, x ctx) string {
 	case "expand", "nestedExpand":
 		body := c.blocks(kids, x)
 		if title := strings.TrimSpace(str(a, "title")); title != "" {
-			head := emphasize("**", "<strong>", "</strong>", escapeText(title), ' ', ' ')
+			head := emphasize("**", "<strong>", "</strong>", mdtext.EscapeText(title), ' ', ' ')
 			if !x.table {
-				head = escapeLineStart(head)
+				head = mdtext.EscapeLineStart(head)
 			}
 			if body == "" {
 				return head
@@ -192,9 +194,9 @@ func (c *converter) block(n map[string]any, x ctx) string {
 		label = "node without type"
 	}
 	c.problem("unsupported ADF node: %s", label)
-	parts := []string{`\[unsupported ADF node: ` + escapeText(label) + `\]`}
+	parts := []string{`\[unsupported ADF node: ` + mdtext.EscapeText(label) + `\]`}
 	if s, ok := n["text"].(string); ok && s != "" {
-		parts = append(parts, escapeLineStarts(escapeText(s)))
+		parts = append(parts, mdtext.EscapeLineStarts(mdtext.EscapeText(s)))
 	}
 	if body := c.blocks(kids, x); body != "" {
 		parts = append(parts, body)
@@ -370,7 +372,7 @@ func (c *converter) codeBlock(_, a map[string]any, kids []any, x ctx) string {
 		// code span instead.
 		var spans []string
 		for _, l := range strings.Split(code, "\n") {
-			if s := codeSpan(l); s != "" {
+			if s := mdtext.CodeSpan(l); s != "" {
 				spans = append(spans, s)
 			}
 		}
@@ -381,7 +383,7 @@ func (c *converter) codeBlock(_, a map[string]any, kids []any, x ctx) string {
 	if len(lang) > 0 {
 		info = strings.ReplaceAll(lang[0], "`", "")
 	}
-	fence := strings.Repeat("`", max(3, longestRun(code, '`')+1))
+	fence := strings.Repeat("`", max(3, mdtext.LongestRun(code, '`')+1))
 	if code == "" {
 		return fence + info + "\n" + fence
 	}
@@ -404,7 +406,7 @@ func (c *converter) panel(a map[string]any, kids []any, x ctx) string {
 			label = strings.ToUpper(pt[:1]) + pt[1:]
 		}
 	}
-	head := "**" + escapeText(label) + ":**"
+	head := "**" + mdtext.EscapeText(label) + ":**"
 	bs := c.blockList(kids, x)
 	if len(bs) > 0 && bs[0].kind == "paragraph" {
 		bs[0].md = head + " " + bs[0].md

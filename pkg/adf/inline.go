@@ -1,6 +1,8 @@
 package adf
 
 import (
+	"github.com/aumo-cli/aumo/internal/mdtext"
+
 	"encoding/json"
 	"fmt"
 	"path"
@@ -49,7 +51,7 @@ var inlineTypes = map[string]bool{
 	"mediaInline": true, "inlineExtension": true,
 }
 
-// inline renders inline content. The result may contain hardBreak
+// inline renders inline content. The result may contain mdtext.HardBreak
 // placeholders; finishInline turns them into the context's break.
 func (c *converter) inline(nodes []any, x ctx) string {
 	items := c.items(nodes, x, nil)
@@ -60,19 +62,19 @@ func (c *converter) inline(nodes []any, x ctx) string {
 // finishInline strips breaks at the edges, where Markdown cannot express
 // them, and substitutes the remaining ones.
 func finishInline(s string, x ctx) string {
-	s = strings.Trim(s, hardBreak+" \t\n")
+	s = strings.Trim(s, mdtext.HardBreak+" \t\n")
 	switch {
 	case x.table:
-		return strings.ReplaceAll(s, hardBreak, "<br>")
+		return strings.ReplaceAll(s, mdtext.HardBreak, "<br>")
 	case x.oneLine:
-		return strings.ReplaceAll(s, hardBreak, " ")
+		return strings.ReplaceAll(s, mdtext.HardBreak, " ")
 	}
 	// A run of breaks collapses into one; an empty line would end the paragraph.
-	for strings.Contains(s, hardBreak+hardBreak) {
-		s = strings.ReplaceAll(s, hardBreak+hardBreak, hardBreak)
+	for strings.Contains(s, mdtext.HardBreak+mdtext.HardBreak) {
+		s = strings.ReplaceAll(s, mdtext.HardBreak+mdtext.HardBreak, mdtext.HardBreak)
 	}
-	s = strings.ReplaceAll(s, hardBreak+"\n", hardBreak)
-	return strings.ReplaceAll(s, hardBreak, "\\\n")
+	s = strings.ReplaceAll(s, mdtext.HardBreak+"\n", mdtext.HardBreak)
+	return strings.ReplaceAll(s, mdtext.HardBreak, "\\\n")
 }
 
 func (c *converter) items(nodes []any, x ctx, out []item) []item {
@@ -92,7 +94,7 @@ func (c *converter) inlineNode(n map[string]any, x ctx, out []item) []item {
 	if x.depth > maxDepth {
 		c.problem("nesting deeper than %d levels flattened to plain text", maxDepth)
 		s := strings.Join(collectText(n, nil), " ")
-		return append(out, item{md: escapeText(s), raw: s})
+		return append(out, item{md: mdtext.EscapeText(s), raw: s})
 	}
 	a := c.attrs(n)
 	marks := c.marks(n)
@@ -110,9 +112,9 @@ func (c *converter) inlineNode(n map[string]any, x ctx, out []item) []item {
 		if x.oneLine || x.table {
 			s = strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ").Replace(s)
 		}
-		add(escapeText(s), s)
+		add(mdtext.EscapeText(s), s)
 	case "hardBreak":
-		out = append(out, item{md: hardBreak, raw: " "})
+		out = append(out, item{md: mdtext.HardBreak, raw: " "})
 	case "mention":
 		// Only the visible name: account ids are personal data and
 		// meaningless outside the site.
@@ -121,27 +123,27 @@ func (c *converter) inlineNode(n map[string]any, x ctx, out []item) []item {
 			name = "@unknown user"
 			c.problem("mention without a display name")
 		}
-		add(escapeText(name), name)
+		add(mdtext.EscapeText(name), name)
 	case "emoji":
 		s := str(a, "text")
 		if s == "" {
 			s = str(a, "shortName")
 		}
-		add(escapeText(s), s)
+		add(mdtext.EscapeText(s), s)
 	case "date":
 		s := c.date(a)
-		add(escapeText(s), s)
+		add(mdtext.EscapeText(s), s)
 	case "status":
 		s := strings.ToUpper(str(a, "text"))
 		if s != "" {
-			add(`\[`+escapeText(s)+`\]`, "["+s+"]")
+			add(`\[`+mdtext.EscapeText(s)+`\]`, "["+s+"]")
 		}
 	case "inlineCard":
 		md, raw := c.card(a, x)
 		add(md, raw)
 	case "placeholder":
 		if s := str(a, "text"); s != "" {
-			add(emphasize("*", "<em>", "</em>", escapeText(s), ' ', ' '), s)
+			add(emphasize("*", "<em>", "</em>", mdtext.EscapeText(s), ' ', ' '), s)
 		}
 	case "mediaInline", "media":
 		md := c.media(n, a, false)
@@ -161,10 +163,10 @@ func (c *converter) inlineNode(n map[string]any, x ctx, out []item) []item {
 				label = "node without type"
 			}
 			c.problem("unsupported ADF node: %s", label)
-			m := `\[unsupported ADF node: ` + escapeText(label) + `\]`
+			m := `\[unsupported ADF node: ` + mdtext.EscapeText(label) + `\]`
 			add(m, "[unsupported ADF node: "+label+"]")
 			if s, ok := n["text"].(string); ok {
-				add(" "+escapeText(s), " "+s)
+				add(" "+mdtext.EscapeText(s), " "+s)
 			}
 		}
 		children := c.items(c.content(n), x.deeper(), nil)
@@ -301,7 +303,7 @@ func (c *converter) group(items []item, level int, x ctx) string {
 			for _, it := range items[i:j] {
 				raw.WriteString(it.raw)
 			}
-			s.md = codeSpan(raw.String())
+			s.md = mdtext.CodeSpan(raw.String())
 		} else {
 			inner := x
 			if m.typ == "link" {
@@ -326,10 +328,10 @@ func (c *converter) group(items []item, level int, x ctx) string {
 			if n := segs[k+1]; n.markup {
 				next = openingRune(*n.m, n.inner)
 			} else {
-				next = firstRune(segs[k+1].md)
+				next = mdtext.FirstRune(segs[k+1].md)
 			}
 		}
-		b.WriteString(c.wrap(*s.m, s.inner, lastRune(b.String()), next))
+		b.WriteString(c.wrap(*s.m, s.inner, mdtext.LastRune(b.String()), next))
 	}
 	return b.String()
 }
@@ -337,7 +339,7 @@ func (c *converter) group(items []item, level int, x ctx) string {
 // openingRune predicts the first character wrap will emit, which is all the
 // preceding segment's flanking check needs to know.
 func openingRune(m mark, inner string) rune {
-	if r := firstRune(inner); isSpace(r) {
+	if r := mdtext.FirstRune(inner); mdtext.IsSpace(r) {
 		return ' '
 	}
 	switch m.typ {
@@ -350,7 +352,7 @@ func openingRune(m mark, inner string) rune {
 	case "underline", "subsup":
 		return '<'
 	}
-	return firstRune(inner)
+	return mdtext.FirstRune(inner)
 }
 
 // wrap applies one mark to already rendered inner Markdown.
@@ -377,9 +379,9 @@ func (c *converter) wrap(m mark, inner string, prev, next rune) string {
 		}
 		lead, body, trail := splitSpace(inner)
 		if body == "" {
-			body = escapeText(href)
+			body = mdtext.EscapeText(href)
 		}
-		return lead + "[" + body + "](" + linkDest(c.link(href)) + ")" + trail
+		return lead + "[" + body + "](" + mdtext.LinkDest(c.link(href)) + ")" + trail
 	}
 	// textColor and backgroundColor: colour has no Markdown form and is
 	// decoration only, so the text is kept without comment.
@@ -396,9 +398,9 @@ func (c *converter) link(url string) string {
 // splitSpace separates the whitespace (and break placeholders) at both ends,
 // since emphasis delimiters next to whitespace do not count as delimiters.
 func splitSpace(s string) (lead, body, trail string) {
-	body = strings.TrimLeft(s, " \t\n"+hardBreak)
+	body = strings.TrimLeft(s, " \t\n"+mdtext.HardBreak)
 	lead = s[:len(s)-len(body)]
-	trimmed := strings.TrimRight(body, " \t\n"+hardBreak)
+	trimmed := strings.TrimRight(body, " \t\n"+mdtext.HardBreak)
 	trail = body[len(trimmed):]
 	return lead, trimmed, trail
 }
@@ -426,10 +428,10 @@ func emphasize(delim, open, end, inner string, prev, next rune) string {
 		next = ' '
 	}
 	d, _ := utf8.DecodeRuneInString(delim)
-	first, last := firstRune(body), lastRune(body)
+	first, last := mdtext.FirstRune(body), mdtext.LastRune(body)
 	ok := prev != d && next != d &&
-		(!isPunct(first) || isSpace(prev) || isPunct(prev)) &&
-		(!isPunct(last) || isSpace(next) || isPunct(next)) &&
+		(!mdtext.IsPunct(first) || mdtext.IsSpace(prev) || mdtext.IsPunct(prev)) &&
+		(!mdtext.IsPunct(last) || mdtext.IsSpace(next) || mdtext.IsPunct(next)) &&
 		(last != '\\' || strings.HasSuffix(body, `\\`))
 	if ok {
 		return lead + delim + body + delim + trail
@@ -462,7 +464,7 @@ func (c *converter) card(a map[string]any, x ctx) (md, raw string) {
 	}
 	if url == "" {
 		if name != "" {
-			return escapeText(name), name
+			return mdtext.EscapeText(name), name
 		}
 		c.problem("card without url")
 		return "", ""
@@ -472,13 +474,13 @@ func (c *converter) card(a map[string]any, x ctx) (md, raw string) {
 		text = url
 	}
 	if x.inLink {
-		return escapeText(text), text
+		return mdtext.EscapeText(text), text
 	}
 	dest := c.link(url)
 	if name == "" && dest == url && isAutolinkable(url) {
 		return "<" + url + ">", url
 	}
-	return "[" + escapeText(text) + "](" + linkDest(dest) + ")", text
+	return "[" + mdtext.EscapeText(text) + "](" + mdtext.LinkDest(dest) + ")", text
 }
 
 func isAutolinkable(url string) bool {
@@ -537,17 +539,17 @@ func (c *converter) media(_, a map[string]any, single bool) string {
 			label = "unnamed"
 		}
 		c.problem("media %s not exported", label)
-		return `\[attachment: ` + escapeText(label) + `\]`
+		return `\[attachment: ` + mdtext.EscapeText(label) + `\]`
 	}
 	// Alt text is often a caption rather than a file name; only trust it
 	// to decide when it carries an extension.
 	if isImage(name) || (path.Ext(name) == "" && (isImage(dest) || (typ == "external" && single))) {
-		return "![" + escapeText(alt) + "](" + linkDest(dest) + ")"
+		return "![" + mdtext.EscapeText(alt) + "](" + mdtext.LinkDest(dest) + ")"
 	}
 	if name == "" {
 		name = path.Base(dest)
 	}
-	return "[" + escapeText(name) + "](" + linkDest(dest) + ")"
+	return "[" + mdtext.EscapeText(name) + "](" + mdtext.LinkDest(dest) + ")"
 }
 
 // extensionMarker stands in for a Confluence macro or app extension whose
@@ -558,9 +560,9 @@ func (c *converter) extensionMarker(a map[string]any) string {
 		key = "unknown"
 	}
 	c.problem("extension %s not rendered", key)
-	s := fmt.Sprintf(`\[extension: %s\]`, escapeText(key))
+	s := fmt.Sprintf(`\[extension: %s\]`, mdtext.EscapeText(key))
 	if t := str(a, "text"); t != "" {
-		s += " " + escapeText(t)
+		s += " " + mdtext.EscapeText(t)
 	}
 	return s
 }

@@ -1,4 +1,7 @@
-package adf
+// Package mdtext writes text into CommonMark (with GFM tables) so that it
+// renders as itself: the escaping and code spans that aumo's Markdown
+// converters share.
+package mdtext
 
 import (
 	"strings"
@@ -6,17 +9,17 @@ import (
 	"unicode/utf8"
 )
 
-// hardBreak stands in for a hard line break while inline content is being
+// HardBreak stands in for a hard line break while inline content is being
 // assembled. Trimming around emphasis and at paragraph ends can then treat it
 // like whitespace; it is replaced by the context's real break at the end.
 // NUL never survives into text (CommonMark renders it as U+FFFD anyway).
-const hardBreak = "\x00"
+const HardBreak = "\x00"
 
-// escapeText makes literal text render literally. Only characters that can
+// EscapeText makes literal text render literally. Only characters that can
 // start Markdown syntax mid-line are escaped; line-start syntax is handled by
-// escapeLineStarts because most of it is harmless elsewhere, and escaping it
+// EscapeLineStarts because most of it is harmless elsewhere, and escaping it
 // everywhere would make ordinary prose hard to read.
-func escapeText(s string) string {
+func EscapeText(s string) string {
 	var b strings.Builder
 	b.Grow(len(s) + 8)
 	for i, r := range s {
@@ -29,7 +32,7 @@ func escapeText(s string) string {
 		case '_':
 			// Intraword underscores never delimit emphasis, so snake_case
 			// identifiers stay readable.
-			if !isWordRune(lastRune(s[:i])) || !isWordRune(firstRune(s[i+1:])) {
+			if !isWordRune(LastRune(s[:i])) || !isWordRune(FirstRune(s[i+1:])) {
 				b.WriteByte('\\')
 			}
 		case '&':
@@ -60,7 +63,9 @@ func looksLikeEntity(s string) bool {
 
 func isWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
 
-func firstRune(s string) rune {
+// FirstRune is the first rune of s; a space for an empty string, which
+// borders nothing.
+func FirstRune(s string) rune {
 	if s == "" {
 		return ' '
 	}
@@ -68,7 +73,8 @@ func firstRune(s string) rune {
 	return r
 }
 
-func lastRune(s string) rune {
+// LastRune is the last rune of s; a space for an empty string.
+func LastRune(s string) rune {
 	if s == "" {
 		return ' '
 	}
@@ -76,26 +82,28 @@ func lastRune(s string) rune {
 	return r
 }
 
-// isPunct follows CommonMark's notion of punctuation for flanking rules.
-func isPunct(r rune) bool { return unicode.IsPunct(r) || unicode.IsSymbol(r) }
+// IsPunct follows CommonMark's notion of punctuation for flanking rules.
+func IsPunct(r rune) bool { return unicode.IsPunct(r) || unicode.IsSymbol(r) }
 
-// isSpace treats the hard-break placeholder as whitespace for flanking.
-func isSpace(r rune) bool { return r == 0 || unicode.IsSpace(r) }
+// IsSpace treats the hard-break placeholder as whitespace for flanking.
+func IsSpace(r rune) bool { return r == 0 || unicode.IsSpace(r) }
 
-// escapeLineStarts neutralises block syntax at the start of every line of a
+// EscapeLineStarts neutralises block syntax at the start of every line of a
 // paragraph: headings, quotes, list markers, thematic breaks and setext
 // underlines. Leading and trailing blanks are dropped because they would turn
 // lines into indented code or hard breaks.
-func escapeLineStarts(s string) string {
+func EscapeLineStarts(s string) string {
 	lines := strings.Split(s, "\n")
 	for i, line := range lines {
 		line = strings.Trim(line, " \t")
-		lines[i] = escapeLineStart(line)
+		lines[i] = EscapeLineStart(line)
 	}
 	return strings.Join(lines, "\n")
 }
 
-func escapeLineStart(line string) string {
+// EscapeLineStart escapes what would make one line start a block (a
+// heading, a list item, a quote, a fence, a table delimiter row).
+func EscapeLineStart(line string) string {
 	if line == "" {
 		return line
 	}
@@ -115,6 +123,11 @@ func escapeLineStart(line string) string {
 			return `\` + line
 		}
 	}
+	// A line of dashes, colons and pipes would turn the line above into a
+	// GFM table header.
+	if strings.Trim(line, "-:| \t") == "" && strings.ContainsAny(line, "|") && strings.Contains(line, "-") {
+		return `\` + line
+	}
 	// Ordered list markers: up to nine digits followed by '.' or ')'.
 	d := 0
 	for d < len(line) && d < 10 && line[d] >= '0' && line[d] <= '9' {
@@ -128,14 +141,14 @@ func escapeLineStart(line string) string {
 	return line
 }
 
-// codeSpan renders s as an inline code span whose fence is longer than any
+// CodeSpan renders s as an inline code span whose fence is longer than any
 // backtick run inside it.
-func codeSpan(s string) string {
+func CodeSpan(s string) string {
 	s = strings.ReplaceAll(s, "\n", " ")
 	if s == "" {
 		return ""
 	}
-	fence := strings.Repeat("`", longestRun(s, '`')+1)
+	fence := strings.Repeat("`", LongestRun(s, '`')+1)
 	if strings.HasPrefix(s, "`") || strings.HasSuffix(s, "`") ||
 		(strings.HasPrefix(s, " ") && strings.HasSuffix(s, " ") && strings.Trim(s, " ") != "") {
 		s = " " + s + " "
@@ -143,7 +156,9 @@ func codeSpan(s string) string {
 	return fence + s + fence
 }
 
-func longestRun(s string, c byte) int {
+// LongestRun is the length of the longest run of c in s, so that a fence
+// or code span can be made longer than anything inside it.
+func LongestRun(s string, c byte) int {
 	best, run := 0, 0
 	for i := 0; i < len(s); i++ {
 		if s[i] == c {
@@ -156,8 +171,8 @@ func longestRun(s string, c byte) int {
 	return best
 }
 
-// linkDest formats a URL as a link destination that survives any character.
-func linkDest(url string) string {
+// LinkDest formats a URL as a link destination that survives any character.
+func LinkDest(url string) string {
 	url = strings.NewReplacer("\n", "%0A", "\r", "%0D").Replace(url)
 	if url == "" || strings.ContainsAny(url, " \t<>") {
 		return "<" + strings.NewReplacer(`\`, `\\`, "<", `\<`, ">", `\>`).Replace(url) + ">"

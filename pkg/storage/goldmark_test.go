@@ -1,0 +1,65 @@
+package storage_test
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/yuin/goldmark"
+	"github.com/yuin/goldmark/extension"
+	"github.com/yuin/goldmark/renderer/html"
+)
+
+// TestGoldmark renders golden Markdown with a CommonMark + GFM renderer and
+// checks that the structures the converter meant to produce are the ones a
+// reader gets: tables, fenced code with its language, images, task boxes,
+// and no accidental block syntax from escaped text.
+func TestGoldmark(t *testing.T) {
+	md := goldmark.New(
+		goldmark.WithExtensions(extension.GFM),
+		goldmark.WithRendererOptions(html.WithUnsafe()),
+	)
+	cases := []struct {
+		golden string
+		want   []string
+		absent []string
+	}{
+		{"table", []string{"<table>", "<th>Name</th>", "<td>pipe | inside</td>", "<td>line one<br>line two</td>", "<code>y := x | 2</code>"}, nil},
+		{"table-spans", []string{"<table>", "<th>Region</th>", "<td>North</td>", "<em>Quarterly figures</em>"}, nil},
+		{"macro-code", []string{`<pre><code class="language-go">`, `<pre><code class="language-bash">make test`, "```fenced```", "<strong>main.go</strong>"}, nil},
+		{"macro-info", []string{"<blockquote>", "<strong>Info:</strong> Before you start", "<li>Create it in your profile</li>"}, nil},
+		{"images", []string{`<img src="attachments/diagram.png" alt="Architecture diagram">`, `<img src="attachments/screen%20shot.jpg" alt="Screenshot">`, `<img src="https://example.com/logo.svg" alt="">`}, nil},
+		{"tasklist", []string{`<input checked="" disabled="" type="checkbox"> Write the exporter`, `<input disabled="" type="checkbox"> Review it`}, nil},
+		{"inline-marks", []string{"<del>struck</del>", "<strong>Bold with <em>italic</em> inside</strong>", "<em>italic with <strong>bold</strong></em>", "<code>a `tick` inside</code>"}, nil},
+		{"escaping", []string{"<p>Literal *stars*, _underscores_, snake_case_name, `ticks`, [brackets](x), &lt;tag&gt;, ~tilde~, back\\slash, &amp;amp; R&amp;D, a|b</p>", "<p># not a heading</p>"},
+			[]string{"<h1>", "<h2>", "<ul>", "<ol>", "<blockquote>", "<hr>", "<table>", "<em>", "<del>", "<code>"}},
+		{"lists", []string{`<ol start="4">`, "<li>Deepest</li>"}, nil},
+		{"document-project-page", []string{"<table>", `<pre><code class="language-bash">aumo export`, `<img src="attachments/diagram.png"`, `<a href="../../jira/ENG-101/issue.md">ENG-101</a>`, `<h2><a id="milestones"></a>Milestones</h2>`}, nil},
+		{"document-format-reference", []string{"<table>", `<pre><code class="language-xml">`, `<img src="https://example.com/photo.jpg"`, "<td><code>fixed | width</code></td>", "<del>withdrawn</del>"}, nil},
+	}
+	for _, tc := range cases {
+		t.Run(tc.golden, func(t *testing.T) {
+			src, err := os.ReadFile(filepath.Join(goldenDir, tc.golden+".md"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var buf bytes.Buffer
+			if err := md.Convert(src, &buf); err != nil {
+				t.Fatal(err)
+			}
+			out := buf.String()
+			for _, w := range tc.want {
+				if !strings.Contains(out, w) {
+					t.Errorf("HTML lacks %q\n--- html ---\n%s", w, out)
+				}
+			}
+			for _, a := range tc.absent {
+				if strings.Contains(out, a) {
+					t.Errorf("HTML has %q\n--- html ---\n%s", a, out)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,361 @@
+package storage
+
+import (
+	"github.com/aumo-cli/aumo/internal/mdtext"
+
+	"strings"
+	"unicode/utf8"
+
+	"golang.org/x/net/html"
+)
+
+// ctx carries what the surrounding block demands of nested output.
+type ctx struct {
+	depth     int
+	listDepth int
+	table     bool // inside a GFM table cell: one line, <br> for breaks
+	oneLine   bool // inside a heading: breaks become spaces
+	inLink    bool // links cannot nest
+	// Emphasis already applied around this content; nesting the same
+	// delimiter again would change its meaning ("*" inside "*" is "**").
+	strong, em, strike bool
+}
+
+func (x ctx) deeper() ctx { x.depth++; return x }
+
+// piece is one rendered inline element. Emphasis is applied only once the
+// neighbours are known, because whether "**" opens or closes depends on the
+// characters around it.
+type piece struct {
+	md    string
+	emph  bool
+	delim string // "**", "*" or "~~"
+	open  string // HTML fallback tags
+	end   string
+}
+
+// opening predicts the first character a piece will emit, which is all the
+// preceding piece's flanking check needs to know.
+func (p piece) opening() rune {
+	if !p.emph {
+		return mdtext.FirstRune(p.md)
+	}
+	if r := mdtext.FirstRune(p.md); mdtext.IsSpace(r) {
+		return ' '
+	}
+	r, _ := utf8.DecodeRuneInString(p.delim)
+	return r
+}
+
+// inlines renders inline content. The result may contain mdtext.HardBreak
+// placeholders; finishInline turns them into the context's break.
+func (c *converter) inlines(nodes []*html.Node, x ctx) string {
+	var ps []piece
+	for _, n := range nodes {
+		ps = c.inline(ps, n, x)
+	}
+	return joinPieces(ps)
+}
+
+// joinPieces wraps emphasis with knowledge of its neighbours and collapses
+// the double spaces that whitespace on both sides of a tag would leave.
+func joinPieces(ps []piece) string {
+	var b strings.Builder
+	for k, p := range ps {
+		md := p.md
+		if p.emph {
+			next := ' '
+			if k+1 < len(ps) {
+				next = ps[k+1].opening()
+			}
+			md = emphasize(p.delim, p.open, p.end, p.md, mdtext.LastRune(b.String()), next)
+		}
+		if s := b.String(); (strings.HasSuffix(s, " ") || s == "") && strings.HasPrefix(md, " ") {
+			md = strings.TrimLeft(md, " ")
+		}
+		b.WriteString(md)
+	}
+	return b.String()
+}
+
+// finishInline strips breaks and spaces at the edges, where Markdown cannot
+// express them, and substitutes the remaining breaks.
+func finishInline(s string, x ctx) string {
+	s = strings.TrimFunc(s, mdtext.IsSpace)
+	for _, pad := range []string{" " + mdtext.HardBreak, mdtext.HardBreak + " "} {
+		for strings.Contains(s, pad) {
+			s = strings.ReplaceAll(s, pad, mdtext.HardBreak)
+		}
+	}
+	switch {
+	case x.table:
+		return strings.ReplaceAll(s, mdtext.HardBreak, "<br>")
+	case x.oneLine:
+		return strings.ReplaceAll(s, mdtext.HardBreak, " ")
+	}
+	// A run of breaks collapses into one; an empty line would end the paragraph.
+	for strings.Contains(s, mdtext.HardBreak+mdtext.HardBreak) {
+		s = strings.ReplaceAll(s, mdtext.HardBreak+mdtext.HardBreak, mdtext.HardBreak)
+	}
+	return strings.ReplaceAll(s, mdtext.HardBreak, "\\\n")
+}
+
+// inline renders one node and appends its pieces.
+func (c *converter) inline(ps []piece, n *html.Node, x ctx) []piece {
+	switch n.Type {
+	case html.TextNode:
+		if s := collapse(n.Data); s != "" {
+			ps = append(ps, piece{md: mdtext.EscapeText(s)})
+		}
+		return ps
+	case html.ElementNode:
+	default:
+		return ps
+	}
+	if x.depth > maxDepth {
+		c.problem("nesting deeper than %d levels flattened to plain text", maxDepth)
+		return append(ps, piece{md: mdtext.EscapeText(collapse(collectText(n)))})
+	}
+	x = x.deeper()
+	add := func(md string) []piece {
+		if md == "" {
+			return ps
+		}
+		return append(ps, piece{md: md})
+	}
+	emph := func(flag *bool, delim, open, end string) []piece {
+		if *flag {
+			return c.passThrough(ps, n, x)
+		}
+		*flag = true
+		inner := c.inlines(children(n), x)
+		if strings.TrimFunc(inner, mdtext.IsSpace) == "" {
+			return add(inner)
+		}
+		return append(ps, piece{md: inner, emph: true, delim: delim, open: open, end: end})
+	}
+	if isMacro(n) {
+		return c.macroInline(ps, n, x)
+	}
+	if strings.HasPrefix(n.Data, "ri:") {
+		return add(c.resourceLink(n, "", x))
+	}
+	switch n.Data {
+	case "strong", "b":
+		return emph(&x.strong, "**", "<strong>", "</strong>")
+	case "em", "i", "cite", "var", "dfn":
+		return emph(&x.em, "*", "<em>", "</em>")
+	case "s", "del", "strike":
+		return emph(&x.strike, "~~", "<del>", "</del>")
+	case "u", "ins":
+		return add(tag("<u>", "</u>", c.inlines(children(n), x)))
+	case "sub", "sup":
+		return add(tag("<"+n.Data+">", "</"+n.Data+">", c.inlines(children(n), x)))
+	case "code", "tt", "kbd", "samp":
+		lead, body, trail := splitSpace(collapse(rawText(n)))
+		if body == "" {
+			return add(lead)
+		}
+		return add(lead + mdtext.CodeSpan(body) + trail)
+	case "span":
+		style := strings.ToLower(attr(n, "style"))
+		switch {
+		case strings.Contains(style, "line-through"):
+			return emph(&x.strike, "~~", "<del>", "</del>")
+		case strings.Contains(style, "underline"):
+			return add(tag("<u>", "</u>", c.inlines(children(n), x)))
+		}
+		return c.passThrough(ps, n, x)
+	case "a":
+		href := strings.TrimSpace(attr(n, "href"))
+		if href == "" || x.inLink {
+			return c.passThrough(ps, n, x)
+		}
+		x.inLink = true
+		text := c.inlines(children(n), x)
+		dest := c.link(href)
+		// An empty link, or a smart link (whose text is its URL), reads
+		// best as an autolink.
+		if t := strings.TrimFunc(text, mdtext.IsSpace); (t == "" || t == mdtext.EscapeText(href)) && dest == href && isAutolinkable(href) {
+			lead, _, trail := splitSpace(text)
+			return add(lead + "<" + href + ">" + trail)
+		}
+		return add(c.linkTo(text, mdtext.EscapeText(href), dest))
+	case "br":
+		return append(ps, piece{md: mdtext.HardBreak})
+	case "img":
+		return add(c.img(n))
+	case "time":
+		return add(c.time(n, x))
+	case "ac:link":
+		return add(c.acLink(n, x))
+	case "ac:image":
+		return add(c.acImage(n, x))
+	case "ac:emoticon":
+		ps = add(emoticon(n))
+		return c.leftovers(ps, n, x)
+	case "ac:placeholder":
+		return emph(&x.em, "*", "<em>", "</em>")
+	case "wbr", "col", "ac:task-id", "ac:task-uuid", "ac:task-status":
+		// Nothing visible. A task's metadata outside a task is
+		// malformed, but rendering it would only add noise.
+		if strings.TrimSpace(collectText(n)) != "" {
+			c.problem("<%s> outside a task kept as text", n.Data)
+			return c.passThrough(ps, n, x)
+		}
+		return ps
+	case "ac:parameter":
+		c.problem("macro parameter outside a macro kept as text")
+		return c.passThrough(ps, n, x)
+	}
+	if c.isBlock(n) {
+		c.problem("block element <%s> inside inline content flattened", n.Data)
+		return append(ps, piece{md: mdtext.HardBreak + c.flat([]*html.Node{n}, x) + mdtext.HardBreak})
+	}
+	if !inlineNames[n.Data] {
+		c.problem("unsupported element <%s> rendered as its content", n.Data)
+	}
+	return c.passThrough(ps, n, x)
+}
+
+// passThrough renders n's children in n's place, keeping them neighbours of
+// the surrounding pieces.
+func (c *converter) passThrough(ps []piece, n *html.Node, x ctx) []piece {
+	for k := n.FirstChild; k != nil; k = k.NextSibling {
+		ps = c.inline(ps, k, x)
+	}
+	return ps
+}
+
+// linkTo renders a link with rendered text md; fallback is the text to show
+// when md is empty. Whitespace at the edges of md stays outside the link.
+func (c *converter) linkTo(md, fallback, dest string) string {
+	lead, body, trail := splitSpace(md)
+	if body == "" {
+		body = fallback
+	}
+	if body == "" {
+		return md
+	}
+	return lead + "[" + body + "](" + mdtext.LinkDest(dest) + ")" + trail
+}
+
+func (c *converter) link(url string) string {
+	if c.opts.Link == nil {
+		return url
+	}
+	return c.opts.Link(url)
+}
+
+// splitSpace separates the whitespace (and break placeholders) at both ends,
+// since emphasis delimiters next to whitespace do not count as delimiters.
+func splitSpace(s string) (lead, body, trail string) {
+	body = strings.TrimLeftFunc(s, mdtext.IsSpace)
+	lead = s[:len(s)-len(body)]
+	trimmed := strings.TrimRightFunc(body, mdtext.IsSpace)
+	trail = body[len(trimmed):]
+	return lead, trimmed, trail
+}
+
+func tag(open, end, inner string) string {
+	lead, body, trail := splitSpace(inner)
+	if body == "" {
+		return inner
+	}
+	return lead + open + body + end + trail
+}
+
+// emphasize wraps inner in delim when CommonMark's flanking rules will
+// recognise it there, and falls back to the equivalent HTML tags otherwise
+// (for example "**a.**b" or "*x***y**").
+func emphasize(delim, open, end, inner string, prev, next rune) string {
+	lead, body, trail := splitSpace(inner)
+	if body == "" {
+		return inner
+	}
+	if lead != "" {
+		prev = ' '
+	}
+	if trail != "" {
+		next = ' '
+	}
+	d, _ := utf8.DecodeRuneInString(delim)
+	first, last := mdtext.FirstRune(body), mdtext.LastRune(body)
+	ok := prev != d && next != d &&
+		(!mdtext.IsPunct(first) || mdtext.IsSpace(prev) || mdtext.IsPunct(prev)) &&
+		(!mdtext.IsPunct(last) || mdtext.IsSpace(next) || mdtext.IsPunct(next)) &&
+		(last != '\\' || strings.HasSuffix(body, `\\`))
+	if ok {
+		return lead + delim + body + delim + trail
+	}
+	return lead + open + body + end + trail
+}
+
+// img renders a plain HTML image.
+func (c *converter) img(n *html.Node) string {
+	src := strings.TrimSpace(attr(n, "src"))
+	alt := collapse(attr(n, "alt"))
+	if src == "" {
+		c.problem("image without a source")
+		if alt != "" {
+			return `\[image: ` + mdtext.EscapeText(alt) + `\]`
+		}
+		return ""
+	}
+	return "![" + mdtext.EscapeText(alt) + "](" + mdtext.LinkDest(c.link(src)) + ")"
+}
+
+// time renders a date; Confluence stores it as <time datetime="2024-05-01"/>.
+func (c *converter) time(n *html.Node, x ctx) string {
+	date := mdtext.EscapeText(strings.TrimSpace(attr(n, "datetime")))
+	text := c.inlines(children(n), x)
+	switch t := strings.TrimSpace(text); {
+	case t == "" || t == date:
+		if date == "" {
+			c.problem("date without a datetime")
+		}
+		return date
+	case date == "":
+		return text
+	}
+	return date + " (" + strings.TrimSpace(text) + ")"
+}
+
+// emoticons maps Confluence's named emoticons to the emoji the editor shows.
+var emoticons = map[string]string{
+	"smile": "🙂", "sad": "🙁", "cheeky": "😛", "laugh": "😀", "wink": "😉",
+	"thumbs-up": "👍", "thumbs-down": "👎", "information": "ℹ️", "tick": "✅",
+	"cross": "❌", "warning": "⚠️", "plus": "➕", "minus": "➖", "question": "❓",
+	"light-on": "💡", "light-off": "💡", "yellow-star": "⭐", "red-star": "⭐",
+	"green-star": "⭐", "blue-star": "⭐", "heart": "❤️", "broken-heart": "💔",
+}
+
+func emoticon(n *html.Node) string {
+	if s := strings.TrimSpace(attr(n, "ac:emoji-fallback")); s != "" {
+		return mdtext.EscapeText(s)
+	}
+	name := strings.TrimSpace(attr(n, "ac:name"))
+	if e, ok := emoticons[name]; ok {
+		return e
+	}
+	if s := strings.TrimSpace(attr(n, "ac:emoji-shortname")); s != "" {
+		return mdtext.EscapeText(s)
+	}
+	if name == "" {
+		return ""
+	}
+	return ":" + mdtext.EscapeText(name) + ":"
+}
+
+// isAutolinkable reports whether url can be written as <url>.
+func isAutolinkable(url string) bool {
+	if !strings.HasPrefix(url, "https://") && !strings.HasPrefix(url, "http://") {
+		return false
+	}
+	for _, r := range url {
+		if r <= ' ' || r == '<' || r == '>' || r == 0x7f {
+			return false
+		}
+	}
+	return true
+}
