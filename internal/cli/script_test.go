@@ -93,8 +93,10 @@ func params(dir string, opts sandbox.Options) testscript.Params {
 //	sandbox fail-token N STATUS   the next N token requests fail
 //	sandbox token-delay DURATION  the token endpoint answers slowly
 //	sandbox revoke-grants         the user removed the app at Atlassian
-//	sandbox stats                 print the counters
+//	sandbox stats                 print the counters, Jira's and Confluence's
+//	                              among them (Jira:{…} Confluence:{…})
 //	sandbox jira KEY N            a Jira project of N generated issues
+//	sandbox confluence KEY N      a Confluence space of N generated pages
 //	sandbox latency DURATION      every API answer waits
 //	sandbox fault KIND N [PREFIX] the next N API requests (under PREFIX) fail:
 //	                              ratelimit, ratelimit-bare, quota, 5xx, reset, short
@@ -140,6 +142,10 @@ func cmdSandbox(ts *testscript.TestScript, neg bool, args []string) {
 		n, err := strconv.Atoi(args[2])
 		ts.Check(err)
 		srv.SetJiraProject(args[1], n, 7, sandbox.JiraOptions{})
+	case "confluence":
+		n, err := strconv.Atoi(args[2])
+		ts.Check(err)
+		srv.SetConfluenceSpace(args[1], n, 7, sandbox.ConfluenceOptions{})
 	case "latency":
 		srv.SetLatency(dur(1))
 	case "fault":

@@ -34,8 +34,9 @@ type gatewayState struct {
 	// of the bucket replace it.
 	burstClock func() time.Time
 
-	items testItems
-	jira  jiraState
+	items      testItems
+	jira       jiraState
+	confluence confluenceState
 
 	// Set once by New and only read afterwards, so read without the lock.
 	mediaSecret []byte
@@ -50,6 +51,7 @@ func (s *Server) initGateway() {
 	s.gw.mediaMux.HandleFunc("GET /file/{uuid}/binary", s.handleMediaBinary)
 	s.registerTestRoutes()
 	s.registerJiraRoutes()
+	s.registerConfluenceRoutes()
 }
 
 // route sends a request to the media host, through the API switches, or

@@ -211,8 +211,11 @@ type JiraStats struct {
 	// Points estimates the hourly quota the requests cost, by the rule
 	// Atlassian publishes: 1 per request, 1 per issue, comment, worklog,
 	// changelog entry, field, attachment (metadata or download)
-	// returned, 2 per user object. It is an estimate: the real cost per endpoint is not
-	// documented to that detail.
+	// returned, 2 per user object returned as such (/myself). Users
+	// embedded in an issue cost nothing of their own: Atlassian's own
+	// example prices "GET one issue" at 2 points, though every issue
+	// names a reporter and more. It is an estimate: the real cost per
+	// endpoint is not documented to that detail.
 	Points int
 }
 

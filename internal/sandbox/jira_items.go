@@ -425,6 +425,7 @@ type jiraListWrapper struct {
 }
 
 func (s *Server) handleJiraMyself(w http.ResponseWriter, _ *http.Request, c *jiraCall) {
+	c.users++ // the user is what /myself returns
 	writeJSON(w, http.StatusOK, struct {
 		*jiraUserDetails
 		Locale           string          `json:"locale"`

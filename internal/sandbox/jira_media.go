@@ -53,24 +53,29 @@ func (s *Server) handleJiraAttachmentContent(w http.ResponseWriter, r *http.Requ
 	serveJiraFile(w, iss, j)
 }
 
-// serveJiraFile sends an attachment's bytes with its length declared
-// first, so that FaultShortBody can cut them.
+// serveJiraFile sends a Jira attachment's bytes.
 func serveJiraFile(w http.ResponseWriter, iss *jiraIssue, j int) {
 	a := iss.attachments[j]
+	serveMediaFile(w, a.filename, a.mimeType, a.size, iss.content(j))
+}
+
+// serveMediaFile sends an attachment's bytes with its length declared
+// first, so that FaultShortBody can cut them.
+func serveMediaFile(w http.ResponseWriter, filename, mimeType string, size int64, content io.Reader) {
 	h := w.Header()
-	h.Set("Content-Type", a.mimeType)
-	h.Set("Content-Length", strconv.FormatInt(a.size, 10))
-	// The name as Jira sends it, hostile or not; an exporter must not
-	// trust it any more than the metadata's.
-	if cd := mime.FormatMediaType("attachment", map[string]string{"filename": a.filename}); cd != "" {
+	h.Set("Content-Type", mimeType)
+	h.Set("Content-Length", strconv.FormatInt(size, 10))
+	// The name as the product sends it, hostile or not; an exporter
+	// must not trust it any more than the metadata's.
+	if cd := mime.FormatMediaType("attachment", map[string]string{"filename": filename}); cd != "" {
 		h.Set("Content-Disposition", cd)
 	}
 	w.WriteHeader(http.StatusOK)
-	_, _ = io.Copy(w, iss.content(j))
+	_, _ = io.Copy(w, content)
 }
 
-// handleMediaBinary serves the media host's files: a Jira attachment's
-// if the uuid is one and its token holds, else whatever
+// handleMediaBinary serves the media host's files: a Jira or Confluence
+// attachment's if the uuid is one and its token holds, else whatever
 // handleMediaFile makes of it (the test collection's file, 401 or 404).
 func (s *Server) handleMediaBinary(w http.ResponseWriter, r *http.Request) {
 	uuid := r.PathValue("uuid")
@@ -78,16 +83,23 @@ func (s *Server) handleMediaBinary(w http.ResponseWriter, r *http.Request) {
 		s.handleMediaFile(w, r)
 		return
 	}
-	iss, j, ok := s.jiraMediaFile(uuid)
-	if !ok {
-		s.handleMediaFile(w, r)
+	if iss, j, ok := s.jiraMediaFile(uuid); ok {
+		if iss == nil {
+			writeAPIError(w, http.StatusNotFound, "File not found")
+			return
+		}
+		serveJiraFile(w, iss, j)
 		return
 	}
-	if iss == nil {
-		writeAPIError(w, http.StatusNotFound, "File not found")
+	if a, ok := s.confluenceMediaFile(uuid); ok {
+		if a == nil {
+			writeAPIError(w, http.StatusNotFound, "File not found")
+			return
+		}
+		serveMediaFile(w, a.filename, a.mediaType, a.size, a.content())
 		return
 	}
-	serveJiraFile(w, iss, j)
+	s.handleMediaFile(w, r)
 }
 
 // jiraMediaFile finds the Jira attachment a media uuid names. ok says

@@ -478,7 +478,6 @@ type jiraUserDetails struct {
 }
 
 func (c *jiraCall) user(k int) *jiraUserDetails {
-	c.users++
 	u := jiraUserAt(c.me, k)
 	out := &jiraUserDetails{
 		Self:      c.siteURL + "/rest/api/3/user?accountId=" + url.QueryEscape(u.accountID),

@@ -14,31 +14,60 @@ import (
 	"time"
 )
 
-// jiraSchemas is testdata/atlassian/jira-schemas.json: the schemas of the
-// Jira spec that the sandbox's answers must meet, copied from the spec
-// with everything they reference (its _source says from where).
-type jiraSchemas map[string]map[string]any
+// specSchemas are schemas of an OpenAPI document that the sandbox's
+// answers must meet, copied from the spec with everything they
+// reference into testdata/atlassian (each file's _source says from
+// where), with what the product does that its spec does not say.
+type specSchemas struct {
+	schemas map[string]map[string]any
+	// timeLayout is how the product writes a date-time.
+	timeLayout string
+	// nullInPractice are properties (Schema.property) the spec types as
+	// plain strings that the product sends as null.
+	nullInPractice []string
+	// open checks the values a schema leaves open, such as Jira's
+	// IssueBean.fields; nil for none.
+	open func(js specSchemas, errs *[]string, path, where string, v any)
+}
 
-func loadJiraSchemas(t *testing.T) jiraSchemas {
+// loadSchemas reads components.schemas from section of a file of
+// testdata/atlassian ("" for its top level).
+func loadSchemas(t *testing.T, file, section string) map[string]map[string]any {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "atlassian", "jira-schemas.json"))
+	b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "atlassian", file))
 	if err != nil {
 		t.Fatal(err)
 	}
-	var doc struct {
-		Schemas jiraSchemas `json:"schemas"`
-	}
+	var doc map[string]json.RawMessage
 	if err := json.Unmarshal(b, &doc); err != nil {
 		t.Fatal(err)
 	}
-	return doc.Schemas
+	raw := b
+	if section != "" {
+		raw = doc[section]
+	}
+	var part struct {
+		Schemas map[string]map[string]any `json:"schemas"`
+	}
+	if err := json.Unmarshal(raw, &part); err != nil || len(part.Schemas) == 0 {
+		t.Fatalf("%s %s: no schemas (%v)", file, section, err)
+	}
+	return part.Schemas
 }
 
-// nullInPractice are properties the spec types as plain strings that
-// Jira sends as null: ChangeDetails shows null for a value a change did
-// not have. emailAddress says so in its description, which the validator
-// reads.
-var nullInPractice = []string{"ChangeDetails.from", "ChangeDetails.fromString", "ChangeDetails.to", "ChangeDetails.toString"}
+// loadJiraSchemas is testdata/atlassian/jira-schemas.json.
+func loadJiraSchemas(t *testing.T) specSchemas {
+	t.Helper()
+	return specSchemas{
+		schemas:    loadSchemas(t, "jira-schemas.json", ""),
+		timeLayout: "2006-01-02T15:04:05.000-0700",
+		// ChangeDetails shows null for a value a change did not have;
+		// emailAddress says so in its description, which the validator
+		// reads.
+		nullInPractice: []string{"ChangeDetails.from", "ChangeDetails.fromString", "ChangeDetails.to", "ChangeDetails.toString"},
+		open:           checkJiraFields,
+	}
+}
 
 // fieldSchemas are the schemas of the values inside IssueBean.fields,
 // which the spec leaves open.
@@ -48,23 +77,47 @@ var fieldSchemas = map[string]string{
 	"resolution": "Resolution", "comment": "PageOfComments", "worklog": "PageOfWorklogs",
 }
 
+// checkJiraFields holds IssueBean.fields, open in the spec, to the
+// schemas of its known values.
+func checkJiraFields(js specSchemas, errs *[]string, path, where string, v any) {
+	if where != "IssueBean.fields" {
+		return
+	}
+	obj, _ := v.(map[string]any)
+	for id, val := range obj {
+		if name, ok := fieldSchemas[id]; ok && val != nil {
+			js.check(errs, path+"."+id, name, val, map[string]any{"$ref": "#/components/schemas/" + name})
+		}
+		if id == "attachment" {
+			js.check(errs, path+".attachment", "attachment", val,
+				map[string]any{"type": "array", "items": map[string]any{"$ref": "#/components/schemas/Attachment"}})
+		}
+	}
+}
+
 // validate checks v against the schema name and returns what is wrong:
 // types, required properties, properties a closed schema does not list,
-// enums, and the formats date-time (as Jira writes it) and uri. It
-// follows $ref and allOf.
-func (js jiraSchemas) validate(name string, v any) []string {
+// enums, oneOf, and the formats date-time (as the product writes it)
+// and uri. It follows $ref and allOf.
+func (js specSchemas) validate(name string, v any) []string {
+	return js.validateSchema(name, map[string]any{"$ref": "#/components/schemas/" + name}, v)
+}
+
+// validateSchema checks v against a schema of the document, such as an
+// operation's response, named name in what it returns.
+func (js specSchemas) validateSchema(name string, schema map[string]any, v any) []string {
 	var errs []string
-	js.check(&errs, name, name, v, map[string]any{"$ref": "#/components/schemas/" + name})
+	js.check(&errs, name, name, v, schema)
 	return errs
 }
 
-func (js jiraSchemas) check(errs *[]string, path, where string, v any, schema map[string]any) {
+func (js specSchemas) check(errs *[]string, path, where string, v any, schema map[string]any) {
 	fail := func(format string, args ...any) {
 		*errs = append(*errs, path+": "+fmt.Sprintf(format, args...))
 	}
 	if ref, ok := schema["$ref"].(string); ok {
 		name := strings.TrimPrefix(ref, "#/components/schemas/")
-		target, ok := js[name]
+		target, ok := js.schemas[name]
 		if !ok {
 			fail("schema %s is not in the excerpt", name)
 			return
@@ -79,13 +132,26 @@ func (js jiraSchemas) check(errs *[]string, path, where string, v any, schema ma
 	}
 	if v == nil {
 		desc, _ := schema["description"].(string)
-		if schema["nullable"] == true || strings.Contains(desc, "may be returned as null") || slices.Contains(nullInPractice, where) {
+		if schema["nullable"] == true || strings.Contains(desc, "may be returned as null") || slices.Contains(js.nullInPractice, where) {
 			return
 		}
 		if _, typed := schema["type"]; typed {
 			fail("null where the spec wants %v", schema["type"])
 		}
 		return
+	}
+	if one, ok := schema["oneOf"].([]any); ok {
+		matched := 0
+		for _, alt := range one {
+			var sub []string
+			js.check(&sub, path, where, v, alt.(map[string]any))
+			if len(sub) == 0 {
+				matched++
+			}
+		}
+		if matched == 0 {
+			fail("%v matches none of oneOf", v)
+		}
 	}
 	if enum, ok := schema["enum"].([]any); ok && !slices.Contains(enum, v) {
 		fail("%v is not one of %v", v, enum)
@@ -136,8 +202,8 @@ func (js jiraSchemas) check(errs *[]string, path, where string, v any, schema ma
 		}
 		switch schema["format"] {
 		case "date-time":
-			if _, err := time.Parse("2006-01-02T15:04:05.000-0700", s); err != nil {
-				fail("%q is not a time as Jira writes it", s)
+			if _, err := time.Parse(js.timeLayout, s); err != nil {
+				fail("%q is not a time as the product writes it", s)
 			}
 		case "uri":
 			if u, err := url.Parse(s); err != nil || u.Scheme == "" || u.Host == "" {
@@ -157,19 +223,8 @@ func (js jiraSchemas) check(errs *[]string, path, where string, v any, schema ma
 			fail("%T where the spec wants a boolean", v)
 		}
 	}
-	// IssueBean.fields is open in the spec; hold its known values to
-	// their own schemas.
-	if where == "IssueBean.fields" {
-		obj, _ := v.(map[string]any)
-		for id, val := range obj {
-			if name, ok := fieldSchemas[id]; ok && val != nil {
-				js.check(errs, path+"."+id, name, val, map[string]any{"$ref": "#/components/schemas/" + name})
-			}
-			if id == "attachment" {
-				js.check(errs, path+".attachment", "attachment", val,
-					map[string]any{"type": "array", "items": map[string]any{"$ref": "#/components/schemas/Attachment"}})
-			}
-		}
+	if js.open != nil {
+		js.open(js, errs, path, where, v)
 	}
 }
 
@@ -203,7 +258,7 @@ func TestJiraValidatorCatches(t *testing.T) {
 			t.Errorf("%s: %s passes", name, bad)
 		}
 	}
-	if _, ok := js["ChangeDetails"]; !ok {
+	if _, ok := js.schemas["ChangeDetails"]; !ok {
 		t.Fatal("the excerpt lacks ChangeDetails")
 	}
 }

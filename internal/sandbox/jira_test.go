@@ -971,15 +971,20 @@ func TestJiraStatsAndFaults(t *testing.T) {
 	wantRateLimited(t, s.get(jiraPath("/field"), tk), "jira-burst-based", "1")
 	s.get(jiraPath("/field"), tk)
 	s.post(jiraPath("/issue/bulkfetch"), tk, map[string]any{"issueIdsOrKeys": []string{"ABC-1", "ABC-2"}, "fields": []string{"summary"}})
-	s.get(jiraPath("/issue/ABC-1/comment"), tk)
+	s.get(jiraPath("/issue/ABC-3/comment"), tk)
+	s.get(jiraPath("/myself"), tk)
 	st := s.Stats()
 	if st.FaultsInjected != 1 || st.Jira.Fields != 1 || st.Jira.BulkFetch != 1 || st.Jira.Comments != 1 || st.Jira.IssuesFetched != 2 ||
-		st.Jira.Requests() != 3 {
+		st.Jira.Requests() != 4 {
 		t.Errorf("stats %+v", st.Jira)
 	}
-	// 1 + 23 fields; 1 + 2 issues; 1 + the comments and 2 users each.
-	iss, _ := s.JiraIssueAt(DefaultSites[0].CloudID, "ABC", 0)
-	if want := 1 + len(jiraFields) + 1 + 2 + 1 + iss.Comments*5; st.Jira.Points != want {
+	// 1 + 23 fields; 1 + 2 issues; 1 + the comments (their authors
+	// embedded, free); 1 + the user /myself returns.
+	iss, _ := s.JiraIssueAt(DefaultSites[0].CloudID, "ABC", 2)
+	if iss.Comments == 0 {
+		t.Fatal("ABC-3 has no comments; the test proves less")
+	}
+	if want := 1 + len(jiraFields) + 1 + 2 + 1 + min(iss.Comments, JiraCommentPageSize) + 1 + 2; st.Jira.Points != want {
 		t.Errorf("points %d, want %d", st.Jira.Points, want)
 	}
 }

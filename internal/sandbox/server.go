@@ -15,7 +15,9 @@
 // (MediaURL), faults, latency and rate limits for every API route
 // (InjectFaults), and a generic test collection for export code to read
 // before the product APIs exist (SetTestItems). Jira's platform REST API
-// serves generated projects (SetJiraProject).
+// serves generated projects (SetJiraProject), and Confluence's REST API
+// (v1 search and download, v2 for the rest) generated spaces
+// (SetConfluenceSpace).
 package sandbox
 
 import (
@@ -121,7 +123,8 @@ type Stats struct {
 	MediaRequests                int // requests to the media host (MediaURL)
 	MediaRequestsWithCredentials int // media requests refused for carrying Authorization or Cookie
 
-	Jira JiraStats // the Jira routes (SetJiraProject)
+	Jira       JiraStats       // the Jira routes (SetJiraProject)
+	Confluence ConfluenceStats // the Confluence routes (SetConfluenceSpace)
 }
 
 // Server is a sandbox Atlassian. Its methods are safe for concurrent use.
