@@ -10,6 +10,7 @@ import (
 	"github.com/aumo-cli/aumo/internal/cli/cmdutil"
 	"github.com/aumo-cli/aumo/internal/cli/verify"
 	"github.com/aumo-cli/aumo/internal/config"
+	"github.com/aumo-cli/aumo/internal/confluence"
 	"github.com/aumo-cli/aumo/internal/export"
 	"github.com/aumo-cli/aumo/internal/jira"
 	"github.com/aumo-cli/aumo/internal/tokenstore"
@@ -45,6 +46,7 @@ func classify(err error) (code int, hint string) {
 		scopes    *auth.MissingScopesError
 		scope     *atlassian.ScopeError
 		query     *jira.QueryError
+		cql       *confluence.QueryError
 		out       *export.OutError
 		partial   *export.PartialError
 		damaged   *verify.DamagedError
@@ -61,7 +63,7 @@ func classify(err error) (code int, hint string) {
 		return ExitInterrupted, ""
 	case errors.As(err, &scopes), errors.As(err, &scope):
 		return ExitAuth, "add the scope to the OAuth app (or AUMO_SCOPES), then run `aumo login` again"
-	case errors.As(err, &query), errors.As(err, &out):
+	case errors.As(err, &query), errors.As(err, &cql), errors.As(err, &out):
 		return ExitUsage, ""
 	case errors.As(err, &partial):
 		return ExitPartial, "the manifest lists what failed; a directory export retries it when the same command runs again"

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/aumo-cli/aumo/internal/atlassian"
+	"github.com/aumo-cli/aumo/internal/confluence"
 	"github.com/aumo-cli/aumo/internal/jira"
 	"github.com/aumo-cli/aumo/internal/sandbox"
 	"github.com/aumo-cli/aumo/pkg/exportformat"
@@ -35,16 +36,10 @@ func BenchmarkJiraExport(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	latency := "50ms"
-	if v := os.Getenv("AUMO_BENCH_LATENCY"); v != "" {
-		latency = v
-	}
+	latency := benchEnv("AUMO_BENCH_LATENCY", "50ms")
 	debug.SetMemoryLimit(MemoryLimit) // as `aumo export` does
-	burst := "100"
-	if v := os.Getenv("AUMO_BENCH_BURST"); v != "" {
-		burst = v
-	}
-	apiURL := startSandboxProcess(b, issues, latency, burst)
+	burst := benchEnv("AUMO_BENCH_BURST", "100")
+	apiURL := startSandboxProcess(b, "--jira-issues", fmt.Sprint(issues), "--confluence-pages", "0", "--latency", latency, "--burst", burst)
 	tokens := loginTo(b, apiURL)
 	site := sandbox.DefaultSites[0]
 
@@ -84,8 +79,72 @@ func BenchmarkJiraExport(b *testing.B) {
 	b.ReportMetric(float64(peakRSS(b))/(1<<20), "peak-RSS-MiB")
 }
 
-// startSandboxProcess builds aumo and runs `aumo sandbox` in its own process.
-func startSandboxProcess(b *testing.B, issues int, latency, burst string) string {
+// BenchmarkConfluenceExport exports a generated Confluence space the way
+// BenchmarkJiraExport exports a project, and reports the cost per page
+// (pages and blog posts alike):
+//
+//	go test -run '^$' -bench ConfluenceExport -benchtime 1x ./internal/export
+//
+// AUMO_BENCH_PAGES (default 500) sets the space's size; AUMO_BENCH_LATENCY
+// and AUMO_BENCH_BURST as for Jira.
+func BenchmarkConfluenceExport(b *testing.B) {
+	pages := 500
+	if v := os.Getenv("AUMO_BENCH_PAGES"); v != "" {
+		if _, err := fmt.Sscan(v, &pages); err != nil {
+			b.Fatal(err)
+		}
+	}
+	debug.SetMemoryLimit(MemoryLimit)
+	apiURL := startSandboxProcess(b, "--jira-issues", "0", "--confluence-pages", fmt.Sprint(pages),
+		"--latency", benchEnv("AUMO_BENCH_LATENCY", "50ms"), "--burst", benchEnv("AUMO_BENCH_BURST", "100"))
+	tokens := loginTo(b, apiURL, confluence.Scopes...)
+	site := sandbox.DefaultSites[0]
+	for i := 0; i < b.N; i++ {
+		client, err := atlassian.New(atlassian.Options{APIURL: apiURL, Product: atlassian.Confluence, CloudID: site.CloudID, SiteURL: site.URL, Tokens: tokens})
+		if err != nil {
+			b.Fatal(err)
+		}
+		out := filepath.Join(b.TempDir(), "export")
+		opts := Options{
+			Out: out, Product: "confluence", Query: "space = DEMO",
+			Site:      exportformat.Site{CloudID: site.CloudID, URL: site.URL, Name: site.Name},
+			Redaction: exportformat.RedactionAccountIDs,
+			Cost:      func() (int64, int64) { st := client.Stats(); return st.Requests, st.Points },
+		}
+		plan := confluence.New(confluence.Options{Client: client, CQL: opts.Query, SiteURL: site.URL})
+		start := time.Now()
+		if _, err := plan.Check(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+		p, err := Prepare(opts)
+		if err != nil {
+			b.Fatal(err)
+		}
+		m, err := p.Run(context.Background(), &ConfluencePlan{Plan: plan, Client: client})
+		if err != nil {
+			b.Fatal(err)
+		}
+		took := time.Since(start)
+		n := float64(m.Counts[exportformat.KindPage] + m.Counts[exportformat.KindBlogpost])
+		atts := float64(m.Counts[exportformat.KindAttachment])
+		b.ReportMetric(n/took.Seconds(), "pages/s")
+		b.ReportMetric((float64(m.Requests)-atts)/n, "requests/page")
+		b.ReportMetric(atts/n, "downloads/page")
+		b.ReportMetric(float64(m.Points)/n, "points/page")
+	}
+	b.ReportMetric(float64(peakRSS(b))/(1<<20), "peak-RSS-MiB")
+}
+
+func benchEnv(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+// startSandboxProcess builds aumo and runs `aumo sandbox` with args in its
+// own process.
+func startSandboxProcess(b *testing.B, args ...string) string {
 	b.Helper()
 	bin := filepath.Join(b.TempDir(), "aumo")
 	build := exec.Command("go", "build", "-o", bin, "github.com/aumo-cli/aumo/cmd/aumo")
@@ -93,7 +152,7 @@ func startSandboxProcess(b *testing.B, issues int, latency, burst string) string
 	if err := build.Run(); err != nil {
 		b.Fatalf("build aumo: %v", err)
 	}
-	cmd := exec.Command(bin, "sandbox", "--jira-issues", fmt.Sprint(issues), "--latency", latency, "--burst", burst)
+	cmd := exec.Command(bin, append([]string{"sandbox"}, args...)...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		b.Fatal(err)

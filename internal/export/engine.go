@@ -55,6 +55,10 @@ type Options struct {
 	Concurrency       int   // items written at once; 0: DefaultConcurrency
 	NoAttachments     bool  // skip every attachment (reason excluded)
 	MaxAttachmentSize int64 // skip larger attachments (reason too-large); 0: no limit
+	// NoJSON leaves out the JSON of items that have Markdown (--format md):
+	// their Markdown is then what marks them done. NoMarkdown leaves out
+	// the Markdown (--format json).
+	NoJSON, NoMarkdown bool
 
 	Stdout           io.Writer
 	StdoutIsTerminal bool
@@ -153,6 +157,7 @@ func Prepare(opts Options) (*Prepared, error) {
 		Failed: []exportformat.Problem{}, Redaction: opts.Redaction, Tool: opts.Tool, Options: choices(opts),
 	}
 	st := newState()
+	st.markdownMarks = opts.NoJSON
 	if prev != nil {
 		m.StartedAt = prev.StartedAt
 		// The cost of the earlier runs is part of the export's cost.
@@ -249,6 +254,14 @@ func choices(opts Options) map[string]string {
 		c["attachments"] = fmt.Sprintf("up to %d bytes", opts.MaxAttachmentSize)
 	default:
 		c["attachments"] = "all"
+	}
+	switch {
+	case opts.NoJSON:
+		c["format"] = "md"
+	case opts.NoMarkdown:
+		c["format"] = "json"
+	default:
+		c["format"] = "json,md"
 	}
 	return c
 }
@@ -410,6 +423,10 @@ func (w *writer) writeItem(ctx context.Context, it *Item) error {
 		}
 		lines = append(lines, line)
 	}
+	hasMarkdown := it.RenderMarkdown != nil || it.Markdown != nil
+	if w.opts.NoMarkdown {
+		it.RenderMarkdown, it.Markdown = nil, nil
+	}
 	if it.RenderMarkdown != nil {
 		names := map[string]string{}
 		for _, a := range it.Attachments {
@@ -429,12 +446,14 @@ func (w *writer) writeItem(ctx context.Context, it *Item) error {
 		}
 		lines = append(lines, line)
 	}
-	line, err := w.put(ctx, it.Path, bytes.NewReader(it.JSON), exportformat.IndexLine{
-		Kind: it.Kind, ID: it.ID, Key: it.Key, Item: it.ID, Updated: it.Updated})
-	if err != nil {
-		return err
+	if !w.opts.NoJSON || !hasMarkdown {
+		line, err := w.put(ctx, it.Path, bytes.NewReader(it.JSON), exportformat.IndexLine{
+			Kind: it.Kind, ID: it.ID, Key: it.Key, Item: it.ID, Updated: it.Updated})
+		if err != nil {
+			return err
+		}
+		lines = append(lines, line)
 	}
-	lines = append(lines, line)
 	w.state.record(lines)
 	if w.opts.Progress != nil {
 		var n int64
@@ -599,9 +618,12 @@ type state struct {
 	mu      sync.Mutex
 	resumed bool
 	done    map[string]struct{} // kind + "/" + id of finished items
-	counts  map[string]int64
-	skipped []exportformat.Problem
-	failed  []exportformat.Problem
+	// markdownMarks: an item's Markdown, written last, marks it done
+	// (--format md), as its JSON does otherwise.
+	markdownMarks bool
+	counts        map[string]int64
+	skipped       []exportformat.Problem
+	failed        []exportformat.Problem
 }
 
 func newState() *state {
@@ -612,13 +634,18 @@ func isItemKind(kind string) bool {
 	return kind != exportformat.KindAttachment && kind != exportformat.KindMarkdown
 }
 
+// marks reports whether an index line marks its item done.
+func (s *state) marks(l exportformat.IndexLine) bool {
+	return isItemKind(l.Kind) || (s.markdownMarks && l.Kind == exportformat.KindMarkdown)
+}
+
 // load takes over an unfinished export's index. Files of items that are
 // not done will be written again, so only done items' files count.
 func (s *state) load(lines []exportformat.IndexLine) {
 	s.resumed = true
 	owners := map[string]struct{}{}
 	for _, l := range lines {
-		if isItemKind(l.Kind) {
+		if s.marks(l) {
 			s.done[l.Kind+"/"+l.ID] = struct{}{}
 			owners[l.Item] = struct{}{}
 		}
@@ -635,7 +662,7 @@ func (s *state) record(lines []exportformat.IndexLine) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, l := range lines {
-		if isItemKind(l.Kind) {
+		if s.marks(l) {
 			s.done[l.Kind+"/"+l.ID] = struct{}{}
 		}
 		s.count(l)
@@ -652,6 +679,9 @@ func (s *state) isDone(kind, id string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	_, ok := s.done[kind+"/"+id]
+	if !ok && s.markdownMarks {
+		_, ok = s.done[exportformat.KindMarkdown+"/"+id]
+	}
 	return ok
 }
 

@@ -438,3 +438,58 @@ func TestAStaleMediaLinkIsFetchedAgainNotSkipped(t *testing.T) {
 	}
 	verify(t, out)
 }
+
+// TestMarkdownOnlyExportResumes: with --format md an item's Markdown marks
+// it done, so an interrupted run resumes without writing an item twice,
+// and no item JSON is written.
+func TestMarkdownOnlyExportResumes(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "export")
+	opts := options(out)
+	opts.NoJSON = true
+	ctx, cancel := context.WithCancel(context.Background())
+	if _, err := run(ctx, t, opts, &fakePlan{n: 30, attachments: 1, size: 100, stopAfter: 10, cancel: cancel}); !errors.Is(err, context.Canceled) {
+		t.Fatalf("interrupted run: %v, want context.Canceled", err)
+	}
+	p, err := Prepare(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resuming, done := p.Resuming(); !resuming || done == 0 {
+		t.Fatalf("not resuming (%v, %d done)", resuming, done)
+	}
+	plan := &fakePlan{n: 30, attachments: 1, size: 100}
+	m, err := p.Run(context.Background(), plan)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Counts[exportformat.KindMarkdown] != 30 || m.Counts[exportformat.KindIssue] != 0 || m.Options["format"] != "md" {
+		t.Errorf("counts %v, options %v", m.Counts, m.Options)
+	}
+	if int(plan.emitted.Load()) >= 30 {
+		t.Errorf("the resumed run emitted all %d items again", plan.emitted.Load())
+	}
+	f, err := os.Open(filepath.Join(out, exportformat.IndexName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines, _, err := exportformat.ReadIndex(f)
+	_ = f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]int{}
+	for _, l := range lines {
+		if l.Kind == exportformat.KindIssue {
+			t.Errorf("item JSON written: %s", l.Path)
+		}
+		if l.Kind == exportformat.KindMarkdown {
+			seen[l.ID]++
+		}
+	}
+	for id, n := range seen {
+		if n != 1 {
+			t.Errorf("item %s written %d times", id, n)
+		}
+	}
+	verify(t, out)
+}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -21,23 +22,27 @@ import (
 )
 
 // loggedInSandbox starts a sandbox and returns a token source logged in to it.
-func loggedInSandbox(t *testing.T) (*sandbox.Server, *auth.TokenSource) {
+func loggedInSandbox(t *testing.T, scopes ...string) (*sandbox.Server, *auth.TokenSource) {
 	t.Helper()
 	srv := sandbox.New(sandbox.Options{})
 	if err := srv.Start("127.0.0.1:0"); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = srv.Close() })
-	return srv, loginTo(t, srv.URL())
+	return srv, loginTo(t, srv.URL(), scopes...)
 }
 
 // loginTo logs in to the sandbox at url, the browser played by
-// sandbox.Approve, and keeps the grant in memory.
-func loginTo(tb testing.TB, url string) *auth.TokenSource {
+// sandbox.Approve, and keeps the grant in memory. Without scopes it asks
+// for Jira's.
+func loginTo(tb testing.TB, url string, scopes ...string) *auth.TokenSource {
 	tb.Helper()
+	if len(scopes) == 0 {
+		scopes = []string{"read:jira-work", "read:jira-user"}
+	}
 	client := &auth.Client{
 		ClientID: sandbox.DefaultClientID, ClientSecret: secret.New(sandbox.DefaultClientSecret),
-		AuthURL: url, APIURL: url, Scopes: []string{"read:jira-work", "read:jira-user", "offline_access"},
+		AuthURL: url, APIURL: url, Scopes: slices.Concat(scopes, []string{"offline_access"}),
 	}
 	g, err := client.Login(context.Background(), auth.LoginOptions{RedirectURL: "http://127.0.0.1:0/callback", OpenBrowser: sandbox.Approve})
 	if err != nil {
@@ -194,6 +199,13 @@ func checkMarkdown(t *testing.T, dir, key string, comments int) {
 	if comments > 0 && !strings.Contains(md, fmt.Sprintf("## Comments (%d)", comments)) {
 		t.Errorf("%s: Markdown does not hold its %d comments", key, comments)
 	}
+	checkLinks(t, "", dir, key, md)
+}
+
+// checkLinks checks that every relative link of a Markdown file in dir
+// resolves to a file, inside the export at out when out is given.
+func checkLinks(t *testing.T, out, dir, what, md string) {
+	t.Helper()
 	for _, m := range mdLink.FindAllStringSubmatch(md, -1) {
 		link := m[1]
 		if strings.Contains(link, "://") || strings.HasPrefix(link, "#") {
@@ -201,11 +213,15 @@ func checkMarkdown(t *testing.T, dir, key string, comments int) {
 		}
 		p, err := url.PathUnescape(link)
 		if err != nil {
-			t.Errorf("%s: link %q: %v", key, link, err)
+			t.Errorf("%s: link %q: %v", what, link, err)
 			continue
 		}
-		if _, err := os.Stat(filepath.Join(dir, filepath.FromSlash(p))); err != nil {
-			t.Errorf("%s: the Markdown links to %q, which is not in the export", key, link)
+		target := filepath.Join(dir, filepath.FromSlash(p))
+		if out != "" && !strings.HasPrefix(target, out+string(filepath.Separator)) {
+			t.Errorf("%s: the Markdown links to %q, outside the export", what, link)
+		}
+		if _, err := os.Stat(target); err != nil {
+			t.Errorf("%s: the Markdown links to %q, which is not in the export", what, link)
 		}
 	}
 }

@@ -483,8 +483,6 @@ func (p *Plan) finish(is map[string]any) (*Issue, error) {
 			out.Attachments = append(out.Attachments, Attachment{ID: str(m["id"]), Filename: str(m["filename"]), Size: int64(size), Created: created.UTC()})
 		}
 	}
-	// Each user object costs two rate-limit points.
-	p.opts.Client.AddPoints(2 * countUsers(is))
 	if p.redactor != nil {
 		p.redactor.issue(is)
 	}
@@ -502,23 +500,4 @@ const jiraTime = "2006-01-02T15:04:05.000-0700"
 func str(v any) string {
 	s, _ := v.(string)
 	return s
-}
-
-// countUsers counts the user objects in a decoded issue.
-func countUsers(v any) int {
-	n := 0
-	switch t := v.(type) {
-	case map[string]any:
-		if _, ok := t["accountId"].(string); ok && isUser(t) {
-			n++
-		}
-		for _, c := range t {
-			n += countUsers(c)
-		}
-	case []any:
-		for _, c := range t {
-			n += countUsers(c)
-		}
-	}
-	return n
 }

@@ -1,15 +1,9 @@
 package jira
 
-import (
-	"net/url"
-	"regexp"
-	"slices"
-	"sort"
-	"strings"
-)
+import "github.com/aumo-cli/aumo/internal/redact"
 
 // Redacted replaces an account id left inside a string.
-const Redacted = "redacted"
+const Redacted = redact.Redacted
 
 // userFields are the changelog fields whose from/to hold account ids.
 var userFields = map[string]bool{"assignee": true, "reporter": true, "creator": true}
@@ -31,10 +25,6 @@ func (r *redactor) issue(v any) {
 	replaceIDs(v, ids)
 }
 
-// profileLink finds account ids in the links Atlassian builds to people,
-// also for people named nowhere else in the issue.
-var profileLink = regexp.MustCompile(`(/jira/people/|/wiki/people/|ViewProfile\.jspa\?accountId=|[?&;]accountId=)([^/?&#"'\s<>\\]+)`)
-
 // walk removes ids from user objects, changelog items and mention nodes,
 // collecting every id it removes.
 func (r *redactor) walk(v any, ids map[string]bool) {
@@ -50,14 +40,7 @@ func (r *redactor) walk(v any, ids map[string]bool) {
 			}
 			delete(t, "accountId")
 		}
-		if t["type"] == "mention" {
-			if attrs, ok := t["attrs"].(map[string]any); ok {
-				if id, ok := attrs["id"].(string); ok {
-					ids[id] = true
-				}
-				t["attrs"] = map[string]any{"text": attrs["text"]}
-			}
-		}
+		redact.Mention(t, ids)
 		if field, ok := t["field"].(string); ok && (userFields[field] || r.userFieldIDs[fieldID(t)]) {
 			for _, k := range []string{"from", "to"} {
 				if id, ok := t[k].(string); ok && id != "" {
@@ -94,40 +77,7 @@ func isUser(m map[string]any) bool {
 	return name || typ || avatars
 }
 
-// replaceIDs replaces every collected id inside strings, longest first so
-// that no id hides part of another.
+// replaceIDs replaces every collected id inside strings.
 func replaceIDs(v any, ids map[string]bool) {
-	list := make([]string, 0, 3*len(ids))
-	for id := range ids {
-		if len(id) < 8 { // shorter strings are not ids worth chasing
-			continue
-		}
-		// Ids such as "557058:<uuid>" also appear URL-encoded in links.
-		list = append(list, id, url.QueryEscape(id), strings.ReplaceAll(url.QueryEscape(id), "%3A", "%3a"))
-	}
-	slices.Sort(list)
-	list = slices.Compact(list)
-	sort.Slice(list, func(i, j int) bool { return len(list[i]) > len(list[j]) })
-	pairs := make([]string, 0, 2*len(list))
-	for _, id := range list {
-		pairs = append(pairs, id, Redacted)
-	}
-	rep := strings.NewReplacer(pairs...)
-	var walk func(any) any
-	walk = func(v any) any {
-		switch t := v.(type) {
-		case string:
-			return profileLink.ReplaceAllString(rep.Replace(t), "${1}"+Redacted)
-		case map[string]any:
-			for k, c := range t {
-				t[k] = walk(c)
-			}
-		case []any:
-			for i, c := range t {
-				t[i] = walk(c)
-			}
-		}
-		return v
-	}
-	walk(v)
+	redact.NewReplacer(ids).Walk(v)
 }

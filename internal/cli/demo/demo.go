@@ -29,14 +29,22 @@ import (
 // DefaultOut is where the demo writes unless told otherwise.
 const DefaultOut = "aumo-demo"
 
-// project is the sandbox's Jira project the demo exports.
+// project is the sandbox's Jira project and Confluence space the demo
+// exports.
 const project = "DEMO"
+
+// The demo's two exports, under its --out.
+const (
+	jiraDir       = "jira"
+	confluenceDir = "confluence"
+)
 
 // Options are `aumo demo`'s.
 type Options struct {
 	Factory *cmdutil.Factory
 	Out     string
 	Issues  int
+	Pages   int
 }
 
 // NewCmdDemo returns `aumo demo`.
@@ -46,7 +54,9 @@ func NewCmdDemo(f *cmdutil.Factory) *cobra.Command {
 		Use:   "demo",
 		Short: "See aumo work: export the built-in sandbox cloud, no account needed",
 		Long: `Start aumo's sandbox cloud on loopback, log in to it (no browser), export its
-Jira project to ./aumo-demo (or --out), check the export, and say what it holds.
+Jira project to ./aumo-demo/jira and its Confluence space to
+./aumo-demo/confluence (or under --out), check both exports, and say what
+they hold.
 
 The demo uses a throwaway profile and keeps its tokens in memory: it never
 touches your keychain, configuration or audit trail.`,
@@ -55,6 +65,7 @@ touches your keychain, configuration or audit trail.`,
 	}
 	cmd.Flags().StringVarP(&opts.Out, "out", "o", DefaultOut, "where to write the export")
 	cmd.Flags().IntVar(&opts.Issues, "issues", 120, "how many issues the sandbox project has")
+	cmd.Flags().IntVar(&opts.Pages, "pages", 60, "how many pages the sandbox space has")
 	return cmd
 }
 
@@ -72,6 +83,7 @@ func Run(ctx context.Context, opts *Options) error {
 	}
 	defer func() { _ = srv.Close() }()
 	srv.SetJiraProject(project, opts.Issues, 1, sandbox.JiraOptions{})
+	srv.SetConfluenceSpace(project, opts.Pages, 1, sandbox.ConfluenceOptions{})
 	fmt.Fprintf(msg, "Sandbox cloud running on %s (loopback only).\n", srv.URL())
 
 	state, err := os.MkdirTemp("", "aumo-demo-state-")
@@ -100,11 +112,24 @@ func Run(ctx context.Context, opts *Options) error {
 	fmt.Fprintf(msg, "Logged in to the sandbox site %s (tokens in memory only).\n", sandbox.DefaultSites[0].URL)
 
 	demo.IO = f.IO
+	jiraOut, confluenceOut := filepath.Join(opts.Out, jiraDir), filepath.Join(opts.Out, confluenceDir)
+	if err := os.MkdirAll(opts.Out, 0o750); err != nil {
+		return err
+	}
 	jql := "project = " + project
-	fmt.Fprintf(msg, "Exporting Jira: aumo export jira --jql '%s' --out %s\n", jql, opts.Out)
+	fmt.Fprintf(msg, "Exporting Jira: aumo export jira --jql '%s' --out %s\n", jql, jiraOut)
 	err = exportcmd.RunJira(ctx, &exportcmd.JiraOptions{
-		Options: exportcmd.Options{Factory: &demo, Out: opts.Out, Concurrency: 4},
+		Options: exportcmd.Options{Factory: &demo, Out: jiraOut, Concurrency: 4},
 		JQL:     jql, Fields: []string{"*all"},
+	})
+	if err != nil {
+		return err
+	}
+	cql := "space = " + project
+	fmt.Fprintf(msg, "Exporting Confluence: aumo export confluence --cql '%s' --out %s\n", cql, confluenceOut)
+	err = exportcmd.RunConfluence(ctx, &exportcmd.ConfluenceOptions{
+		Options: exportcmd.Options{Factory: &demo, Out: confluenceOut, Concurrency: 4},
+		CQL:     cql,
 	})
 	if err != nil {
 		return err
@@ -112,52 +137,81 @@ func Run(ctx context.Context, opts *Options) error {
 	return describe(ctx, f, opts.Out)
 }
 
-// clearPreviousDemo removes an earlier demo's export at out, and only that:
-// anything else there is the user's, and the export refuses it.
+// clearPreviousDemo removes an earlier demo's exports under out, and only
+// those: anything else there is the user's, and the exports refuse it.
 func clearPreviousDemo(out string) error {
-	b, err := os.ReadFile(filepath.Join(out, exportformat.ManifestName))
-	if errors.Is(err, os.ErrNotExist) {
-		return nil
+	for _, sub := range []struct{ dir, query string }{{jiraDir, "project = " + project}, {confluenceDir, "space = " + project}} {
+		dir := filepath.Join(out, sub.dir)
+		b, err := os.ReadFile(filepath.Join(dir, exportformat.ManifestName))
+		if errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		var m exportformat.Manifest
+		if json.Unmarshal(b, &m) != nil || m.Site.CloudID != sandbox.DefaultSites[0].CloudID || m.Query != sub.query {
+			continue
+		}
+		if err := os.RemoveAll(dir); err != nil {
+			return err
+		}
 	}
-	if err != nil {
-		return err
-	}
-	var m exportformat.Manifest
-	if json.Unmarshal(b, &m) != nil || m.Site.CloudID != sandbox.DefaultSites[0].CloudID || m.Query != "project = "+project {
-		return nil
-	}
-	return os.RemoveAll(out)
+	return nil
 }
 
 // describe says where the files are and what they hold.
 func describe(ctx context.Context, f *cmdutil.Factory, out string) error {
-	b, err := os.ReadFile(filepath.Join(out, exportformat.ManifestName))
+	jm, jr, err := manifest(ctx, filepath.Join(out, jiraDir))
 	if err != nil {
 		return err
 	}
-	var m exportformat.Manifest
-	if err := json.Unmarshal(b, &m); err != nil {
-		return err
-	}
-	r, err := exportformat.Verify(ctx, out)
+	cm, cr, err := manifest(ctx, filepath.Join(out, confluenceDir))
 	if err != nil {
 		return err
 	}
 	w := f.IO.Out
-	fmt.Fprintf(w, "\nThe export is in %s/:\n", out)
+	fmt.Fprintf(w, "\nThe Jira export is in %s/:\n", filepath.Join(out, jiraDir))
 	fmt.Fprintf(w, "  manifest.json     what was exported, from where, when; skipped and failed items\n")
-	fmt.Fprintf(w, "  index.jsonl       one line per file with its sha256 (%d files)\n", r.Files)
+	fmt.Fprintf(w, "  index.jsonl       one line per file with its sha256 (%d files)\n", jr.Files)
 	fmt.Fprintf(w, "  fields.json       Jira's field names and schemas, once\n")
 	fmt.Fprintf(w, "  issues/<id>/      issue.json (every field, comment, worklog and change), issue.md (to read) and attachments/ (%d issues, %d attachments)\n",
-		m.Counts["issue"], m.Counts["attachment"])
-	if len(m.Skipped) > 0 {
-		fmt.Fprintf(w, "  %d items skipped by design (e.g. deleted after the search found them), listed in the manifest\n", len(m.Skipped))
+		jm.Counts["issue"], jm.Counts["attachment"])
+	fmt.Fprintf(w, "The Confluence export is in %s/ (%d files):\n", filepath.Join(out, confluenceDir), cr.Files)
+	fmt.Fprintf(w, "  pages/<id>/       page.json (both body formats, labels, every comment and reply), page.md and attachments/ (%d pages, %d attachments)\n",
+		cm.Counts["page"], cm.Counts["attachment"])
+	fmt.Fprintf(w, "  blogposts/<id>/   the same for blog posts (%d)\n", cm.Counts["blogpost"])
+	fmt.Fprintf(w, "  spaces/, folders/ the space and the folders the pages live in\n")
+	if n := len(jm.Skipped) + len(cm.Skipped); n > 0 {
+		fmt.Fprintf(w, "%d items were skipped by design (deleted or restricted after the search found them), listed in each manifest.\n", n)
 	}
-	fmt.Fprintf(w, "Account ids are removed (%s); names and emails stay.\n", m.Redaction)
-	if r.OK() {
-		fmt.Fprintf(w, "Checked: every file matches the index (aumo verify %s).\n", out)
-	} else {
-		fmt.Fprintf(w, "aumo verify %s found problems: %+v\n", out, r)
+	fmt.Fprintf(w, "Account ids are removed (%s); names and emails stay.\n", jm.Redaction)
+	for _, r := range []struct {
+		dir string
+		ok  bool
+	}{{filepath.Join(out, jiraDir), jr.OK()}, {filepath.Join(out, confluenceDir), cr.OK()}} {
+		if r.ok {
+			fmt.Fprintf(w, "Checked: every file matches the index (aumo verify %s).\n", r.dir)
+		} else {
+			fmt.Fprintf(w, "aumo verify %s found problems; run it to see them.\n", r.dir)
+		}
 	}
 	return nil
+}
+
+// manifest reads an export's manifest and verifies the export.
+func manifest(ctx context.Context, dir string) (*exportformat.Manifest, *exportformat.Report, error) {
+	b, err := os.ReadFile(filepath.Join(dir, exportformat.ManifestName))
+	if err != nil {
+		return nil, nil, err
+	}
+	var m exportformat.Manifest
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, nil, err
+	}
+	r, err := exportformat.Verify(ctx, dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	return &m, r, nil
 }

@@ -10,7 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
-	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -21,6 +21,7 @@ import (
 	"github.com/aumo-cli/aumo/internal/buildinfo"
 	"github.com/aumo-cli/aumo/internal/cli/cmdutil"
 	"github.com/aumo-cli/aumo/internal/config"
+	"github.com/aumo-cli/aumo/internal/confluence"
 	"github.com/aumo-cli/aumo/internal/export"
 	"github.com/aumo-cli/aumo/internal/jira"
 	"github.com/aumo-cli/aumo/internal/progress"
@@ -38,6 +39,7 @@ type Options struct {
 	Concurrency       int
 	KeepAccountIDs    bool
 	NoProgress        bool
+	Formats           []string
 }
 
 // JiraOptions are `aumo export jira`'s.
@@ -57,7 +59,7 @@ export format v1: lossless JSON per item, its attachments, an index with
 sha256 of every file, and a manifest. A directory export that is interrupted
 resumes when the same command runs again; "aumo verify" checks any export.`,
 	}
-	cmd.AddCommand(NewCmdJira(f, nil))
+	cmd.AddCommand(NewCmdJira(f, nil), NewCmdConfluence(f, nil))
 	return cmd
 }
 
@@ -70,6 +72,7 @@ func addCommonFlags(cmd *cobra.Command, o *Options) {
 	fl.IntVar(&o.Concurrency, "concurrency", export.DefaultConcurrency, "requests and writes in flight at once (aumo slows down by itself on rate limits)")
 	fl.BoolVar(&o.KeepAccountIDs, "keep-account-ids", false, "keep Atlassian account ids in the export (default: removed; names and emails stay)")
 	fl.BoolVar(&o.NoProgress, "no-progress", false, "no progress line")
+	fl.StringSliceVar(&o.Formats, "format", []string{"json", "md"}, "what to write of each item: json (lossless, as the API gives it), md (readable Markdown), or both")
 	_ = cmd.MarkFlagRequired("out")
 }
 
@@ -109,6 +112,54 @@ alone.`,
 	return cmd
 }
 
+// ConfluenceOptions are `aumo export confluence`'s.
+type ConfluenceOptions struct {
+	Options
+	CQL             string
+	IncludeArchived bool
+}
+
+// NewCmdConfluence returns `aumo export confluence`. runF replaces the run
+// in tests.
+func NewCmdConfluence(f *cmdutil.Factory, runF func(context.Context, *ConfluenceOptions) error) *cobra.Command {
+	opts := &ConfluenceOptions{Options: Options{Factory: f}}
+	cmd := &cobra.Command{
+		Use:   "confluence --cql QUERY --out PATH",
+		Short: "Export the Confluence pages and blog posts a CQL query selects",
+		Long: `Export the Confluence pages and blog posts a CQL query selects: both body
+formats (storage XHTML and ADF), every label, every footer and inline comment
+with its replies, every attachment, and the spaces and folders they live in.
+Each page also gets a readable page.md.
+
+A query that names no content type gets "type in (page, blogpost)" added;
+hits of other types (comments, attachments) are listed as skipped, since
+they are exported with their pages. Archived spaces are searched only with
+--include-archived, as in Confluence's own search.
+
+aumo lists the pages with the search, fetches their bodies a hundred at a
+time, and finds a batch's comments and attachments with one more search, so
+only pages with comments cost requests of their own. Account ids are removed
+unless --keep-account-ids: people are named instead.`,
+		Example: `  aumo export confluence --cql 'space = ENG' --out eng
+  aumo export confluence --cql 'ancestor = 12345' --out runbooks.tar.zst
+  aumo export confluence --cql 'label = runbook and lastmodified >= "2026-01-01"' --out -`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if strings.TrimSpace(opts.CQL) == "" {
+				return cmdutil.Usagef("--cql is required (e.g. --cql 'space = ENG')")
+			}
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return RunConfluence(cmd.Context(), opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.CQL, "cql", "", "the CQL query (e.g. 'space = ENG')")
+	cmd.Flags().BoolVar(&opts.IncludeArchived, "include-archived", false, "search archived spaces too")
+	addCommonFlags(cmd, &opts.Options)
+	return cmd
+}
+
 // maxConcurrency bounds --concurrency: more only meets the burst limits.
 const maxConcurrency = 16
 
@@ -117,6 +168,65 @@ var jiraScopes = []string{"read:jira-work", "read:jira-user"}
 
 // RunJira runs a Jira export.
 func RunJira(ctx context.Context, opts *JiraOptions) error {
+	var plan *jira.Plan
+	return run(ctx, &opts.Options, runSpec{
+		product: atlassian.Jira, query: opts.JQL, scopes: jiraScopes,
+		choices: map[string]string{"fields": strings.Join(opts.Fields, ",")},
+		start: func(ctx context.Context, client *atlassian.Client, _ tokenstore.Site) (int64, export.Plan, error) {
+			plan = jira.New(jira.Options{Client: client, JQL: opts.JQL, Fields: opts.Fields, KeepAccountIDs: opts.KeepAccountIDs, Concurrency: opts.Concurrency})
+			estimate, err := plan.Check(ctx)
+			return estimate, &export.JiraPlan{Plan: plan, Client: client}, err
+		},
+		queryError: func(err error) bool { var q *jira.QueryError; return errors.As(err, &q) },
+		after: func(w io.Writer, estimate int64) {
+			// Jira's search is known to end early on huge queries without
+			// an error; its own estimate is the only cross-check there is.
+			if listed := plan.Listed(); estimate > 0 && listed < estimate*9/10 {
+				fmt.Fprintf(w, "warning: Jira's search listed %d issues where it estimated %d; if issues are missing, split the query by date (e.g. add \"AND updated >= -90d\") and export the parts\n", listed, estimate)
+			}
+		},
+	})
+}
+
+// RunConfluence runs a Confluence export.
+func RunConfluence(ctx context.Context, opts *ConfluenceOptions) error {
+	var plan *confluence.Plan
+	return run(ctx, &opts.Options, runSpec{
+		product: atlassian.Confluence, query: opts.CQL, scopes: confluence.Scopes,
+		choices: map[string]string{"includeArchived": strconv.FormatBool(opts.IncludeArchived)},
+		start: func(ctx context.Context, client *atlassian.Client, site tokenstore.Site) (int64, export.Plan, error) {
+			plan = confluence.New(confluence.Options{
+				Client: client, CQL: opts.CQL, IncludeArchived: opts.IncludeArchived,
+				KeepAccountIDs: opts.KeepAccountIDs, Concurrency: opts.Concurrency, SiteURL: site.URL,
+			})
+			estimate, err := plan.Check(ctx)
+			return estimate, &export.ConfluencePlan{Plan: plan, Client: client}, err
+		},
+		queryError: func(err error) bool { var q *confluence.QueryError; return errors.As(err, &q) },
+		after: func(w io.Writer, _ int64) {
+			if plan.Listed() == 0 {
+				fmt.Fprintf(w, "The query matched no pages or blog posts (searched as: %s); the export is complete and empty.\n", plan.CQL())
+			}
+		},
+	})
+}
+
+// runSpec is what differs between the products' exports.
+type runSpec struct {
+	product atlassian.Product
+	query   string
+	scopes  []string
+	choices map[string]string
+	// start makes the plan and checks the query with the API; it returns
+	// the API's estimate of the items.
+	start      func(context.Context, *atlassian.Client, tokenstore.Site) (int64, export.Plan, error)
+	queryError func(error) bool
+	// after says what the run's numbers call for.
+	after func(w io.Writer, estimate int64)
+}
+
+// run runs an export.
+func run(ctx context.Context, opts *Options, spec runSpec) error {
 	if os.Getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(export.MemoryLimit)
 	}
@@ -132,6 +242,10 @@ func RunJira(ctx context.Context, opts *JiraOptions) error {
 	if opts.Concurrency < 1 || opts.Concurrency > maxConcurrency {
 		return cmdutil.Usagef("--concurrency %d: use 1 to %d (aumo slows down by itself when Atlassian asks)", opts.Concurrency, maxConcurrency)
 	}
+	noJSON, noMarkdown, err := formats(opts.Formats)
+	if err != nil {
+		return err
+	}
 	ts, err := f.TokenSource()
 	if err != nil {
 		return err
@@ -144,16 +258,17 @@ func RunJira(ctx context.Context, opts *JiraOptions) error {
 	if err != nil {
 		return err
 	}
-	if missing := auth.MissingScopes(grant.Scope, jiraScopes); len(missing) > 0 {
+	if missing := auth.MissingScopes(grant.Scope, spec.scopes); len(missing) > 0 {
 		return &auth.MissingScopesError{Scopes: scopeNames(missing)}
 	}
 
 	eopts := export.Options{
-		Out: opts.Out, Product: "jira", Query: opts.JQL,
+		Out: opts.Out, Product: string(spec.product), Query: spec.query,
 		Site:      exportformat.Site{CloudID: site.CloudID, URL: site.URL, Name: site.Name},
 		Redaction: redaction(opts.KeepAccountIDs), Tool: exportformat.Tool{Name: "aumo", Version: buildinfo.Version},
-		Choices:     map[string]string{"fields": strings.Join(opts.Fields, ",")},
+		Choices:     spec.choices,
 		Concurrency: opts.Concurrency, NoAttachments: opts.NoAttachments, MaxAttachmentSize: maxSize,
+		NoJSON: noJSON, NoMarkdown: noMarkdown,
 		Stdout: f.IO.Out, StdoutIsTerminal: f.IO.IsStdoutTTY(),
 	}
 	// Nothing is written and no API is called before --out is known good.
@@ -163,7 +278,7 @@ func RunJira(ctx context.Context, opts *JiraOptions) error {
 
 	var bar *progress.Bar
 	client, err := atlassian.New(atlassian.Options{
-		APIURL: cfg.APIURL, Product: atlassian.Jira, CloudID: site.CloudID, SiteURL: site.URL,
+		APIURL: cfg.APIURL, Product: spec.product, CloudID: site.CloudID, SiteURL: site.URL,
 		Tokens: ts, HTTPClient: f.HTTPClient(), Logger: f.Logger,
 		Concurrency: opts.Concurrency, MaxConcurrency: opts.Concurrency,
 		OnPause: func(until time.Time, reason string) {
@@ -177,8 +292,7 @@ func RunJira(ctx context.Context, opts *JiraOptions) error {
 	if err != nil {
 		return err
 	}
-	plan := jira.New(jira.Options{Client: client, JQL: opts.JQL, Fields: opts.Fields, KeepAccountIDs: opts.KeepAccountIDs, Concurrency: opts.Concurrency})
-	estimate, err := plan.Check(ctx)
+	estimate, plan, err := spec.start(ctx, client, site)
 	if err != nil {
 		return err
 	}
@@ -196,26 +310,38 @@ func RunJira(ctx context.Context, opts *JiraOptions) error {
 		prepared.SetProgress(bar)
 	}
 	start := time.Now()
-	m, err := prepared.Run(ctx, &export.JiraPlan{Plan: plan, Client: client})
+	m, err := prepared.Run(ctx, plan)
 	bar.Finish()
 	writeAudit(cfg, eopts, m, err)
-	var (
-		partial *export.PartialError
-		query   *jira.QueryError
-	)
+	var partial *export.PartialError
 	if err != nil && !errors.As(err, &partial) {
-		if sink.KindOf(opts.Out) == "dir" && !errors.As(err, &query) {
+		if sink.KindOf(opts.Out) == "dir" && !spec.queryError(err) {
 			fmt.Fprintf(f.IO.ErrOut, "The export in %s is unfinished; run the same command again to resume it.\n", opts.Out)
 		}
 		return err
 	}
 	summary(f.IO.Messages(), opts.Out, m, time.Since(start))
-	// Jira's search is known to end early on huge queries without an
-	// error; its own estimate is the only cross-check there is.
-	if listed := plan.Listed(); estimate > 0 && listed < estimate*9/10 {
-		fmt.Fprintf(f.IO.ErrOut, "warning: Jira's search listed %d issues where it estimated %d; if issues are missing, split the query by date (e.g. add \"AND updated >= -90d\") and export the parts\n", listed, estimate)
-	}
+	spec.after(f.IO.ErrOut, estimate)
 	return err
+}
+
+// formats reads --format: json, md, or both (the default).
+func formats(list []string) (noJSON, noMarkdown bool, err error) {
+	if len(list) == 0 {
+		return false, false, nil
+	}
+	var json, md bool
+	for _, f := range list {
+		switch strings.ToLower(strings.TrimSpace(f)) {
+		case "json":
+			json = true
+		case "md", "markdown":
+			md = true
+		default:
+			return false, false, cmdutil.Usagef("--format %q: use json, md, or json,md", f)
+		}
+	}
+	return !json, !md, nil
 }
 
 func maxAttachmentSize(s string) (int64, error) {
@@ -270,16 +396,20 @@ func summary(w io.Writer, out string, m *exportformat.Manifest, took time.Durati
 	if m == nil {
 		return
 	}
-	var kinds []string
-	for k := range m.Counts {
-		kinds = append(kinds, k)
-	}
-	slices.Sort(kinds)
 	var parts []string
-	for _, k := range []string{"issue", "page", "blogpost", "attachment"} {
+	for _, k := range []string{"issue", "page", "blogpost"} {
 		if n := m.Counts[k]; n > 0 {
-			parts = append(parts, fmt.Sprintf("%d %ss", n, k))
+			parts = append(parts, fmt.Sprintf("%d %ss", n, strings.Replace(k, "blogpost", "blog post", 1)))
 		}
+	}
+	if n := m.Counts["markdown"]; len(parts) == 0 && n > 0 { // --format md
+		parts = append(parts, fmt.Sprintf("%d items as Markdown", n))
+	}
+	if n := m.Counts["attachment"]; n > 0 {
+		parts = append(parts, fmt.Sprintf("%d attachments", n))
+	}
+	if len(parts) == 0 {
+		parts = append(parts, "nothing")
 	}
 	where := out
 	if out == "-" {

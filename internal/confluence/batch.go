@@ -1,0 +1,398 @@
+package confluence
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/aumo-cli/aumo/internal/atlassian"
+)
+
+// children is what the search of a batch's containers found of one page
+// or blog post: its attachments and its comments.
+type children struct {
+	attachments []Attachment
+	meta        []any // the attachments' metadata, for the item's JSON
+	comments    []map[string]any
+}
+
+// batch fetches up to a hundred pages and blog posts and everything they
+// hold, and emits them after the spaces and folders they live in.
+func (p *Plan) batch(ctx context.Context, hits []*hit, done func(kind, id string) bool, problem func(Problem), emit func(*Item) error) error {
+	docs := map[string]map[string]any{}
+	for _, kind := range []string{"page", "blogpost"} {
+		var ids []string
+		for _, h := range hits {
+			if h.kind == kind {
+				ids = append(ids, h.id)
+			}
+		}
+		if len(ids) == 0 {
+			continue
+		}
+		got, err := p.bodies(ctx, kind, ids)
+		if err != nil {
+			return err
+		}
+		for id, d := range got {
+			docs[kind+id] = d
+		}
+	}
+	var kept []*hit
+	for _, h := range hits {
+		if docs[h.kind+h.id] == nil {
+			problem(Problem{Kind: h.kind, ID: h.id, Reason: "deleted", Detail: "listed by the search but no longer returned (trashed, deleted or restricted)"})
+			continue
+		}
+		kept = append(kept, h)
+	}
+	if err := p.containers(ctx, kept, docs, done, emit); err != nil {
+		return err
+	}
+	kids, err := p.children(ctx, kept)
+	if err != nil {
+		return err
+	}
+	var ready []*hit
+	for _, h := range kept {
+		doc := docs[h.kind+h.id]
+		k := kids[h.id]
+		if k == nil {
+			k = &children{}
+		}
+		err := p.complete(ctx, h, doc, k)
+		if atlassian.IsNotFound(err) {
+			problem(Problem{Kind: h.kind, ID: h.id, Reason: "deleted", Detail: "went away while its labels were fetched"})
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		ready = append(ready, h)
+	}
+	// The batch's people, looked up together.
+	ids := map[string]bool{}
+	for _, h := range ready {
+		collectIDs(docs[h.kind+h.id], ids)
+	}
+	if err := p.resolve(ctx, ids); err != nil {
+		return err
+	}
+	for _, h := range ready {
+		var atts []Attachment
+		if k := kids[h.id]; k != nil {
+			atts = k.attachments
+		}
+		it, err := p.finish(ctx, h.kind, docs[h.kind+h.id], atts)
+		if err != nil {
+			return err
+		}
+		if err := emit(it); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// bodies fetches pages or blog posts in bulk, in storage format and in
+// ADF (the v2 bulk routes give one body format per call).
+func (p *Plan) bodies(ctx context.Context, kind string, ids []string) (map[string]map[string]any, error) {
+	out := map[string]map[string]any{}
+	for _, format := range []string{"storage", "atlas_doc_format"} {
+		q := url.Values{"id": ids, "body-format": {format}, "limit": {fmt.Sprint(listPage)}}
+		list, err := p.getList(ctx, v2+"/"+kind+"s", q, scopePage)
+		if err != nil {
+			return nil, fmt.Errorf("fetch %d %ss: %w", len(ids), kind, err)
+		}
+		for _, d := range list {
+			id := str(d["id"])
+			if !slices.Contains(ids, id) {
+				continue
+			}
+			if format == "storage" {
+				out[id] = d
+				continue
+			}
+			// Bodies of a page that changed between the two calls may
+			// differ; the storage body's version is the one recorded.
+			if first := out[id]; first != nil {
+				if b := obj(obj(d["body"])["atlas_doc_format"]); b != nil {
+					body := obj(first["body"])
+					if body == nil {
+						body = map[string]any{}
+						first["body"] = body
+					}
+					body["atlas_doc_format"] = b
+				}
+			}
+		}
+	}
+	return out, nil
+}
+
+// containers emits the spaces and the folders above the batch's pages
+// that no batch has taken on yet, each once per export.
+func (p *Plan) containers(ctx context.Context, hits []*hit, docs map[string]map[string]any, done func(kind, id string) bool, emit func(*Item) error) error {
+	var spaces []string
+	var folders []string
+	for _, h := range hits {
+		d := docs[h.kind+h.id]
+		if s := str(d["spaceId"]); s != "" && p.claim("space", s) && !done("space", s) {
+			spaces = append(spaces, s)
+		}
+		if str(d["parentType"]) == "folder" {
+			if f := str(d["parentId"]); f != "" && p.claim("folder", f) {
+				folders = append(folders, f)
+			}
+		}
+	}
+	var found []map[string]any
+	if len(spaces) > 0 {
+		list, err := p.getList(ctx, v2+"/spaces", url.Values{"ids": spaces, "limit": {fmt.Sprint(listPage)}}, scopeSpace)
+		if err != nil {
+			return fmt.Errorf("fetch %d spaces: %w", len(spaces), err)
+		}
+		for _, s := range list {
+			s["kind"] = "space"
+			found = append(found, s)
+		}
+	}
+	// A folder may sit in another folder: climb until a page, a space or
+	// a folder already taken on.
+	for len(folders) > 0 {
+		id := folders[0]
+		folders = folders[1:]
+		var f map[string]any
+		err := p.opts.Client.GetJSON(ctx, v2+"/folders/"+url.PathEscape(id), nil, &f, atlassian.Scope(scopeFolder))
+		if atlassian.IsNotFound(err) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("fetch folder %s: %w", id, err)
+		}
+		p.opts.Client.AddPoints(1)
+		if str(f["parentType"]) == "folder" {
+			if up := str(f["parentId"]); up != "" && p.claim("folder", up) {
+				folders = append(folders, up)
+			}
+		}
+		if !done("folder", id) {
+			f["kind"] = "folder"
+			found = append(found, f)
+		}
+	}
+	ids := map[string]bool{}
+	for _, d := range found {
+		collectIDs(d, ids)
+	}
+	if err := p.resolve(ctx, ids); err != nil {
+		return err
+	}
+	for _, d := range found {
+		kind := str(d["kind"])
+		delete(d, "kind")
+		it, err := p.finish(ctx, kind, d, nil)
+		if err != nil {
+			return err
+		}
+		if err := emit(it); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// claim reports whether kind/id is the caller's to fetch: the first to
+// ask gets it.
+func (p *Plan) claim(kind, id string) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.claimed[kind+id] {
+		return false
+	}
+	p.claimed[kind+id] = true
+	return true
+}
+
+// childrenExpand asks the content search for what the export keeps of a
+// comment or an attachment.
+const childrenExpand = "body.storage,version,ancestors,container,extensions.inlineProperties,extensions.resolution"
+
+// children fetches the comments (roots and replies, with their bodies)
+// and the attachments of the batch's pages that have any, with one
+// content search for the whole batch. The v2 API would take a list per
+// page and kind of comment, and one more per comment with replies.
+func (p *Plan) children(ctx context.Context, hits []*hit) (map[string]*children, error) {
+	var ids []string
+	kinds := map[string]string{}
+	for _, h := range hits {
+		if h.attachments || h.comments {
+			ids = append(ids, h.id)
+			kinds[h.id] = h.kind
+		}
+	}
+	out := map[string]*children{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	q := url.Values{
+		"cql":    {"container in (" + strings.Join(ids, ",") + ") AND type in (comment, attachment)"},
+		"limit":  {fmt.Sprint(searchLimit)},
+		"expand": {childrenExpand},
+	}
+	if p.opts.IncludeArchived {
+		q.Set("includeArchivedSpaces", "true")
+	}
+	path := v1 + "/content/search"
+	for {
+		var page struct {
+			Results []map[string]any `json:"results"`
+			Links   struct {
+				Base string `json:"base"`
+				Next string `json:"next"`
+			} `json:"_links"`
+		}
+		if err := p.opts.Client.GetJSON(ctx, path, q, &page, atlassian.Scope(scopeSearch)); err != nil {
+			return nil, fmt.Errorf("list the comments and attachments of %d items: %w", len(ids), err)
+		}
+		p.opts.Client.AddPoints(len(page.Results))
+		for _, c := range page.Results {
+			owner := str(obj(c["container"])["id"])
+			kind := kinds[owner]
+			if kind == "" {
+				continue
+			}
+			k := out[owner]
+			if k == nil {
+				k = &children{}
+				out[owner] = k
+			}
+			switch str(c["type"]) {
+			case "attachment":
+				a, meta := attachment(owner, c)
+				k.attachments = append(k.attachments, a)
+				k.meta = append(k.meta, meta)
+			case "comment":
+				k.comments = append(k.comments, comment(kind, owner, c))
+			}
+		}
+		if page.Links.Next == "" {
+			break
+		}
+		next, err := p.opts.Client.RewriteRelative(page.Links.Base, page.Links.Next)
+		if err != nil {
+			return nil, err
+		}
+		path, q = next, nil
+	}
+	for _, k := range out {
+		slices.SortStableFunc(k.comments, func(a, b map[string]any) int { return compareIDs(str(a["id"]), str(b["id"])) })
+	}
+	return out, nil
+}
+
+// compareIDs orders numeric ids by value, so comments come in the order
+// they were written.
+func compareIDs(a, b string) int {
+	if len(a) != len(b) {
+		return len(a) - len(b)
+	}
+	return strings.Compare(a, b)
+}
+
+// attachment reads an attachment of the content search.
+func attachment(owner string, c map[string]any) (Attachment, map[string]any) {
+	ext, ver := obj(c["extensions"]), obj(c["version"])
+	size, _ := ext["fileSize"].(float64)
+	updated, _ := time.Parse(time.RFC3339, str(ver["when"]))
+	id := str(c["id"])
+	a := Attachment{
+		ID: id, Name: str(c["title"]), Size: int64(size), Updated: updated.UTC(), FileID: str(ext["fileId"]),
+		Path: v1 + "/content/" + url.PathEscape(owner) + "/child/attachment/" + url.PathEscape(id) + "/download",
+	}
+	if size == 0 && ext["fileSize"] == nil {
+		a.Size = -1
+	}
+	meta := map[string]any{
+		"id": id, "status": c["status"], "title": c["title"], "mediaType": ext["mediaType"], "fileSize": ext["fileSize"],
+		"fileId": ext["fileId"], "comment": ext["comment"],
+		"version": map[string]any{"number": ver["number"], "createdAt": ver["when"], "authorId": str(obj(ver["by"])["accountId"])},
+	}
+	return a, meta
+}
+
+// comment turns a comment of the content search into the shape of the
+// v2 comment objects: location, parentCommentId for a reply, the author's
+// id in version.authorId, inline comments' resolution and selection.
+func comment(kind, owner string, c map[string]any) map[string]any {
+	ext, ver := obj(c["extensions"]), obj(c["version"])
+	out := map[string]any{
+		"id": c["id"], "status": c["status"], "title": c["title"],
+		"version": map[string]any{
+			"number": ver["number"], "createdAt": ver["when"], "minorEdit": ver["minorEdit"], "message": ver["message"],
+			"authorId": str(obj(ver["by"])["accountId"]),
+		},
+		"body": map[string]any{"storage": obj(obj(c["body"])["storage"])},
+	}
+	if kind == "blogpost" {
+		out["blogPostId"] = owner
+	} else {
+		out["pageId"] = owner
+	}
+	// The nearest comment among the ancestors is the one replied to.
+	anc, _ := c["ancestors"].([]any)
+	for i := len(anc) - 1; i >= 0; i-- {
+		if a := obj(anc[i]); str(a["type"]) == "comment" || a["type"] == nil {
+			if id := str(a["id"]); id != "" && id != owner {
+				out["parentCommentId"] = id
+				break
+			}
+		}
+	}
+	out["location"] = "footer"
+	if str(ext["location"]) == "inline" {
+		out["location"] = "inline"
+		out["resolutionStatus"] = str(obj(ext["resolution"])["status"])
+		props := obj(ext["inlineProperties"])
+		out["properties"] = map[string]any{
+			"inlineMarkerRef": props["markerRef"], "inlineOriginalSelection": props["originalSelection"],
+		}
+	}
+	if l := obj(c["_links"]); l["webui"] != nil {
+		out["_links"] = map[string]any{"webui": l["webui"]}
+	}
+	return out
+}
+
+// complete adds a page's labels, comments and attachments' metadata to
+// its JSON.
+func (p *Plan) complete(ctx context.Context, h *hit, doc map[string]any, k *children) error {
+	labels := h.labels
+	if h.moreLabels {
+		var err error
+		path := v2 + "/" + h.kind + "s/" + url.PathEscape(h.id) + "/labels"
+		labels, err = p.getList(ctx, path, url.Values{"limit": {fmt.Sprint(listPage)}}, scopePage)
+		if err != nil {
+			return err
+		}
+	}
+	out := make([]any, 0, len(labels))
+	for _, l := range labels {
+		out = append(out, map[string]any{"id": l["id"], "name": l["name"], "prefix": l["prefix"]})
+	}
+	doc["labels"] = out
+	comments := make([]any, 0, len(k.comments))
+	for _, c := range k.comments {
+		comments = append(comments, c)
+	}
+	doc["comments"] = comments
+	if k.meta != nil {
+		doc["attachments"] = k.meta
+	} else {
+		doc["attachments"] = []any{}
+	}
+	return nil
+}

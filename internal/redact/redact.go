@@ -1,0 +1,87 @@
+// Package redact holds what the Jira and Confluence exports share of
+// aumo's privacy default: account ids, once found by field, are replaced
+// wherever else they appear inside strings (URLs, rendered HTML, storage
+// XHTML), and so are the ids in the links Atlassian builds to people.
+package redact
+
+import (
+	"net/url"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+)
+
+// Redacted replaces an account id left inside a string.
+const Redacted = "redacted"
+
+// minID is the shortest string worth chasing as an id: account ids are
+// far longer, and shorter strings would hit ordinary text.
+const minID = 8
+
+// profileLink finds account ids in the links Atlassian builds to people,
+// also for people named nowhere else in the item.
+var profileLink = regexp.MustCompile(`(/jira/people/|/wiki/people/|/wiki/display/~|ViewProfile\.jspa\?accountId=|[?&;]accountId=)([^/?&#"'\s<>\\]+)`)
+
+// Replacer replaces a set of account ids inside strings.
+type Replacer struct {
+	rep *strings.Replacer
+}
+
+// NewReplacer returns a replacer of ids, plain and URL-encoded; the
+// longest is replaced first, so that no id hides part of another.
+func NewReplacer(ids map[string]bool) *Replacer {
+	list := make([]string, 0, 3*len(ids))
+	for id := range ids {
+		if len(id) < minID {
+			continue
+		}
+		// Ids such as "557058:<uuid>" also appear URL-encoded in links.
+		list = append(list, id, url.QueryEscape(id), strings.ReplaceAll(url.QueryEscape(id), "%3A", "%3a"))
+	}
+	slices.Sort(list)
+	list = slices.Compact(list)
+	sort.Slice(list, func(i, j int) bool { return len(list[i]) > len(list[j]) })
+	pairs := make([]string, 0, 2*len(list))
+	for _, id := range list {
+		pairs = append(pairs, id, Redacted)
+	}
+	return &Replacer{rep: strings.NewReplacer(pairs...)}
+}
+
+// String returns s without the ids and without the ids of profile links.
+func (r *Replacer) String(s string) string {
+	return profileLink.ReplaceAllString(r.rep.Replace(s), "${1}"+Redacted)
+}
+
+// Walk replaces the ids in every string of a decoded JSON value, in place.
+func (r *Replacer) Walk(v any) any {
+	switch t := v.(type) {
+	case string:
+		return r.String(t)
+	case map[string]any:
+		for k, c := range t {
+			t[k] = r.Walk(c)
+		}
+	case []any:
+		for i, c := range t {
+			t[i] = r.Walk(c)
+		}
+	}
+	return v
+}
+
+// Mention reduces an ADF mention node to its visible text, collecting
+// its id; it reports whether node was a mention.
+func Mention(node map[string]any, ids map[string]bool) bool {
+	if node["type"] != "mention" {
+		return false
+	}
+	if attrs, ok := node["attrs"].(map[string]any); ok {
+		if id, ok := attrs["id"].(string); ok {
+			ids[id] = true
+		}
+		node["attrs"] = map[string]any{"text": attrs["text"]}
+	}
+	return true
+}
