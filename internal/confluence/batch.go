@@ -384,6 +384,14 @@ func (p *Plan) complete(ctx context.Context, h *hit, doc map[string]any, k *chil
 		out = append(out, map[string]any{"id": l["id"], "name": l["name"], "prefix": l["prefix"]})
 	}
 	doc["labels"] = out
+	if h.ancestors != "" {
+		var anc []any
+		for _, a := range strings.Split(h.ancestors, "/") {
+			typ, id, _ := strings.Cut(a, ":")
+			anc = append(anc, map[string]any{"id": id, "type": typ})
+		}
+		doc["ancestors"] = anc
+	}
 	comments := make([]any, 0, len(k.comments))
 	for _, c := range k.comments {
 		comments = append(comments, c)

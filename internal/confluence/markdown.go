@@ -86,6 +86,13 @@ func (it *Item) Markdown(files []File) []byte {
 	if len(labels) > 0 {
 		fmt.Fprintf(&b, "labels: [%s]\n", strings.Join(labels, ", "))
 	}
+	var ancestors []string
+	for _, a := range list(doc["ancestors"]) {
+		ancestors = append(ancestors, yamlString(str(obj(a)["id"])))
+	}
+	if len(ancestors) > 0 {
+		fmt.Fprintf(&b, "ancestors: [%s]\n", strings.Join(ancestors, ", "))
+	}
 	b.WriteString("---\n\n")
 	fmt.Fprintf(&b, "# %s\n\n", oneLine(it.Title))
 	body, problems := storage.Convert(str(obj(obj(doc["body"])["storage"])["value"]), opts)

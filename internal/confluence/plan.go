@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -119,6 +120,9 @@ type hit struct {
 	attachments, comments     bool
 	labels                    []map[string]any
 	moreLabels                bool
+	// ancestors are the ids and types above the page, top-down, as
+	// "type:id/type:id" (compact: every listed page is held at once).
+	ancestors string
 }
 
 // Plan finds and fetches the items of a query.
@@ -218,6 +222,10 @@ type searchResults struct {
 			Space struct {
 				Key string `json:"key"`
 			} `json:"space"`
+			Ancestors []struct {
+				ID   string `json:"id"`
+				Type string `json:"type"`
+			} `json:"ancestors"`
 			Container struct {
 				ID string `json:"id"`
 			} `json:"container"`
@@ -242,7 +250,7 @@ type searchResults struct {
 	} `json:"_links"`
 }
 
-const listExpand = "content.childTypes.attachment,content.childTypes.comment,content.metadata.labels,content.space"
+const listExpand = "content.childTypes.attachment,content.childTypes.comment,content.metadata.labels,content.space,content.ancestors"
 
 // search fetches a page of the v1 search: the first from the query, the
 // others from the next link of the one before.
@@ -321,8 +329,13 @@ func (p *Plan) list(ctx context.Context, done func(kind, id string) bool, proble
 				continue
 			}
 			l := c.Metadata.Labels
+			var anc []string
+			for _, a := range c.Ancestors {
+				anc = append(anc, a.Type+":"+a.ID)
+			}
 			hits = append(hits, &hit{
-				id: c.ID, kind: c.Type, title: c.Title, spaceKey: c.Space.Key,
+				ancestors: strings.Join(anc, "/"),
+				id:        c.ID, kind: c.Type, title: c.Title, spaceKey: c.Space.Key,
 				attachments: c.ChildTypes.Attachment.Value, comments: c.ChildTypes.Comment.Value,
 				labels: l.Results, moreLabels: l.Links.Next != "" || (l.Limit > 0 && l.Size >= l.Limit),
 			})
@@ -368,8 +381,10 @@ func (p *Plan) Items(ctx context.Context, done func(kind, id string) bool, probl
 		defer close(batches)
 		for len(hits) > 0 {
 			n := min(batchSize, len(hits))
+			b := slices.Clone(hits[:n])
+			clear(hits[:n]) // a batch's hits go once it is done
 			select {
-			case batches <- hits[:n]:
+			case batches <- b:
 			case <-ctx.Done():
 				return ctx.Err()
 			}

@@ -28,7 +28,10 @@ import (
 //
 // AUMO_BENCH_ISSUES (default 2000), AUMO_BENCH_LATENCY (default 50ms) and
 // AUMO_BENCH_BURST (requests per second, default 100 as Atlassian's
-// default burst limit) change the project size, the latency and the limit.
+// default burst limit) change the project size, the latency and the limit;
+// AUMO_BENCH_LONG_EVERY how often an issue has long comment, worklog and
+// changelog lists (default every 40th, a stress case; real projects have
+// far fewer).
 func BenchmarkJiraExport(b *testing.B) {
 	issues := 2000
 	if v := os.Getenv("AUMO_BENCH_ISSUES"); v != "" {
@@ -39,7 +42,8 @@ func BenchmarkJiraExport(b *testing.B) {
 	latency := benchEnv("AUMO_BENCH_LATENCY", "50ms")
 	debug.SetMemoryLimit(MemoryLimit) // as `aumo export` does
 	burst := benchEnv("AUMO_BENCH_BURST", "100")
-	apiURL := startSandboxProcess(b, "--jira-issues", fmt.Sprint(issues), "--confluence-pages", "0", "--latency", latency, "--burst", burst)
+	apiURL := startSandboxProcess(b, "--jira-issues", fmt.Sprint(issues), "--confluence-pages", "0", "--latency", latency, "--burst", burst,
+		"--jira-long-every", benchEnv("AUMO_BENCH_LONG_EVERY", "0"))
 	tokens := loginTo(b, apiURL)
 	site := sandbox.DefaultSites[0]
 

@@ -107,7 +107,10 @@ func TestConfluenceExportIsComplete(t *testing.T) {
 			Title      string `json:"title"`
 			ParentID   string `json:"parentId"`
 			ParentType string `json:"parentType"`
-			Body       struct {
+			Ancestors  []struct {
+				ID string `json:"id"`
+			} `json:"ancestors"`
+			Body struct {
 				Storage struct {
 					Value string `json:"value"`
 				} `json:"storage"`
@@ -134,6 +137,9 @@ func TestConfluenceExportIsComplete(t *testing.T) {
 		}
 		if got.Title != want.Title || got.ParentID != want.ParentID || got.ParentType != want.ParentType {
 			t.Errorf("%s: title/parent %q %s/%s, want %q %s/%s", id, got.Title, got.ParentID, got.ParentType, want.Title, want.ParentID, want.ParentType)
+		}
+		if want.ParentID != "" && (len(got.Ancestors) == 0 || got.Ancestors[len(got.Ancestors)-1].ID != want.ParentID) {
+			t.Errorf("%s: ancestors %v do not end with the parent %s", id, got.Ancestors, want.ParentID)
 		}
 		if got.Body.Storage.Value == "" || got.Body.ADF.Value == "" {
 			t.Errorf("%s: a body format is missing", id)
@@ -366,3 +372,30 @@ func textRuns(src string) []string {
 }
 
 func normalize(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// TestArchivedSpacesOnlyWhenAsked: as in Confluence's own search, an
+// archived space's pages are left out unless --include-archived.
+func TestArchivedSpacesOnlyWhenAsked(t *testing.T) {
+	srv, tokens := loggedInSandbox(t, confluence.Scopes...)
+	srv.SetConfluenceSpace("OLD", 12, 5, sandbox.ConfluenceOptions{Archived: true})
+	site := sandbox.DefaultSites[0]
+	for _, include := range []bool{false, true} {
+		client, err := atlassian.New(atlassian.Options{APIURL: srv.URL(), Product: atlassian.Confluence, CloudID: site.CloudID, SiteURL: site.URL, Tokens: tokens})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := filepath.Join(t.TempDir(), "export")
+		opts := options(out)
+		opts.Product, opts.Query = "confluence", "space = OLD"
+		plan := confluence.New(confluence.Options{Client: client, CQL: opts.Query, IncludeArchived: include})
+		m, err := run(context.Background(), t, opts, &ConfluencePlan{Plan: plan, Client: client})
+		if err != nil {
+			t.Fatal(err)
+		}
+		pages := m.Counts[exportformat.KindPage] + m.Counts[exportformat.KindBlogpost]
+		if include != (pages > 0) || !m.Complete {
+			t.Errorf("include archived %v: %d pages and blog posts exported, complete %v", include, pages, m.Complete)
+		}
+		verify(t, out)
+	}
+}

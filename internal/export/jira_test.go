@@ -102,7 +102,7 @@ func TestJiraExportIsComplete(t *testing.T) {
 	for _, p := range m.Skipped {
 		skipped[p.ID] = true
 	}
-	var long int
+	var long, textRuns int
 	for i := range issues {
 		want, ok := srv.JiraIssueAt(site.CloudID, "ABC", i)
 		if !ok {
@@ -162,6 +162,10 @@ func TestJiraExportIsComplete(t *testing.T) {
 			}
 		}
 		checkMarkdown(t, filepath.Join(out, "issues", want.ID), want.Key, want.Comments)
+		textRuns += checkADFText(t, b, filepath.Join(out, "issues", want.ID, "issue.md"), want.Key)
+	}
+	if textRuns < 200 {
+		t.Errorf("only %d text runs checked in the Markdown; the test proves little", textRuns)
 	}
 	if long == 0 {
 		t.Error("the project had no truncated lists to complete; the test proves nothing")
@@ -177,6 +181,69 @@ func TestJiraExportIsComplete(t *testing.T) {
 	// endpoints only for the long lists: a bound, not a timing.
 	if limit := 6 + 2*long + 2; apiCalls > limit {
 		t.Errorf("%d API requests for %d issues, more than %d", apiCalls, issues, limit)
+	}
+}
+
+// checkADFText checks that every text run of an issue's description and
+// comments appears in its Markdown.
+func checkADFText(t *testing.T, issueJSON []byte, mdPath, key string) int {
+	t.Helper()
+	var doc struct {
+		Fields struct {
+			Description any `json:"description"`
+			Comment     struct {
+				Comments []struct {
+					Body any `json:"body"`
+				} `json:"comments"`
+			} `json:"comment"`
+		} `json:"fields"`
+	}
+	if err := json.Unmarshal(issueJSON, &doc); err != nil {
+		t.Fatal(err)
+	}
+	md, err := os.ReadFile(mdPath)
+	if err != nil {
+		return 0 // checkMarkdown says so
+	}
+	flat := normalize(strings.ReplaceAll(string(md), `\`, ""))
+	var texts []string
+	adfTexts(doc.Fields.Description, &texts)
+	for _, c := range doc.Fields.Comment.Comments {
+		adfTexts(c.Body, &texts)
+	}
+	for _, s := range texts {
+		for _, line := range strings.Split(s, "\n") {
+			if l := normalize(strings.ReplaceAll(line, `\`, "")); l != "" && !strings.Contains(flat, l) {
+				t.Errorf("%s: the text %q is not in its Markdown", key, line)
+			}
+		}
+	}
+	return len(texts)
+}
+
+// adfTexts collects the text of an ADF document's text and mention nodes.
+func adfTexts(v any, out *[]string) {
+	switch n := v.(type) {
+	case map[string]any:
+		switch n["type"] {
+		case "text":
+			if s, ok := n["text"].(string); ok {
+				*out = append(*out, s)
+			}
+		case "mention":
+			if a, ok := n["attrs"].(map[string]any); ok {
+				if s, ok := a["text"].(string); ok {
+					*out = append(*out, s)
+				}
+			}
+		}
+		for _, c := range n {
+			adfTexts(c, out)
+		}
+	case []any:
+		for _, c := range n {
+			adfTexts(c, out)
+		}
 	}
 }
 

@@ -198,7 +198,7 @@ type cfContainerV1 struct {
 
 // searchExpansions are those /rest/api/search honours.
 var searchExpansions = []string{expandAttachments, expandComments, expandChildTypes, expandLabels, expandSpace, expandVersion,
-	expandExtensions, expandContainer}
+	expandExtensions, expandContainer, expandAncestors}
 
 // handleSearch is /rest/api/search: search results, each with its
 // content, and totalSize.

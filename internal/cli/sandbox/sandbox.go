@@ -21,6 +21,7 @@ func NewCmdSandbox(f *cmdutil.Factory) *cobra.Command {
 		confluencePages int
 		latency         time.Duration
 		burst           float64
+		longEvery       int
 	)
 	cmd := &cobra.Command{
 		Use:   "sandbox",
@@ -42,7 +43,9 @@ standard error) commands to try; Ctrl-C stops it.`,
 				return cmdutil.Usagef("--addr: %v", err)
 			}
 			defer func() { _ = srv.Close() }()
-			srv.SetJiraProject("DEMO", jiraIssues, 1, sandbox.JiraOptions{})
+			srv.SetJiraProject("DEMO", jiraIssues, 1, sandbox.JiraOptions{
+				LongThreadEvery: longEvery, LongWorklogEvery: longEvery, LongChangelogEvery: longEvery,
+			})
 			srv.SetConfluenceSpace("DEMO", confluencePages, 1, sandbox.ConfluenceOptions{})
 			srv.SetLatency(latency)
 			srv.SetBurstLimit(burst, int(burst))
@@ -64,6 +67,7 @@ standard error) commands to try; Ctrl-C stops it.`,
 	cmd.Flags().StringVar(&addr, "addr", "127.0.0.1:0", "loopback address to listen on (port 0: a free port)")
 	cmd.Flags().DurationVar(&lifetime, "token-lifetime", time.Hour, "lifetime of the access tokens it issues")
 	cmd.Flags().IntVar(&jiraIssues, "jira-issues", 120, "issues of the Jira project DEMO")
+	cmd.Flags().IntVar(&longEvery, "jira-long-every", 0, fmt.Sprintf("give every Nth issue a long comment thread, worklog and changelog (0: every %dth)", sandbox.DefaultJiraLongThreadEvery))
 	cmd.Flags().IntVar(&confluencePages, "confluence-pages", 100, "pages of the Confluence space DEMO (0: no space)")
 	cmd.Flags().DurationVar(&latency, "latency", 0, "delay every API answer by this much (to measure exports)")
 	cmd.Flags().Float64Var(&burst, "burst", 0, "answer 429 beyond this many API requests per second, as Atlassian's burst limit does (0: no limit)")
