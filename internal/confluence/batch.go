@@ -45,11 +45,12 @@ func (p *Plan) batch(ctx context.Context, hits []*hit, done func(kind, id string
 	for _, h := range hits {
 		if docs[h.kind+h.id] == nil {
 			problem(Problem{Kind: h.kind, ID: h.id, Reason: "deleted", Detail: "listed by the search but no longer returned (trashed, deleted or restricted)"})
+			p.forget(h)
 			continue
 		}
 		kept = append(kept, h)
 	}
-	if err := p.containers(ctx, kept, docs, done, emit); err != nil {
+	if err := p.containers(ctx, kept, docs, done, problem, emit); err != nil {
 		return err
 	}
 	kids, err := p.children(ctx, kept)
@@ -66,6 +67,7 @@ func (p *Plan) batch(ctx context.Context, hits []*hit, done func(kind, id string
 		err := p.complete(ctx, h, doc, k)
 		if atlassian.IsNotFound(err) {
 			problem(Problem{Kind: h.kind, ID: h.id, Reason: "deleted", Detail: "went away while its labels were fetched"})
+			p.forget(h)
 			continue
 		}
 		if err != nil {
@@ -135,30 +137,46 @@ func (p *Plan) bodies(ctx context.Context, kind string, ids []string) (map[strin
 
 // containers emits the spaces and the folders above the batch's pages
 // that no batch has taken on yet, each once per export.
-func (p *Plan) containers(ctx context.Context, hits []*hit, docs map[string]map[string]any, done func(kind, id string) bool, emit func(*Item) error) error {
-	var spaces []string
-	var folders []string
+func (p *Plan) containers(ctx context.Context, hits []*hit, docs map[string]map[string]any, done func(kind, id string) bool, problem func(Problem), emit func(*Item) error) error {
+	var spaces, folders []string
 	for _, h := range hits {
 		d := docs[h.kind+h.id]
-		if s := str(d["spaceId"]); s != "" && p.claim("space", s) && !done("space", s) {
+		if s := str(d["spaceId"]); s != "" {
 			spaces = append(spaces, s)
 		}
 		if str(d["parentType"]) == "folder" {
-			if f := str(d["parentId"]); f != "" && p.claim("folder", f) {
-				folders = append(folders, f)
-			}
+			folders = append(folders, str(d["parentId"]))
+		}
+	}
+	return p.emitContainers(ctx, spaces, folders, done, problem, emit)
+}
+
+// emitContainers fetches and emits the spaces and folders (and the
+// folders above those) that no one has taken on and that are not done.
+func (p *Plan) emitContainers(ctx context.Context, spaceIDs, folderIDs []string, done func(kind, id string) bool, problem func(Problem), emit func(*Item) error) error {
+	var spaces, folders []string
+	for _, s := range spaceIDs {
+		if s != "" && p.claim("space", s) && !done("space", s) {
+			spaces = append(spaces, s)
+		}
+	}
+	for _, f := range folderIDs {
+		if f != "" && p.claim("folder", f) {
+			folders = append(folders, f)
 		}
 	}
 	var found []map[string]any
-	if len(spaces) > 0 {
-		list, err := p.getList(ctx, v2+"/spaces", url.Values{"ids": spaces, "limit": {fmt.Sprint(listPage)}}, scopeSpace)
+	for len(spaces) > 0 {
+		n := min(listPage, len(spaces))
+		list, err := p.getList(ctx, v2+"/spaces", url.Values{"ids": spaces[:n], "limit": {fmt.Sprint(listPage)}}, scopeSpace)
 		if err != nil {
-			return fmt.Errorf("fetch %d spaces: %w", len(spaces), err)
+			return fmt.Errorf("fetch %d spaces: %w", n, err)
 		}
 		for _, s := range list {
 			s["kind"] = "space"
 			found = append(found, s)
 		}
+		spaces = spaces[n:]
 	}
 	// A folder may sit in another folder: climb until a page, a space or
 	// a folder already taken on.
@@ -168,6 +186,7 @@ func (p *Plan) containers(ctx context.Context, hits []*hit, docs map[string]map[
 		var f map[string]any
 		err := p.opts.Client.GetJSON(ctx, v2+"/folders/"+url.PathEscape(id), nil, &f, atlassian.Scope(scopeFolder))
 		if atlassian.IsNotFound(err) {
+			problem(Problem{Kind: "folder", ID: id, Reason: "deleted", Detail: "a folder above exported pages that could not be fetched (deleted or no permission)"})
 			continue
 		}
 		if err != nil {
@@ -203,6 +222,15 @@ func (p *Plan) containers(ctx context.Context, hits []*hit, docs map[string]map[
 		}
 	}
 	return nil
+}
+
+// forget takes a skipped page out of the titles that links resolve to.
+func (p *Plan) forget(h *hit) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.titles[titleKey(h.spaceKey, h.title)] == itemPath(h.kind, h.id) {
+		delete(p.titles, titleKey(h.spaceKey, h.title))
+	}
 }
 
 // claim reports whether kind/id is the caller's to fetch: the first to
@@ -370,18 +398,21 @@ func comment(kind, owner string, c map[string]any) map[string]any {
 // complete adds a page's labels, comments and attachments' metadata to
 // its JSON.
 func (p *Plan) complete(ctx context.Context, h *hit, doc map[string]any, k *children) error {
-	labels := h.labels
+	out := []any{}
 	if h.moreLabels {
-		var err error
 		path := v2 + "/" + h.kind + "s/" + url.PathEscape(h.id) + "/labels"
-		labels, err = p.getList(ctx, path, url.Values{"limit": {fmt.Sprint(listPage)}}, scopePage)
+		labels, err := p.getList(ctx, path, url.Values{"limit": {fmt.Sprint(listPage)}}, scopePage)
 		if err != nil {
 			return err
 		}
-	}
-	out := make([]any, 0, len(labels))
-	for _, l := range labels {
-		out = append(out, map[string]any{"id": l["id"], "name": l["name"], "prefix": l["prefix"]})
+		for _, l := range labels {
+			out = append(out, map[string]any{"id": l["id"], "name": l["name"], "prefix": l["prefix"]})
+		}
+	} else if h.labels != "" {
+		for _, l := range strings.Split(h.labels, "\x1e") {
+			f := strings.SplitN(l, "\x1f", 3)
+			out = append(out, map[string]any{"id": f[1], "name": f[2], "prefix": f[0]})
+		}
 	}
 	doc["labels"] = out
 	if h.ancestors != "" {

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/aumo-cli/aumo/internal/redact"
 	"github.com/aumo-cli/aumo/pkg/storage"
 )
 
@@ -50,7 +51,7 @@ func (it *Item) Markdown(files []File) []byte {
 			if space == "" {
 				space = spaceKey
 			}
-			target, ok := it.plan.titles[titleKey(space, title)]
+			target, ok := it.plan.pagePath(space, title)
 			if !ok {
 				return "", false // the converter links to the site
 			}
@@ -66,7 +67,7 @@ func (it *Item) Markdown(files []File) []byte {
 	var b strings.Builder
 	b.WriteString("---\n")
 	front := [][2]string{
-		{"id", it.ID}, {"title", it.Title}, {"type", it.Kind}, {"space", spaceKey},
+		{"id", it.ID}, {"title", it.Title}, {"type", it.Kind}, {"space", it.displaySpaceKey(spaceKey)},
 		{"status", str(doc["status"])},
 		{"created", str(doc["createdAt"])}, {"updated", str(obj(doc["version"])["createdAt"])},
 		{"version", number(obj(doc["version"])["number"])},
@@ -166,7 +167,31 @@ func (it *Item) Markdown(files []File) []byte {
 		}
 		b.WriteString("\n")
 	}
-	return []byte(strings.TrimRight(b.String(), "\n") + "\n")
+	md := strings.TrimRight(b.String(), "\n") + "\n"
+	if it.redactor != nil {
+		// Links the converter built (to the site, to personal spaces)
+		// and the front matter's space key may name a person.
+		md = it.redactor.String(md)
+	}
+	return []byte(md)
+}
+
+// displaySpaceKey is the space key as the Markdown shows it: a personal
+// space's key ("~" and an account id) redacted unless ids are kept.
+func (it *Item) displaySpaceKey(key string) string {
+	if it.redactor != nil && strings.HasPrefix(key, "~") {
+		return "~" + redact.Redacted
+	}
+	return key
+}
+
+// pagePath is the export path of the listed page with that title in
+// that space.
+func (p *Plan) pagePath(space, title string) (string, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	path, ok := p.titles[titleKey(space, title)]
+	return path, ok
 }
 
 // spaceKey is the space key the search gave for an item.

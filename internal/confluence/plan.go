@@ -9,6 +9,7 @@ package confluence
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
@@ -22,6 +23,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/aumo-cli/aumo/internal/atlassian"
+	"github.com/aumo-cli/aumo/internal/redact"
 )
 
 const (
@@ -93,6 +95,8 @@ type Item struct {
 	Attachments []Attachment
 	doc         map[string]any
 	plan        *Plan
+	// redactor, when set, takes the ids out of the Markdown as well.
+	redactor *redact.Replacer
 }
 
 // Attachment is a file of a page or blog post.
@@ -118,8 +122,10 @@ type Problem struct {
 type hit struct {
 	id, kind, title, spaceKey string
 	attachments, comments     bool
-	labels                    []map[string]any
-	moreLabels                bool
+	// labels are the listed labels as "prefix\x1fid\x1fname", joined by
+	// "\x1e" (compact: every listed page is held until its batch).
+	labels     string
+	moreLabels bool
 	// ancestors are the ids and types above the page, top-down, as
 	// "type:id/type:id" (compact: every listed page is held at once).
 	ancestors string
@@ -143,6 +149,9 @@ type Plan struct {
 	// claimed are the spaces and folders some batch has taken on.
 	claimed map[string]bool
 	users   map[string]*User
+	// containersListed are the spaces and folders ("space:<id>",
+	// "folder:<id>") above the listed pages.
+	containersListed map[string]bool
 	// resolving serialises the lookups of people.
 	resolving sync.Mutex
 }
@@ -160,7 +169,7 @@ func New(opts Options) *Plan {
 	if opts.Concurrency <= 0 {
 		opts.Concurrency = 4
 	}
-	return &Plan{opts: opts, cql: WithTypes(opts.CQL), titles: map[string]string{}, spaceKeys: map[string]string{}, claimed: map[string]bool{}, users: map[string]*User{}}
+	return &Plan{opts: opts, cql: WithTypes(opts.CQL), titles: map[string]string{}, spaceKeys: map[string]string{}, containersListed: map[string]bool{}, claimed: map[string]bool{}, users: map[string]*User{}}
 }
 
 // Listed is how many pages and blog posts the search listed.
@@ -198,29 +207,36 @@ func WithTypes(cql string) string {
 type searchResults struct {
 	Results []struct {
 		Content struct {
-			ID         string `json:"id"`
-			Type       string `json:"type"`
-			Title      string `json:"title"`
-			ChildTypes struct {
-				Attachment struct {
+			ID    string `json:"id"`
+			Type  string `json:"type"`
+			Title string `json:"title"`
+			// Pointers: an expansion the answer lacks is unknown, not "none".
+			ChildTypes *struct {
+				Attachment *struct {
 					Value bool `json:"value"`
 				} `json:"attachment"`
-				Comment struct {
+				Comment *struct {
 					Value bool `json:"value"`
 				} `json:"comment"`
 			} `json:"childTypes"`
-			Metadata struct {
-				Labels struct {
-					Results []map[string]any `json:"results"`
-					Size    int              `json:"size"`
-					Limit   int              `json:"limit"`
-					Links   struct {
+			Metadata *struct {
+				Labels *struct {
+					Results []struct {
+						ID     json.Number `json:"id"`
+						Name   string      `json:"name"`
+						Prefix string      `json:"prefix"`
+					} `json:"results"`
+					Size  int `json:"size"`
+					Limit int `json:"limit"`
+					Links struct {
 						Next string `json:"next"`
 					} `json:"_links"`
 				} `json:"labels"`
 			} `json:"metadata"`
 			Space struct {
 				Key string `json:"key"`
+				// v1 gives the space id as a number, v2 as a string.
+				ID json.Number `json:"id"`
 			} `json:"space"`
 			Ancestors []struct {
 				ID   string `json:"id"`
@@ -273,7 +289,7 @@ func (p *Plan) search(ctx context.Context, cql, expand, next, base string) (*sea
 	var page searchResults
 	err := p.opts.Client.GetJSON(ctx, path, q, &page, atlassian.Scope(scopeSearch))
 	var ae *atlassian.Error
-	if errors.As(err, &ae) && ae.Status == 400 {
+	if errors.As(err, &ae) && ae.Status == 400 && next == "" {
 		return nil, &QueryError{Message: ae.Message, Amended: cql != "" && cql != p.opts.CQL}
 	}
 	if err != nil {
@@ -321,24 +337,46 @@ func (p *Plan) list(ctx context.Context, done func(kind, id string) bool, proble
 				continue
 			}
 			p.listed.Add(1)
+			var anc []string
 			p.mu.Lock()
-			p.titles[titleKey(c.Space.Key, c.Title)] = itemPath(c.Type, c.ID)
+			if c.Type == "page" { // ri:page links name pages only
+				p.titles[titleKey(c.Space.Key, c.Title)] = itemPath(c.Type, c.ID)
+			}
 			p.spaceKeys[c.ID] = c.Space.Key
+			// The spaces and folders the pages live in, done or not, so
+			// that a resumed run still exports those an earlier one missed.
+			if id := c.Space.ID.String(); id != "" {
+				p.containersListed["space:"+id] = true
+			}
+			for _, a := range c.Ancestors {
+				anc = append(anc, a.Type+":"+a.ID)
+				if a.Type == "folder" {
+					p.containersListed["folder:"+a.ID] = true
+				}
+			}
 			p.mu.Unlock()
 			if done(c.Type, c.ID) {
 				continue
 			}
-			l := c.Metadata.Labels
-			var anc []string
-			for _, a := range c.Ancestors {
-				anc = append(anc, a.Type+":"+a.ID)
-			}
-			hits = append(hits, &hit{
+			h := &hit{
 				ancestors: strings.Join(anc, "/"),
 				id:        c.ID, kind: c.Type, title: c.Title, spaceKey: c.Space.Key,
-				attachments: c.ChildTypes.Attachment.Value, comments: c.ChildTypes.Comment.Value,
-				labels: l.Results, moreLabels: l.Links.Next != "" || (l.Limit > 0 && l.Size >= l.Limit),
-			})
+				attachments: true, comments: true, moreLabels: true,
+			}
+			if ct := c.ChildTypes; ct != nil {
+				h.attachments = ct.Attachment == nil || ct.Attachment.Value
+				h.comments = ct.Comment == nil || ct.Comment.Value
+			}
+			if m := c.Metadata; m != nil && m.Labels != nil {
+				l := m.Labels
+				h.moreLabels = l.Links.Next != "" || (l.Limit > 0 && l.Size >= l.Limit)
+				var packed []string
+				for _, x := range l.Results {
+					packed = append(packed, x.Prefix+"\x1f"+x.ID.String()+"\x1f"+x.Name)
+				}
+				h.labels = strings.Join(packed, "\x1e")
+			}
+			hits = append(hits, h)
 		}
 		if page.Links.Next == "" {
 			return hits, nil
@@ -373,6 +411,22 @@ func (it *Item) Path() string { return itemPath(it.Kind, it.ID) }
 func (p *Plan) Items(ctx context.Context, done func(kind, id string) bool, problem func(Problem), emit func(*Item) error) error {
 	hits, err := p.list(ctx, done, problem)
 	if err != nil {
+		return err
+	}
+	// The spaces and folders above every listed page first, done pages
+	// included: an earlier run may have stopped before writing them.
+	var spaces, folders []string
+	for c := range p.containersListed {
+		kind, id, _ := strings.Cut(c, ":")
+		if kind == "space" {
+			spaces = append(spaces, id)
+		} else {
+			folders = append(folders, id)
+		}
+	}
+	slices.Sort(spaces)
+	slices.Sort(folders)
+	if err := p.emitContainers(ctx, spaces, folders, done, problem, emit); err != nil {
 		return err
 	}
 	batches := make(chan []*hit)

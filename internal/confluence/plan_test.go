@@ -36,7 +36,7 @@ func TestRedactNamesPeopleAndRemovesEveryAccountID(t *testing.T) {
 		"id": "42", "title": "Runbook", "authorId": a, "ownerId": b, "lastOwnerId": nil,
 		"version": map[string]any{"number": 3.0, "authorId": b, "createdAt": "2026-01-02T03:04:05.000Z"},
 		"body": map[string]any{
-			"storage":          map[string]any{"representation": "storage", "value": `<p>Ask <ac:link><ri:user ri:account-id="` + b + `" /></ac:link> or <ri:user ri:account-id="` + a + `"/>, profile <a href="https://acme.atlassian.net/wiki/people/557058%3Af58131cb-b67d-43c7-b30d-6b58d40bd077">here</a></p>`},
+			"storage":          map[string]any{"representation": "storage", "value": `<p>Ask <ac:link><ri:user ri:account-id="` + b + `" /></ac:link> or <ri:user ri:account-id="` + a + `"/>, <ac:link><ri:user ri:account-id="` + a + `"/><ac:plain-text-link-body><![CDATA[Ada L.]]></ac:plain-text-link-body></ac:link>, profile <a href="https://acme.atlassian.net/wiki/people/557058%3Af58131cb-b67d-43c7-b30d-6b58d40bd077">here</a></p>`},
 			"atlas_doc_format": map[string]any{"representation": "atlas_doc_format", "value": string(adfBody)},
 		},
 		"comments": []any{map[string]any{"id": "7", "version": map[string]any{"authorId": a}, "body": map[string]any{"storage": map[string]any{"value": "<p>ok</p>"}}}},
@@ -68,7 +68,7 @@ func TestRedactNamesPeopleAndRemovesEveryAccountID(t *testing.T) {
 		}
 	}
 	storage := doc["body"].(map[string]any)["storage"].(map[string]any)["value"].(string)
-	if !strings.HasPrefix(storage, `<p>Ask @Bob &lt;Builder&gt; or @Ada Lovelace, profile`) {
+	if !strings.HasPrefix(storage, `<p>Ask @Bob &lt;Builder&gt; or @Ada Lovelace, @Ada Lovelace, profile`) {
 		t.Errorf("storage user references not named: %s", storage)
 	}
 	if strings.Contains(s, `"authorId"`) || strings.Contains(s, `"ownerId"`) {
@@ -94,5 +94,35 @@ func TestKeepAccountIDsKeepsWhatTheAPISent(t *testing.T) {
 		if !strings.Contains(s, want) {
 			t.Errorf("want %s in %s", want, s)
 		}
+	}
+}
+
+// TestPersonalSpaceKeysAreRedacted: a personal space is keyed "~" and its
+// owner's account id, in links, storage references and the space itself.
+func TestPersonalSpaceKeysAreRedacted(t *testing.T) {
+	const owner = "5b10ac8d82e05b22cc7d4ef5"
+	p := New(Options{SiteURL: "https://acme.atlassian.net"})
+	p.spaceKeys["1"] = "~" + owner
+	page := map[string]any{
+		"id": "1", "title": "Notes", "spaceId": "99",
+		"_links": map[string]any{"webui": "/spaces/~" + owner + "/pages/1/Notes"},
+		"body":   map[string]any{"storage": map[string]any{"value": `<p><ac:link><ri:page ri:space-key="~` + owner + `" ri:content-title="Elsewhere"/></ac:link></p>`}},
+	}
+	it, err := p.finish(t.Context(), "page", page, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	md := string(it.Markdown(nil))
+	space, err := p.finish(t.Context(), "space", map[string]any{"id": "99", "key": "~" + owner, "name": "Ada Lovelace"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for what, s := range map[string]string{"page": string(it.JSON), "markdown": md, "space": string(space.JSON)} {
+		if strings.Contains(s, owner) {
+			t.Errorf("the owner's account id is in the %s: %s", what, s)
+		}
+	}
+	if !strings.Contains(md, `space: "~redacted"`) || !strings.Contains(string(space.JSON), `"key":"~redacted"`) {
+		t.Errorf("personal space key not shown redacted:\n%s\n%s", md, space.JSON)
 	}
 }

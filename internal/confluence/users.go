@@ -25,8 +25,9 @@ var idFields = map[string]string{
 
 // riUser finds the account ids of storage format's user references.
 var (
-	riUser       = regexp.MustCompile(`<ri:user\b[^>]*?\bri:account-id\s*=\s*"([^"]*)"[^>]*?(?:/>|>\s*</ri:user>)`)
-	linkedRiUser = regexp.MustCompile(`<ac:link>\s*(<ri:user\b[^>]*?\bri:account-id\s*=\s*"[^"]*"[^>]*?(?:/>|>\s*</ri:user>))\s*</ac:link>`)
+	riUser = regexp.MustCompile(`<ri:user\b[^>]*?\bri:account-id\s*=\s*"([^"]*)"[^>]*?(?:/>|>\s*</ri:user>)`)
+	// A mention: the link, with or without a link body of its own.
+	linkedRiUser = regexp.MustCompile(`(?s)<ac:link\b[^>]*>\s*(<ri:user\b[^>]*?\bri:account-id\s*=\s*"[^"]*"[^>]*?(?:/>|>\s*</ri:user>))\s*(?:<ac:plain-text-link-body>.*?</ac:plain-text-link-body>|<ac:link-body>.*?</ac:link-body>)?\s*</ac:link>`)
 )
 
 // finish names the people an item refers to, redacts it unless asked
@@ -37,11 +38,16 @@ func (p *Plan) finish(ctx context.Context, kind string, doc map[string]any, atts
 	if err := p.resolve(ctx, ids); err != nil {
 		return nil, err
 	}
+	// A personal space's key is "~" and its owner's account id.
+	if key := str(doc["key"]); kind == "space" && strings.HasPrefix(key, "~") {
+		ids[key[1:]] = true
+	}
 	p.addPeople(doc)
+	it := &Item{Kind: kind, ID: str(doc["id"]), Title: str(doc["title"]), Attachments: atts, doc: doc, plan: p}
 	if !p.opts.KeepAccountIDs {
 		p.redact(doc, ids)
+		it.redactor = redact.NewReplacer(ids)
 	}
-	it := &Item{Kind: kind, ID: str(doc["id"]), Title: str(doc["title"]), Attachments: atts, doc: doc, plan: p}
 	if kind == "space" {
 		it.Title = str(doc["name"])
 	}

@@ -399,3 +399,60 @@ func TestArchivedSpacesOnlyWhenAsked(t *testing.T) {
 		verify(t, out)
 	}
 }
+
+// TestResumeExportsTheSpaceAnEarlierRunMissed: a run that stopped after a
+// space's pages were written but before the space was still gets the
+// space on resume, though every page is done.
+func TestResumeExportsTheSpaceAnEarlierRunMissed(t *testing.T) {
+	srv, tokens := loggedInSandbox(t, confluence.Scopes...)
+	srv.SetConfluenceSpace("ENG", 8, 2, sandbox.ConfluenceOptions{})
+	site := sandbox.DefaultSites[0]
+	out := filepath.Join(t.TempDir(), "export")
+	opts := options(out)
+	opts.Product, opts.Query, opts.NoAttachments = "confluence", "space = ENG", true
+	export := func() *exportformat.Manifest {
+		client, err := atlassian.New(atlassian.Options{APIURL: srv.URL(), Product: atlassian.Confluence, CloudID: site.CloudID, SiteURL: site.URL, Tokens: tokens})
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := run(context.Background(), t, opts, &ConfluencePlan{Plan: confluence.New(confluence.Options{Client: client, CQL: opts.Query}), Client: client})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	export()
+	// Make it the export of a run cut off just before the space.
+	index := filepath.Join(out, exportformat.IndexName)
+	b, err := os.ReadFile(index)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kept []string
+	for _, line := range strings.SplitAfter(string(b), "\n") {
+		if !strings.Contains(line, `"kind":"space"`) {
+			kept = append(kept, line)
+		}
+	}
+	if err := os.WriteFile(index, []byte(strings.Join(kept, "")), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	spaces, _ := filepath.Glob(filepath.Join(out, "spaces", "*.json"))
+	if len(spaces) != 1 {
+		t.Fatalf("spaces: %v", spaces)
+	}
+	_ = os.Remove(spaces[0])
+	mb, _ := os.ReadFile(filepath.Join(out, exportformat.ManifestName))
+	mb = []byte(strings.Replace(string(mb), `"complete": true`, `"complete": false`, 1))
+	if err := os.WriteFile(filepath.Join(out, exportformat.ManifestName), mb, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	m := export()
+	if m.Counts[exportformat.KindSpace] != 1 {
+		t.Errorf("the resumed export has %d spaces, want 1", m.Counts[exportformat.KindSpace])
+	}
+	if _, err := os.Stat(spaces[0]); err != nil {
+		t.Errorf("the space was not written again: %v", err)
+	}
+	verify(t, out)
+}

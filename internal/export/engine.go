@@ -222,6 +222,10 @@ func readIndex(dir string) ([]exportformat.IndexLine, error) {
 
 // resumable says whether a run may continue the existing export prev.
 func resumable(prev, next *exportformat.Manifest) error {
+	if _, ok := prev.Options["format"]; !ok && prev.Options != nil {
+		// Exports from before --format hold both.
+		prev.Options["format"] = "json,md"
+	}
 	switch {
 	case prev.Format != exportformat.Format:
 		return &OutError{Msg: fmt.Sprintf("--out holds an export of format %q, not %q", prev.Format, exportformat.Format)}
@@ -634,6 +638,11 @@ func isItemKind(kind string) bool {
 	return kind != exportformat.KindAttachment && kind != exportformat.KindMarkdown
 }
 
+// hasMarkdown reports whether items of kind get a Markdown file.
+func hasMarkdown(kind string) bool {
+	return kind == exportformat.KindIssue || kind == exportformat.KindPage || kind == exportformat.KindBlogpost
+}
+
 // marks reports whether an index line marks its item done.
 func (s *state) marks(l exportformat.IndexLine) bool {
 	return isItemKind(l.Kind) || (s.markdownMarks && l.Kind == exportformat.KindMarkdown)
@@ -679,7 +688,7 @@ func (s *state) isDone(kind, id string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	_, ok := s.done[kind+"/"+id]
-	if !ok && s.markdownMarks {
+	if !ok && s.markdownMarks && hasMarkdown(kind) {
 		_, ok = s.done[exportformat.KindMarkdown+"/"+id]
 	}
 	return ok

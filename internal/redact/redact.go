@@ -21,7 +21,10 @@ const minID = 8
 
 // profileLink finds account ids in the links Atlassian builds to people,
 // also for people named nowhere else in the item.
-var profileLink = regexp.MustCompile(`(/jira/people/|/wiki/people/|/wiki/display/~|ViewProfile\.jspa\?accountId=|[?&;]accountId=)([^/?&#"'\s<>\\]+)`)
+//
+// Personal spaces are keyed "~<accountId>", so their keys and links
+// name a person too.
+var profileLink = regexp.MustCompile(`(/jira/people/|/wiki/people/|/display/~|/spaces/~|space-key="~|space-key=&quot;~|spaceKey=~|[?&;]key=~|ViewProfile\.jspa\?accountId=|[?&;]accountId=)([^/?&#"'\s<>\\]+)`)
 
 // Replacer replaces a set of account ids inside strings.
 type Replacer struct {

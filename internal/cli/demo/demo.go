@@ -138,26 +138,45 @@ func Run(ctx context.Context, opts *Options) error {
 }
 
 // clearPreviousDemo removes an earlier demo's exports under out, and only
-// those: anything else there is the user's, and the exports refuse it.
+// those: anything else there is the user's, and is refused.
 func clearPreviousDemo(out string) error {
-	for _, sub := range []struct{ dir, query string }{{jiraDir, "project = " + project}, {confluenceDir, "space = " + project}} {
-		dir := filepath.Join(out, sub.dir)
-		b, err := os.ReadFile(filepath.Join(dir, exportformat.ManifestName))
-		if errors.Is(err, os.ErrNotExist) {
-			continue
-		}
-		if err != nil {
-			return err
-		}
-		var m exportformat.Manifest
-		if json.Unmarshal(b, &m) != nil || m.Site.CloudID != sandbox.DefaultSites[0].CloudID || m.Query != sub.query {
-			continue
-		}
-		if err := os.RemoveAll(dir); err != nil {
+	// An export of the demo's project right in out is an older demo's.
+	if isDemoExport(out, "project = "+project) {
+		if err := os.RemoveAll(out); err != nil {
 			return err
 		}
 	}
+	for _, sub := range []struct{ dir, query string }{{jiraDir, "project = " + project}, {confluenceDir, "space = " + project}} {
+		if dir := filepath.Join(out, sub.dir); isDemoExport(dir, sub.query) {
+			if err := os.RemoveAll(dir); err != nil {
+				return err
+			}
+		}
+	}
+	entries, err := os.ReadDir(out)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		if e.Name() != jiraDir && e.Name() != confluenceDir {
+			return cmdutil.Usagef("--out %s holds other files (%s): the demo writes only to a new directory or an earlier demo's", out, e.Name())
+		}
+	}
 	return nil
+}
+
+// isDemoExport reports whether dir holds an export of the sandbox made
+// by the demo.
+func isDemoExport(dir, query string) bool {
+	b, err := os.ReadFile(filepath.Join(dir, exportformat.ManifestName))
+	if err != nil {
+		return false
+	}
+	var m exportformat.Manifest
+	return json.Unmarshal(b, &m) == nil && m.Site.CloudID == sandbox.DefaultSites[0].CloudID && m.Query == query
 }
 
 // describe says where the files are and what they hold.
