@@ -31,9 +31,9 @@ func ensureSecretService() {
 	if os.Getenv(sessionMarker) != "" {
 		return
 	}
-	for _, tool := range []string{"dbus-run-session", "gnome-keyring-daemon", "secret-tool", "chromium", "curl", "bash"} {
+	for _, tool := range []string{"dbus-run-session", "gnome-keyring-daemon", "secret-tool", "chromium", "curl", "bash", "age", "age-keygen"} {
 		if _, err := exec.LookPath(tool); err != nil {
-			fmt.Fprintf(os.Stderr, "system tests need %s (apt-get install bash-completion chromium curl dbus gnome-keyring libsecret-tools): %v\n", tool, err)
+			fmt.Fprintf(os.Stderr, "system tests need %s (apt-get install age bash-completion chromium curl dbus gnome-keyring libsecret-tools): %v\n", tool, err)
 			os.Exit(1)
 		}
 	}

@@ -1,6 +1,8 @@
 package export
 
 import (
+	"filippo.io/age"
+
 	"bytes"
 	"context"
 	"encoding/json"
@@ -55,6 +57,8 @@ type Options struct {
 	Concurrency       int   // items written at once; 0: DefaultConcurrency
 	NoAttachments     bool  // skip every attachment (reason excluded)
 	MaxAttachmentSize int64 // skip larger attachments (reason too-large); 0: no limit
+	// Recipients encrypt a tarball or standard output export with age.
+	Recipients []age.Recipient
 	// NoJSON leaves out the JSON of items that have Markdown (--format md):
 	// their Markdown is then what marks them done. NoMarkdown leaves out
 	// the Markdown (--format json).
@@ -171,7 +175,7 @@ func Prepare(opts Options) (*Prepared, error) {
 	if err != nil {
 		return nil, err
 	}
-	sopts := sink.Options{Stdout: opts.Stdout, StdoutIsTerminal: opts.StdoutIsTerminal, InitialManifest: initial, Resume: prev != nil}
+	sopts := sink.Options{Stdout: opts.Stdout, StdoutIsTerminal: opts.StdoutIsTerminal, InitialManifest: initial, Resume: prev != nil, Recipients: opts.Recipients}
 	s, err := sink.Open(opts.Out, sopts)
 	if err != nil {
 		return nil, &OutError{Msg: fmt.Sprintf("--out %s: %v", opts.Out, err)}

@@ -5,6 +5,8 @@
 package sink
 
 import (
+	"filippo.io/age"
+
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -76,12 +78,13 @@ const (
 
 // KindOf returns the kind of an --out value: "stdout" for "-", "tar",
 // "tar.gz" (also for .tgz) or "tar.zst" by the file name's ending in any
-// case, and "dir" for anything else.
+// case (before an encrypted tarball's ".age"), and "dir" for anything
+// else.
 func KindOf(out string) string {
 	if out == "-" {
 		return KindStdout
 	}
-	lower := strings.ToLower(out)
+	lower := strings.TrimSuffix(strings.ToLower(out), ".age")
 	switch {
 	case strings.HasSuffix(lower, ".tar"):
 		return KindTar
@@ -92,6 +95,10 @@ func KindOf(out string) string {
 	}
 	return KindDir
 }
+
+// Encrypted reports whether an --out value names an age-encrypted
+// tarball (it ends in ".age").
+func Encrypted(out string) bool { return strings.HasSuffix(strings.ToLower(out), ".age") }
 
 // DefaultMinFreeBytes is the free space Check requires when
 // Options.MinFreeBytes is 0: enough to write the manifest, the index and a
@@ -115,6 +122,9 @@ type Options struct {
 	// start (0: DefaultMinFreeBytes; negative: no check). The check is made
 	// where the platform reports free space.
 	MinFreeBytes int64
+	// Recipients encrypt a tarball or standard output export with age, as
+	// it is written: the file or spool on disk holds only ciphertext.
+	Recipients []age.Recipient
 	// TempDir is where a "-" export is spooled until Finish (default
 	// os.TempDir()). Tarballs are spooled next to their final name, so that
 	// the final rename stays on one filesystem.

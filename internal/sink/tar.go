@@ -1,6 +1,8 @@
 package sink
 
 import (
+	"filippo.io/age"
+
 	"archive/tar"
 	"bufio"
 	"bytes"
@@ -43,6 +45,7 @@ type tarSink struct {
 	file    *os.File
 	tmpName string // "" once removed or never named
 	bw      *bufio.Writer
+	enc     io.WriteCloser // age encryption; nil without recipients
 	comp    io.WriteCloser // nil for a plain tar
 	tw      *tar.Writer
 	err     error // the first write error: the archive is unusable after it
@@ -78,9 +81,17 @@ func openTar(kind, final string, opts Options) (_ *tarSink, err error) {
 	}
 	s.bw = bufio.NewWriterSize(s.file, copyBufSize)
 	var w io.Writer = s.bw
+	if len(opts.Recipients) > 0 {
+		s.enc, err = age.Encrypt(s.bw, opts.Recipients...)
+		if err != nil {
+			return nil, fmt.Errorf("start encrypting %s: %w", s.name(), err)
+		}
+		w = s.enc
+	}
+	base := w
 	switch kind {
 	case KindTarGz:
-		gz, err := gzip.NewWriterLevel(s.bw, gzip.DefaultCompression)
+		gz, err := gzip.NewWriterLevel(base, gzip.DefaultCompression)
 		if err != nil {
 			return nil, fmt.Errorf("start gzip for %s: %w", s.name(), err)
 		}
@@ -88,7 +99,7 @@ func openTar(kind, final string, opts Options) (_ *tarSink, err error) {
 	case KindTarZst:
 		// Two encoders compress one block while the next is filled; more
 		// would only cost memory, as the archive is written by one writer.
-		zw, err := zstd.NewWriter(s.bw, zstd.WithEncoderConcurrency(2))
+		zw, err := zstd.NewWriter(base, zstd.WithEncoderConcurrency(2))
 		if err != nil {
 			return nil, fmt.Errorf("start zstd for %s: %w", s.name(), err)
 		}
@@ -325,6 +336,9 @@ func (s *tarSink) finish(manifest []byte) error {
 	err := s.tw.Close()
 	if err == nil && s.comp != nil {
 		err = s.comp.Close()
+	}
+	if err == nil && s.enc != nil {
+		err = s.enc.Close()
 	}
 	if err == nil {
 		err = s.bw.Flush()

@@ -12,6 +12,8 @@ import (
 	"io/fs"
 	"os"
 
+	"filippo.io/age"
+	"filippo.io/age/armor"
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
 )
@@ -21,8 +23,13 @@ import (
 // tarball without them at its top.
 var ErrNotExport = errors.New("not an aumo export")
 
-// ErrEncrypted reports an age-encrypted export, which Open cannot read.
+// ErrEncrypted reports an age-encrypted export, which Open cannot read
+// (OpenWith can, given an identity).
 var ErrEncrypted = errors.New("export is age-encrypted")
+
+// ErrNoIdentity reports an encrypted export that none of the identities
+// given can decrypt: another key, or a wrong passphrase.
+var ErrNoIdentity = errors.New("none of the identities given decrypts the export (another key, or a wrong passphrase)")
 
 // ErrTruncated reports a tarball that ends before its end-of-archive
 // marker: its writing or copying was cut short.
@@ -49,11 +56,18 @@ const (
 	archiveTar  = "tar"
 	archiveGzip = "tar.gz"
 	archiveZstd = "tar.zst"
+	archiveAge  = "age" // until decrypted
 )
 
 // Export is an export opened for reading: a directory or a tarball. It is
 // not safe for concurrent use.
 type Export struct {
+	// identities decrypt an age-encrypted tarball; encrypted and armored
+	// say what it is.
+	identities []age.Identity
+	encrypted  bool
+	armored    bool
+
 	path    string
 	root    *os.Root // a directory export
 	file    *os.File // a tarball
@@ -83,7 +97,13 @@ type tarCapture struct {
 // (one without the other is damage Verify reports); a tarball must start
 // with a tar header, and whether it holds an export shows only once it has
 // been read to its end.
-func Open(path string) (*Export, error) {
+func Open(path string) (*Export, error) { return OpenWith(path, nil) }
+
+// OpenWith opens an export like Open, and also an age-encrypted tarball
+// (the .age that aumo export --encrypt-to or --encrypt-passphrase writes)
+// when one of identities can decrypt it. Without identities an encrypted
+// export is ErrEncrypted; with none that matches, ErrNoIdentity.
+func OpenWith(path string, identities []age.Identity) (*Export, error) {
 	info, err := os.Stat(path)
 	if err != nil {
 		return nil, fmt.Errorf("open export: %w", err)
@@ -94,7 +114,7 @@ func Open(path string) (*Export, error) {
 	if !info.Mode().IsRegular() {
 		return nil, fmt.Errorf("open export %s: %w: neither a directory nor a regular file", path, ErrNotExport)
 	}
-	return openArchive(path)
+	return openArchive(path, identities)
 }
 
 func openDir(path string) (*Export, error) {
@@ -129,12 +149,12 @@ var (
 	}
 )
 
-func openArchive(path string) (_ *Export, err error) {
+func openArchive(path string, identities []age.Identity) (_ *Export, err error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("open export: %w", err)
 	}
-	e := &Export{path: path, file: f}
+	e := &Export{path: path, file: f, identities: identities}
 	defer func() {
 		if err != nil {
 			_ = f.Close()
@@ -148,7 +168,11 @@ func openArchive(path string) (_ *Export, err error) {
 	head = head[:n]
 	switch {
 	case bytes.HasPrefix(head, magicAge), bytes.HasPrefix(head, magicAgePEM):
-		return nil, fmt.Errorf("open export %s: %w", path, ErrEncrypted)
+		if len(identities) == 0 {
+			return nil, fmt.Errorf("open export %s: %w", path, ErrEncrypted)
+		}
+		e.armored = bytes.HasPrefix(head, magicAgePEM)
+		e.archive = archiveAge // told apart once decrypted
 	case bytes.HasPrefix(head, magicGzip):
 		e.archive = archiveGzip
 	case bytes.HasPrefix(head, magicZstd):
@@ -168,6 +192,10 @@ func openArchive(path string) (_ *Export, err error) {
 	// A compressed file is opened only if it decompresses to a tarball, so
 	// that an unreadable one cannot be mistaken for a damaged export.
 	s, err := e.openStream()
+	var noMatch *age.NoIdentityMatchError
+	if errors.As(err, &noMatch) {
+		return nil, fmt.Errorf("open export %s: %w", path, ErrNoIdentity)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("open export %s: %s stream: %w", path, e.archive, err)
 	}
@@ -313,7 +341,30 @@ func (e *Export) openStream() (*stream, error) {
 	}
 	var src io.Reader = bufio.NewReaderSize(fileReader{e.file}, 256<<10)
 	s := &stream{}
-	switch e.archive {
+	archive := e.archive
+	if e.encrypted || archive == archiveAge {
+		if e.armored {
+			src = armor.NewReader(src)
+		}
+		dec, err := age.Decrypt(src, e.identities...)
+		if err != nil {
+			return nil, err
+		}
+		e.encrypted = true
+		br := bufio.NewReaderSize(dec, 256<<10)
+		head, _ := br.Peek(len(magicZstd))
+		switch {
+		case bytes.HasPrefix(head, magicGzip):
+			archive = archiveGzip
+		case bytes.HasPrefix(head, magicZstd):
+			archive = archiveZstd
+		default:
+			archive = archiveTar
+		}
+		e.archive = archive
+		src = br
+	}
+	switch archive {
 	case archiveGzip:
 		zr, err := gzip.NewReader(src)
 		if err != nil {

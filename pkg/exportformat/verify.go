@@ -1,6 +1,8 @@
 package exportformat
 
 import (
+	"filippo.io/age"
+
 	"cmp"
 	"context"
 	"crypto/sha256"
@@ -84,7 +86,13 @@ const (
 // unreadable, holds no export (ErrNotExport) or an encrypted one
 // (ErrEncrypted), its compression cannot be read, or ctx was cancelled.
 func Verify(ctx context.Context, path string) (*Report, error) {
-	e, err := Open(path)
+	return VerifyWith(ctx, path, nil)
+}
+
+// VerifyWith is Verify for an export that may be age-encrypted: one of
+// identities must decrypt it (see OpenWith).
+func VerifyWith(ctx context.Context, path string, identities []age.Identity) (*Report, error) {
+	e, err := OpenWith(path, identities)
 	if err != nil {
 		return nil, err
 	}

@@ -2,6 +2,8 @@
 package export
 
 import (
+	"filippo.io/age"
+
 	"context"
 	"encoding/json"
 	"errors"
@@ -40,6 +42,8 @@ type Options struct {
 	KeepAccountIDs    bool
 	NoProgress        bool
 	Formats           []string
+	EncryptTo         []string
+	EncryptPassphrase bool
 }
 
 // JiraOptions are `aumo export jira`'s.
@@ -72,6 +76,8 @@ func addCommonFlags(cmd *cobra.Command, o *Options) {
 	fl.IntVar(&o.Concurrency, "concurrency", export.DefaultConcurrency, "requests and writes in flight at once (aumo slows down by itself on rate limits)")
 	fl.BoolVar(&o.KeepAccountIDs, "keep-account-ids", false, "keep Atlassian account ids in the export (default: removed; names and emails stay)")
 	fl.BoolVar(&o.NoProgress, "no-progress", false, "no progress line")
+	fl.StringArrayVar(&o.EncryptTo, "encrypt-to", nil, "encrypt the tarball or standard output with age for `RECIPIENT` (age1…, an SSH public key, or a file of them; repeatable). The name must end in .age; directory exports are never encrypted")
+	fl.BoolVar(&o.EncryptPassphrase, "encrypt-passphrase", false, "encrypt the tarball or standard output with the passphrase in $AUMO_EXPORT_PASSPHRASE (age scrypt)")
 	fl.StringSliceVar(&o.Formats, "format", []string{"json", "md"}, "what to write of each item: json (lossless, as the API gives it), md (readable Markdown), or both")
 	_ = cmd.MarkFlagRequired("out")
 }
@@ -246,6 +252,10 @@ func run(ctx context.Context, opts *Options, spec runSpec) error {
 	if err != nil {
 		return err
 	}
+	recipients, err := encryption(opts)
+	if err != nil {
+		return err
+	}
 	ts, err := f.TokenSource()
 	if err != nil {
 		return err
@@ -268,7 +278,7 @@ func run(ctx context.Context, opts *Options, spec runSpec) error {
 		Redaction: redaction(opts.KeepAccountIDs), Tool: exportformat.Tool{Name: "aumo", Version: buildinfo.Version},
 		Choices:     spec.choices,
 		Concurrency: opts.Concurrency, NoAttachments: opts.NoAttachments, MaxAttachmentSize: maxSize,
-		NoJSON: noJSON, NoMarkdown: noMarkdown,
+		NoJSON: noJSON, NoMarkdown: noMarkdown, Recipients: recipients,
 		Stdout: f.IO.Out, StdoutIsTerminal: f.IO.IsStdoutTTY(),
 	}
 	// Nothing is written and no API is called before --out is known good.
@@ -323,6 +333,37 @@ func run(ctx context.Context, opts *Options, spec runSpec) error {
 	summary(f.IO.Messages(), opts.Out, m, time.Since(start))
 	spec.after(f.IO.ErrOut, estimate)
 	return err
+}
+
+// encryption reads --encrypt-to and --encrypt-passphrase, and checks that
+// they fit --out: only tarballs (named .age) and standard output are
+// encrypted.
+func encryption(opts *Options) ([]age.Recipient, error) {
+	encrypt := len(opts.EncryptTo) > 0 || opts.EncryptPassphrase
+	kind := sink.KindOf(opts.Out)
+	switch {
+	case !encrypt && sink.Encrypted(opts.Out):
+		return nil, cmdutil.Usagef("--out %s ends in .age: add --encrypt-to RECIPIENT or --encrypt-passphrase", opts.Out)
+	case !encrypt:
+		return nil, nil
+	case kind == sink.KindDir:
+		return nil, cmdutil.Usagef("directory exports are never encrypted (they are mirrors to read and resume); write a tarball such as --out %s.tar.zst.age, or to standard output", strings.TrimSuffix(opts.Out, "/"))
+	case kind != sink.KindStdout && !sink.Encrypted(opts.Out):
+		return nil, cmdutil.Usagef("an encrypted export's name ends in .age: --out %s.age", opts.Out)
+	case len(opts.EncryptTo) > 0 && opts.EncryptPassphrase:
+		return nil, cmdutil.Usagef("--encrypt-to and --encrypt-passphrase cannot be combined (age encrypts to a passphrase alone)")
+	case opts.EncryptPassphrase:
+		pass, ok := cmdutil.ExportPassphrase()
+		if !ok {
+			return nil, cmdutil.Usagef("--encrypt-passphrase: set %s (environment only)", cmdutil.ExportPassphraseEnv)
+		}
+		r, err := age.NewScryptRecipient(pass)
+		if err != nil {
+			return nil, err
+		}
+		return []age.Recipient{r}, nil
+	}
+	return cmdutil.ParseRecipients(opts.EncryptTo)
 }
 
 // formats reads --format: json, md, or both (the default).

@@ -2,6 +2,8 @@
 package verify
 
 import (
+	"filippo.io/age"
+
 	"context"
 	"errors"
 	"fmt"
@@ -19,9 +21,10 @@ import (
 
 // Options are the dependencies and flags of `aumo verify`.
 type Options struct {
-	Factory *cmdutil.Factory
-	Path    string
-	JSON    bool
+	Factory  *cmdutil.Factory
+	Path     string
+	JSON     bool
+	Identity string
 }
 
 // NewCmdVerify returns `aumo verify`. runF replaces the run in tests.
@@ -38,6 +41,10 @@ with the index. Every missing, extra and corrupt file is listed.
 A tarball is read once, from start to end. Temporary files that an
 interrupted run left in a directory are not counted as extra.
 
+An encrypted tarball (.age) is decrypted as it is read, with --identity (an
+age identity file or an unencrypted SSH private key) or, for one encrypted
+with --encrypt-passphrase, the passphrase in $AUMO_EXPORT_PASSPHRASE.
+
 Exit status 0 when the export is intact, 1 when it is damaged, 5 when it could
 not be checked (no such path, not an export, unreadable).`,
 		Args: cobra.ExactArgs(1),
@@ -50,6 +57,7 @@ not be checked (no such path, not an export, unreadable).`,
 		},
 	}
 	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print the report as JSON")
+	cmd.Flags().StringVar(&opts.Identity, "identity", "", "decrypt an encrypted export with the age identity or SSH private key in `FILE`")
 	return cmd
 }
 
@@ -103,12 +111,29 @@ type Report struct {
 
 // Run verifies the export and prints the report.
 func Run(ctx context.Context, opts *Options) error {
-	r, err := exportformat.Verify(ctx, opts.Path)
+	var identities []age.Identity
+	if opts.Identity != "" {
+		ids, err := cmdutil.ReadIdentities(opts.Identity)
+		if err != nil {
+			return err
+		}
+		identities = ids
+	}
+	if pass, ok := cmdutil.ExportPassphrase(); ok {
+		id, err := age.NewScryptIdentity(pass)
+		if err != nil {
+			return err
+		}
+		identities = append(identities, id)
+	}
+	r, err := exportformat.VerifyWith(ctx, opts.Path, identities)
 	switch {
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return err
 	case errors.Is(err, exportformat.ErrEncrypted):
-		return &UncheckableError{Err: fmt.Errorf("%s: encrypted exports need --identity (not supported yet)", opts.Path)}
+		return &UncheckableError{Err: fmt.Errorf("%s is encrypted: give --identity FILE, or set %s for a passphrase", opts.Path, cmdutil.ExportPassphraseEnv)}
+	case errors.Is(err, exportformat.ErrNoIdentity):
+		return &UncheckableError{Err: fmt.Errorf("%s: the identity or passphrase given does not decrypt it (another key, or a wrong passphrase)", opts.Path)}
 	case err != nil:
 		return &UncheckableError{Err: err}
 	}

@@ -148,7 +148,7 @@ func TestUncheckable(t *testing.T) {
 	for _, tc := range []struct{ path, want string }{
 		{filepath.Join(dir, "nothing"), "no such file"},
 		{dir, "not an aumo export"},
-		{age, "encrypted exports need --identity (not supported yet)"},
+		{age, "is encrypted: give --identity FILE"},
 	} {
 		f, out := testFactory()
 		err := Run(t.Context(), &Options{Factory: f, Path: tc.path, JSON: true})
