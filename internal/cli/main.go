@@ -29,10 +29,16 @@ func Run(ctx context.Context, f *cmdutil.Factory, args []string) int {
 	cmd.SetOut(f.IO.Out)
 	cmd.SetErr(f.IO.ErrOut)
 	err := cmd.ExecuteContext(ctx)
+	code, hint := ExitOK, ""
+	if err != nil {
+		code, hint = classify(err)
+	}
+	if f.Audit != nil {
+		f.Audit(code)
+	}
 	if err == nil {
 		return ExitOK
 	}
-	code, hint := classify(err)
 	if code == ExitInterrupted {
 		fmt.Fprintln(f.IO.ErrOut, "aumo: interrupted")
 		return code

@@ -232,7 +232,7 @@ type runSpec struct {
 }
 
 // run runs an export.
-func run(ctx context.Context, opts *Options, spec runSpec) error {
+func run(ctx context.Context, opts *Options, spec runSpec) (runErr error) {
 	if os.Getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(export.MemoryLimit)
 	}
@@ -281,6 +281,15 @@ func run(ctx context.Context, opts *Options, spec runSpec) error {
 		NoJSON: noJSON, NoMarkdown: noMarkdown, Recipients: recipients,
 		Stdout: f.IO.Out, StdoutIsTerminal: f.IO.IsStdoutTTY(),
 	}
+	// Every export from here on leaves an audit line, with its exit code
+	// once that is known, refused or not.
+	var (
+		m     *exportformat.Manifest
+		ended error
+	)
+	start := time.Now()
+	f.Audit = func(exitCode int) { writeAudit(cfg, eopts, m, ended, time.Since(start), exitCode) }
+	defer func() { ended = runErr }()
 	// Nothing is written and no API is called before --out is known good.
 	if err := export.Check(eopts); err != nil {
 		return err
@@ -319,10 +328,8 @@ func run(ctx context.Context, opts *Options, spec runSpec) error {
 		bar = progress.New(f.IO.ErrOut, estimate, func() int64 { return client.Stats().Points })
 		prepared.SetProgress(bar)
 	}
-	start := time.Now()
-	m, err := prepared.Run(ctx, plan)
+	m, err = prepared.Run(ctx, plan)
 	bar.Finish()
-	writeAudit(cfg, eopts, m, err)
 	var partial *export.PartialError
 	if err != nil && !errors.As(err, &partial) {
 		if sink.KindOf(opts.Out) == "dir" && !spec.queryError(err) {
@@ -467,24 +474,30 @@ func summary(w io.Writer, out string, m *exportformat.Manifest, took time.Durati
 }
 
 // auditLine is one line of the profile's audit trail: what was exported,
-// from where, to where. No content, no tokens.
+// from where, to where, how it ended. No content, no tokens.
 type auditLine struct {
 	Time     time.Time        `json:"time"`
+	Profile  string           `json:"profile"`
 	Site     string           `json:"site"`
 	Product  string           `json:"product"`
 	Query    string           `json:"query"`
 	Out      string           `json:"out"`
 	Complete bool             `json:"complete"`
 	Counts   map[string]int64 `json:"counts,omitempty"`
+	Seconds  float64          `json:"durationSeconds"`
+	ExitCode int              `json:"exitCode"`
 	Error    string           `json:"error,omitempty"`
 }
 
-func writeAudit(cfg *config.Config, eopts export.Options, m *exportformat.Manifest, runErr error) {
+func writeAudit(cfg *config.Config, eopts export.Options, m *exportformat.Manifest, runErr error, took time.Duration, exitCode int) {
 	abs, err := filepath.Abs(eopts.Out)
 	if err != nil || eopts.Out == "-" {
 		abs = eopts.Out
 	}
-	line := auditLine{Time: time.Now().UTC(), Site: eopts.Site.URL, Product: eopts.Product, Query: eopts.Query, Out: abs}
+	line := auditLine{
+		Time: time.Now().UTC(), Profile: cfg.Profile, Site: eopts.Site.URL, Product: eopts.Product, Query: eopts.Query, Out: abs,
+		Seconds: took.Round(time.Millisecond).Seconds(), ExitCode: exitCode,
+	}
 	if m != nil {
 		line.Complete, line.Counts = m.Complete, m.Counts
 	}
