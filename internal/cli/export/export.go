@@ -44,6 +44,7 @@ type Options struct {
 	Formats           []string
 	EncryptTo         []string
 	EncryptPassphrase bool
+	Since             string
 }
 
 // JiraOptions are `aumo export jira`'s.
@@ -76,6 +77,7 @@ func addCommonFlags(cmd *cobra.Command, o *Options) {
 	fl.IntVar(&o.Concurrency, "concurrency", export.DefaultConcurrency, "requests and writes in flight at once (aumo slows down by itself on rate limits)")
 	fl.BoolVar(&o.KeepAccountIDs, "keep-account-ids", false, "keep Atlassian account ids in the export (default: removed; names and emails stay)")
 	fl.BoolVar(&o.NoProgress, "no-progress", false, "no progress line")
+	fl.StringVar(&o.Since, "since", "", "export only what changed since `TIME` (2026-11-01, \"2026-11-01 09:00\", RFC 3339, or an age: 90m, 36h, 7d); searched as a relative window with a 5-minute margin")
 	fl.StringArrayVar(&o.EncryptTo, "encrypt-to", nil, "encrypt the tarball or standard output with age for `RECIPIENT` (age1…, an SSH public key, or a file of them; repeatable). The name must end in .age; directory exports are never encrypted")
 	fl.BoolVar(&o.EncryptPassphrase, "encrypt-passphrase", false, "encrypt the tarball or standard output with the passphrase in $AUMO_EXPORT_PASSPHRASE (age scrypt)")
 	fl.StringSliceVar(&o.Formats, "format", []string{"json", "md"}, "what to write of each item: json (lossless, as the API gives it), md (readable Markdown), or both")
@@ -178,8 +180,12 @@ func RunJira(ctx context.Context, opts *JiraOptions) error {
 	return run(ctx, &opts.Options, runSpec{
 		product: atlassian.Jira, query: opts.JQL, scopes: jiraScopes,
 		choices: map[string]string{"fields": strings.Join(opts.Fields, ",")},
-		start: func(ctx context.Context, client *atlassian.Client, _ tokenstore.Site) (int64, export.Plan, error) {
-			plan = jira.New(jira.Options{Client: client, JQL: opts.JQL, Fields: opts.Fields, KeepAccountIDs: opts.KeepAccountIDs, Concurrency: opts.Concurrency})
+		start: func(ctx context.Context, client *atlassian.Client, _ tokenstore.Site, window int) (int64, export.Plan, error) {
+			jql := opts.JQL
+			if window > 0 {
+				jql = narrow(jql, "updated >= -"+windowAge(window))
+			}
+			plan = jira.New(jira.Options{Client: client, JQL: jql, Fields: opts.Fields, KeepAccountIDs: opts.KeepAccountIDs, Concurrency: opts.Concurrency})
 			estimate, err := plan.Check(ctx)
 			return estimate, &export.JiraPlan{Plan: plan, Client: client}, err
 		},
@@ -200,9 +206,13 @@ func RunConfluence(ctx context.Context, opts *ConfluenceOptions) error {
 	return run(ctx, &opts.Options, runSpec{
 		product: atlassian.Confluence, query: opts.CQL, scopes: confluence.Scopes,
 		choices: map[string]string{"includeArchived": strconv.FormatBool(opts.IncludeArchived)},
-		start: func(ctx context.Context, client *atlassian.Client, site tokenstore.Site) (int64, export.Plan, error) {
+		start: func(ctx context.Context, client *atlassian.Client, site tokenstore.Site, window int) (int64, export.Plan, error) {
+			cql := opts.CQL
+			if window > 0 {
+				cql = narrow(cql, `lastmodified >= now("-`+windowAge(window)+`")`)
+			}
 			plan = confluence.New(confluence.Options{
-				Client: client, CQL: opts.CQL, IncludeArchived: opts.IncludeArchived,
+				Client: client, CQL: cql, IncludeArchived: opts.IncludeArchived,
 				KeepAccountIDs: opts.KeepAccountIDs, Concurrency: opts.Concurrency, SiteURL: site.URL,
 			})
 			estimate, err := plan.Check(ctx)
@@ -225,7 +235,9 @@ type runSpec struct {
 	choices map[string]string
 	// start makes the plan and checks the query with the API; it returns
 	// the API's estimate of the items.
-	start      func(context.Context, *atlassian.Client, tokenstore.Site) (int64, export.Plan, error)
+	// window, when positive, narrows the query to the last window minutes
+	// (--since).
+	start      func(ctx context.Context, client *atlassian.Client, site tokenstore.Site, window int) (int64, export.Plan, error)
 	queryError func(error) bool
 	// after says what the run's numbers call for.
 	after func(w io.Writer, estimate int64)
@@ -255,6 +267,20 @@ func run(ctx context.Context, opts *Options, spec runSpec) (runErr error) {
 	recipients, err := encryption(opts)
 	if err != nil {
 		return err
+	}
+	window := 0
+	if opts.Since != "" {
+		now := time.Now()
+		since, err := parseSince(opts.Since, now)
+		if err != nil {
+			return err
+		}
+		if since.After(now) {
+			return cmdutil.Usagef("--since %s is in the future", opts.Since)
+		}
+		window = sinceMinutes(since, now)
+		spec.choices["since"] = opts.Since
+		fmt.Fprintf(f.IO.Messages(), "Exporting what changed since %s (the last %d minutes, with a margin of %s).\n", since.Local().Format("2006-01-02 15:04 MST"), window, sinceMargin)
 	}
 	ts, err := f.TokenSource()
 	if err != nil {
@@ -311,7 +337,7 @@ func run(ctx context.Context, opts *Options, spec runSpec) (runErr error) {
 	if err != nil {
 		return err
 	}
-	estimate, plan, err := spec.start(ctx, client, site)
+	estimate, plan, err := spec.start(ctx, client, site, window)
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,78 @@
+package export
+
+import (
+	"fmt"
+	"math"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aumo-cli/aumo/internal/cli/cmdutil"
+)
+
+// sinceMargin widens a --since window: search indexes lag behind edits,
+// and clocks differ.
+const sinceMargin = 5 * time.Minute
+
+var (
+	sinceAgo    = regexp.MustCompile(`^(\d+)\s*([mhdw])$`)
+	quotedText  = regexp.MustCompile(`"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'`)
+	orderByWord = regexp.MustCompile(`(?i)\border\s+by\b`)
+)
+
+// parseSince reads --since: an RFC 3339 time, a date or "date hh:mm" in
+// the local time zone, or an age such as 90m, 36h, 7d, 2w.
+func parseSince(s string, now time.Time) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	if m := sinceAgo.FindStringSubmatch(s); m != nil {
+		n, _ := strconv.Atoi(m[1])
+		unit := map[string]time.Duration{"m": time.Minute, "h": time.Hour, "d": 24 * time.Hour, "w": 7 * 24 * time.Hour}[m[2]]
+		return now.Add(-time.Duration(n) * unit), nil
+	}
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	for _, layout := range []string{"2006-01-02 15:04", "2006-01-02"} {
+		if t, err := time.ParseInLocation(layout, s, time.Local); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, cmdutil.Usagef("--since %q: use a time (2026-11-01T09:00:00Z, 2026-11-01, \"2026-11-01 09:00\") or an age (90m, 36h, 7d, 2w)", s)
+}
+
+// sinceMinutes is the relative window, in whole minutes, that covers
+// since with the margin. Relative windows avoid the time-zone trap of
+// absolute dates in JQL and CQL, which Atlassian reads in the user's
+// profile time zone.
+func sinceMinutes(since, now time.Time) int {
+	return int(math.Ceil((now.Sub(since) + sinceMargin).Minutes()))
+}
+
+// windowAge writes a window of minutes as JQL and CQL take an age:
+// minutes while they are few, then whole hours or days, rounded up, so
+// that the window only ever widens.
+func windowAge(minutes int) string {
+	switch {
+	case minutes <= 10_000:
+		return fmt.Sprintf("%dm", minutes)
+	case minutes <= 60*10_000:
+		return fmt.Sprintf("%dh", (minutes+59)/60)
+	}
+	return fmt.Sprintf("%dd", (minutes+24*60-1)/(24*60))
+}
+
+// narrow adds a clause to a query with AND, before any ORDER BY (outside
+// quoted text).
+func narrow(query, clause string) string {
+	bare := quotedText.ReplaceAllStringFunc(query, func(s string) string { return strings.Repeat("x", len(s)) })
+	q, order := query, ""
+	if loc := orderByWord.FindAllStringIndex(bare, -1); len(loc) > 0 {
+		at := loc[len(loc)-1][0]
+		q, order = strings.TrimSpace(query[:at]), " "+strings.TrimSpace(query[at:])
+	}
+	if strings.TrimSpace(q) == "" {
+		return clause + order
+	}
+	return fmt.Sprintf("(%s) AND %s%s", q, clause, order)
+}
