@@ -62,8 +62,11 @@ type QueryError struct {
 	Amended bool
 }
 
+// javaException is the class name Confluence puts before its messages.
+var javaException = regexp.MustCompile(`^(?:[a-z]\w*\.)+\w*Exception: `)
+
 func (e *QueryError) Error() string {
-	msg := "Confluence refused the query: " + e.Message
+	msg := "Confluence refused the query: " + javaException.ReplaceAllString(e.Message, "")
 	if e.Amended {
 		msg += ` (aumo added "type in (page, blogpost)" to it, as it names no content type)`
 	}

@@ -126,3 +126,10 @@ func TestPersonalSpaceKeysAreRedacted(t *testing.T) {
 		t.Errorf("personal space key not shown redacted:\n%s\n%s", md, space.JSON)
 	}
 }
+
+func TestQueryErrorDropsTheJavaClassName(t *testing.T) {
+	e := &QueryError{Message: "com.atlassian.confluence.api.service.exceptions.BadRequestException: Could not parse cql : space = ("}
+	if got, want := e.Error(), "Confluence refused the query: Could not parse cql : space = ("; got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}

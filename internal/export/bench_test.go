@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/aumo-cli/aumo/internal/atlassian"
+	"github.com/aumo-cli/aumo/internal/auth"
 	"github.com/aumo-cli/aumo/internal/confluence"
 	"github.com/aumo-cli/aumo/internal/jira"
 	"github.com/aumo-cli/aumo/internal/sandbox"
@@ -33,54 +34,17 @@ import (
 // changelog lists (default every 40th, a stress case; real projects have
 // far fewer).
 func BenchmarkJiraExport(b *testing.B) {
-	issues := 2000
-	if v := os.Getenv("AUMO_BENCH_ISSUES"); v != "" {
-		if _, err := fmt.Sscan(v, &issues); err != nil {
-			b.Fatal(err)
-		}
-	}
-	latency := benchEnv("AUMO_BENCH_LATENCY", "50ms")
+	issues := benchSize(b, "AUMO_BENCH_ISSUES", 2000)
 	debug.SetMemoryLimit(MemoryLimit) // as `aumo export` does
-	burst := benchEnv("AUMO_BENCH_BURST", "100")
-	apiURL := startSandboxProcess(b, "--jira-issues", fmt.Sprint(issues), "--confluence-pages", "0", "--latency", latency, "--burst", burst,
+	apiURL := startSandboxProcess(b, "--jira-issues", fmt.Sprint(issues), "--confluence-pages", "0",
+		"--latency", benchEnv("AUMO_BENCH_LATENCY", "50ms"), "--burst", benchEnv("AUMO_BENCH_BURST", "100"),
 		"--jira-long-every", benchEnv("AUMO_BENCH_LONG_EVERY", "0"))
 	tokens := loginTo(b, apiURL)
-	site := sandbox.DefaultSites[0]
-
-	for i := 0; i < b.N; i++ {
-		client, err := atlassian.New(atlassian.Options{APIURL: apiURL, Product: atlassian.Jira, CloudID: site.CloudID, SiteURL: site.URL, Tokens: tokens})
-		if err != nil {
-			b.Fatal(err)
-		}
-		out := filepath.Join(b.TempDir(), "export")
-		opts := Options{
-			Out: out, Product: "jira", Query: "project = DEMO",
-			Site:      exportformat.Site{CloudID: site.CloudID, URL: site.URL, Name: site.Name},
-			Redaction: exportformat.RedactionAccountIDs,
-			Cost:      func() (int64, int64) { st := client.Stats(); return st.Requests, st.Points },
-		}
-		plan := jira.New(jira.Options{Client: client, JQL: opts.Query})
-		start := time.Now()
-		if _, err := plan.Check(context.Background()); err != nil {
-			b.Fatal(err)
-		}
-		p, err := Prepare(opts)
-		if err != nil {
-			b.Fatal(err)
-		}
-		m, err := p.Run(context.Background(), &JiraPlan{Plan: plan, Client: client})
-		if err != nil {
-			b.Fatal(err)
-		}
-		took := time.Since(start)
-		n := float64(m.Counts[exportformat.KindIssue])
-		atts := float64(m.Counts[exportformat.KindAttachment])
-		b.ReportMetric(n/took.Seconds(), "issues/s")
-		b.ReportMetric((float64(m.Requests)-atts)/n, "requests/issue")
-		b.ReportMetric(atts/n, "downloads/issue")
-		b.ReportMetric(float64(m.Points)/n, "points/issue")
-	}
-	b.ReportMetric(float64(peakRSS(b))/(1<<20), "peak-RSS-MiB")
+	benchExport(b, apiURL, tokens, atlassian.Jira, "project = DEMO", "issue", []string{exportformat.KindIssue},
+		func(client *atlassian.Client, query string) (func(context.Context) (int64, error), Plan) {
+			plan := jira.New(jira.Options{Client: client, JQL: query})
+			return plan.Check, &JiraPlan{Plan: plan, Client: client}
+		})
 }
 
 // BenchmarkConfluenceExport exports a generated Confluence space the way
@@ -92,51 +56,68 @@ func BenchmarkJiraExport(b *testing.B) {
 // AUMO_BENCH_PAGES (default 500) sets the space's size; AUMO_BENCH_LATENCY
 // and AUMO_BENCH_BURST as for Jira.
 func BenchmarkConfluenceExport(b *testing.B) {
-	pages := 500
-	if v := os.Getenv("AUMO_BENCH_PAGES"); v != "" {
-		if _, err := fmt.Sscan(v, &pages); err != nil {
-			b.Fatal(err)
-		}
-	}
+	pages := benchSize(b, "AUMO_BENCH_PAGES", 500)
 	debug.SetMemoryLimit(MemoryLimit)
 	apiURL := startSandboxProcess(b, "--jira-issues", "0", "--confluence-pages", fmt.Sprint(pages),
 		"--latency", benchEnv("AUMO_BENCH_LATENCY", "50ms"), "--burst", benchEnv("AUMO_BENCH_BURST", "100"))
 	tokens := loginTo(b, apiURL, confluence.Scopes...)
 	site := sandbox.DefaultSites[0]
+	benchExport(b, apiURL, tokens, atlassian.Confluence, "space = DEMO", "page", []string{exportformat.KindPage, exportformat.KindBlogpost},
+		func(client *atlassian.Client, query string) (func(context.Context) (int64, error), Plan) {
+			plan := confluence.New(confluence.Options{Client: client, CQL: query, SiteURL: site.URL})
+			return plan.Check, &ConfluencePlan{Plan: plan, Client: client}
+		})
+}
+
+// benchExport runs b.N exports of query with the plan newPlan makes and
+// reports the cost per item (the kinds counted as unit) and peak memory.
+func benchExport(b *testing.B, apiURL string, tokens *auth.TokenSource, product atlassian.Product, query, unit string, kinds []string,
+	newPlan func(*atlassian.Client, string) (func(context.Context) (int64, error), Plan)) {
+	site := sandbox.DefaultSites[0]
 	for i := 0; i < b.N; i++ {
-		client, err := atlassian.New(atlassian.Options{APIURL: apiURL, Product: atlassian.Confluence, CloudID: site.CloudID, SiteURL: site.URL, Tokens: tokens})
-		if err != nil {
-			b.Fatal(err)
-		}
-		out := filepath.Join(b.TempDir(), "export")
+		client := sandboxClient(b, apiURL, product, tokens)
 		opts := Options{
-			Out: out, Product: "confluence", Query: "space = DEMO",
+			Out: filepath.Join(b.TempDir(), "export"), Product: string(product), Query: query,
 			Site:      exportformat.Site{CloudID: site.CloudID, URL: site.URL, Name: site.Name},
 			Redaction: exportformat.RedactionAccountIDs,
 			Cost:      func() (int64, int64) { st := client.Stats(); return st.Requests, st.Points },
 		}
-		plan := confluence.New(confluence.Options{Client: client, CQL: opts.Query, SiteURL: site.URL})
+		check, plan := newPlan(client, query)
 		start := time.Now()
-		if _, err := plan.Check(context.Background()); err != nil {
+		if _, err := check(context.Background()); err != nil {
 			b.Fatal(err)
 		}
 		p, err := Prepare(opts)
 		if err != nil {
 			b.Fatal(err)
 		}
-		m, err := p.Run(context.Background(), &ConfluencePlan{Plan: plan, Client: client})
+		m, err := p.Run(context.Background(), plan)
 		if err != nil {
 			b.Fatal(err)
 		}
 		took := time.Since(start)
-		n := float64(m.Counts[exportformat.KindPage] + m.Counts[exportformat.KindBlogpost])
+		var n float64
+		for _, k := range kinds {
+			n += float64(m.Counts[k])
+		}
 		atts := float64(m.Counts[exportformat.KindAttachment])
-		b.ReportMetric(n/took.Seconds(), "pages/s")
-		b.ReportMetric((float64(m.Requests)-atts)/n, "requests/page")
-		b.ReportMetric(atts/n, "downloads/page")
-		b.ReportMetric(float64(m.Points)/n, "points/page")
+		b.ReportMetric(n/took.Seconds(), unit+"s/s")
+		b.ReportMetric((float64(m.Requests)-atts)/n, "requests/"+unit)
+		b.ReportMetric(atts/n, "downloads/"+unit)
+		b.ReportMetric(float64(m.Points)/n, "points/"+unit)
 	}
 	b.ReportMetric(float64(peakRSS(b))/(1<<20), "peak-RSS-MiB")
+}
+
+// benchSize reads a size from the environment, or def.
+func benchSize(b *testing.B, name string, def int) int {
+	n := def
+	if v := os.Getenv(name); v != "" {
+		if _, err := fmt.Sscan(v, &n); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return n
 }
 
 func benchEnv(name, def string) string {

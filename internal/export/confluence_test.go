@@ -29,10 +29,7 @@ func TestConfluenceExportIsComplete(t *testing.T) {
 	srv, tokens := loggedInSandbox(t, confluence.Scopes...)
 	srv.SetConfluenceSpace("ENG", pages, 7, sandbox.ConfluenceOptions{})
 	site := sandbox.DefaultSites[0]
-	client, err := atlassian.New(atlassian.Options{APIURL: srv.URL(), Product: atlassian.Confluence, CloudID: site.CloudID, SiteURL: site.URL, Tokens: tokens})
-	if err != nil {
-		t.Fatal(err)
-	}
+	client := sandboxClient(t, srv.URL(), atlassian.Confluence, tokens)
 	out := filepath.Join(t.TempDir(), "export")
 	opts := options(out)
 	opts.Product = "confluence"
@@ -272,10 +269,7 @@ func TestConfluenceMarkdownKeepsEveryTextRun(t *testing.T) {
 	srv, tokens := loggedInSandbox(t, confluence.Scopes...)
 	srv.SetConfluenceSpace("ENG", 40, 3, sandbox.ConfluenceOptions{})
 	site := sandbox.DefaultSites[0]
-	client, err := atlassian.New(atlassian.Options{APIURL: srv.URL(), Product: atlassian.Confluence, CloudID: site.CloudID, SiteURL: site.URL, Tokens: tokens})
-	if err != nil {
-		t.Fatal(err)
-	}
+	client := sandboxClient(t, srv.URL(), atlassian.Confluence, tokens)
 	out := filepath.Join(t.TempDir(), "export")
 	opts := options(out)
 	opts.Product, opts.Query = "confluence", "space = ENG"
@@ -378,12 +372,8 @@ func normalize(s string) string { return strings.Join(strings.Fields(s), " ") }
 func TestArchivedSpacesOnlyWhenAsked(t *testing.T) {
 	srv, tokens := loggedInSandbox(t, confluence.Scopes...)
 	srv.SetConfluenceSpace("OLD", 12, 5, sandbox.ConfluenceOptions{Archived: true})
-	site := sandbox.DefaultSites[0]
 	for _, include := range []bool{false, true} {
-		client, err := atlassian.New(atlassian.Options{APIURL: srv.URL(), Product: atlassian.Confluence, CloudID: site.CloudID, SiteURL: site.URL, Tokens: tokens})
-		if err != nil {
-			t.Fatal(err)
-		}
+		client := sandboxClient(t, srv.URL(), atlassian.Confluence, tokens)
 		out := filepath.Join(t.TempDir(), "export")
 		opts := options(out)
 		opts.Product, opts.Query = "confluence", "space = OLD"
@@ -406,15 +396,11 @@ func TestArchivedSpacesOnlyWhenAsked(t *testing.T) {
 func TestResumeExportsTheSpaceAnEarlierRunMissed(t *testing.T) {
 	srv, tokens := loggedInSandbox(t, confluence.Scopes...)
 	srv.SetConfluenceSpace("ENG", 8, 2, sandbox.ConfluenceOptions{})
-	site := sandbox.DefaultSites[0]
 	out := filepath.Join(t.TempDir(), "export")
 	opts := options(out)
 	opts.Product, opts.Query, opts.NoAttachments = "confluence", "space = ENG", true
 	export := func() *exportformat.Manifest {
-		client, err := atlassian.New(atlassian.Options{APIURL: srv.URL(), Product: atlassian.Confluence, CloudID: site.CloudID, SiteURL: site.URL, Tokens: tokens})
-		if err != nil {
-			t.Fatal(err)
-		}
+		client := sandboxClient(t, srv.URL(), atlassian.Confluence, tokens)
 		m, err := run(context.Background(), t, opts, &ConfluencePlan{Plan: confluence.New(confluence.Options{Client: client, CQL: opts.Query}), Client: client})
 		if err != nil {
 			t.Fatal(err)

@@ -55,6 +55,17 @@ func loginTo(tb testing.TB, url string, scopes ...string) *auth.TokenSource {
 	return &auth.TokenSource{Client: client, Store: store, StateDir: tb.TempDir(), Profile: "p"}
 }
 
+// sandboxClient is an API client for the sandbox's default site.
+func sandboxClient(tb testing.TB, apiURL string, product atlassian.Product, tokens *auth.TokenSource) *atlassian.Client {
+	tb.Helper()
+	site := sandbox.DefaultSites[0]
+	client, err := atlassian.New(atlassian.Options{APIURL: apiURL, Product: product, CloudID: site.CloudID, SiteURL: site.URL, Tokens: tokens})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return client
+}
+
 // TestJiraExportIsComplete exports a generated project and checks every
 // issue against what the sandbox holds: every comment, worklog, change and
 // attachment, with the media id ADF refers to; vanished and forbidden
@@ -64,10 +75,7 @@ func TestJiraExportIsComplete(t *testing.T) {
 	srv, tokens := loggedInSandbox(t)
 	srv.SetJiraProject("ABC", issues, 11, sandbox.JiraOptions{})
 	site := sandbox.DefaultSites[0]
-	client, err := atlassian.New(atlassian.Options{APIURL: srv.URL(), Product: atlassian.Jira, CloudID: site.CloudID, SiteURL: site.URL, Tokens: tokens})
-	if err != nil {
-		t.Fatal(err)
-	}
+	client := sandboxClient(t, srv.URL(), atlassian.Jira, tokens)
 	out := filepath.Join(t.TempDir(), "export")
 	opts := options(out)
 	opts.Site = exportformat.Site{CloudID: site.CloudID, URL: site.URL, Name: site.Name}

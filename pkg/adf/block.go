@@ -165,7 +165,7 @@ func (c *converter) block(n map[string]any, x ctx) string {
 	case "expand", "nestedExpand":
 		body := c.blocks(kids, x)
 		if title := strings.TrimSpace(str(a, "title")); title != "" {
-			head := emphasize("**", "<strong>", "</strong>", mdtext.EscapeText(title), ' ', ' ')
+			head := mdtext.Emphasize("**", "<strong>", "</strong>", mdtext.EscapeText(title), ' ', ' ')
 			if !x.table {
 				head = mdtext.EscapeLineStart(head)
 			}
@@ -209,7 +209,7 @@ func (c *converter) heading(a map[string]any, kids []any, x ctx) string {
 	lx.oneLine = true
 	text := strings.TrimSpace(finishInline(c.inline(kids, lx), lx))
 	if x.table {
-		return emphasize("**", "<strong>", "</strong>", text, ' ', ' ')
+		return mdtext.Emphasize("**", "<strong>", "</strong>", text, ' ', ' ')
 	}
 	level := 1
 	if f, ok := num(a, "level"); ok {
@@ -265,10 +265,10 @@ func (c *converter) list(t string, a map[string]any, kids []any, x ctx) string {
 				if !listTypes[it] {
 					sep = "\n\n"
 				}
-				items[len(items)-1] = prev + sep + indent(md, strings.Repeat(" ", itemWidth(prev)))
+				items[len(items)-1] = prev + sep + mdtext.Indent(md, strings.Repeat(" ", mdtext.ItemWidth(prev)))
 				continue
 			}
-			items = append(items, prefix(marker, md))
+			items = append(items, mdtext.Prefix(marker, md))
 			num++
 			continue
 		}
@@ -289,7 +289,7 @@ func (c *converter) list(t string, a map[string]any, kids []any, x ctx) string {
 			}
 			body = label + body
 		}
-		items = append(items, prefix(marker, body))
+		items = append(items, mdtext.Prefix(marker, body))
 		num++
 	}
 	return strings.Join(items, "\n")
@@ -304,52 +304,11 @@ func num2int(a map[string]any, key string) (int, bool) {
 	return int(min(max(f, 0), 999999999)), true
 }
 
-// itemWidth recovers the marker width of a rendered item.
-func itemWidth(item string) int {
-	if i := strings.Index(item, " "); i > 0 && i < 12 && !strings.Contains(item[:i], "\n") {
-		return i + 1
-	}
-	return 2
-}
-
-// prefix puts marker before the first line and aligns the following lines
-// with the content column, which is what makes nested blocks belong to the
-// item.
-func prefix(marker, body string) string {
-	if body == "" {
-		return strings.TrimRight(marker, " ")
-	}
-	return marker + indent(body, strings.Repeat(" ", len(marker)))[len(marker):]
-}
-
-// indent prefixes every non-empty line; empty lines stay empty so no
-// trailing whitespace is produced.
-func indent(s, pad string) string {
-	lines := strings.Split(s, "\n")
-	for i, l := range lines {
-		if l != "" {
-			lines[i] = pad + l
-		}
-	}
-	return strings.Join(lines, "\n")
-}
-
 func (c *converter) quote(body string, x ctx) string {
-	if body == "" {
-		return ""
-	}
 	if x.table {
 		return body
 	}
-	lines := strings.Split(body, "\n")
-	for i, l := range lines {
-		if l == "" {
-			lines[i] = ">"
-		} else {
-			lines[i] = "> " + l
-		}
-	}
-	return strings.Join(lines, "\n")
+	return mdtext.Quote(body)
 }
 
 func (c *converter) codeBlock(_, a map[string]any, kids []any, x ctx) string {
@@ -434,7 +393,7 @@ func (c *converter) mediaBlock(t string, kids []any, x ctx) string {
 			cx := x
 			cx.oneLine = true
 			md = finishInline(c.inline(c.content(n), cx), cx)
-			md = emphasize("*", "<em>", "</em>", md, ' ', ' ')
+			md = mdtext.Emphasize("*", "<em>", "</em>", md, ' ', ' ')
 		default:
 			md = c.block(n, x)
 		}

@@ -9,7 +9,6 @@ import (
 	"sort"
 	"strings"
 	"time"
-	"unicode/utf8"
 )
 
 // ctx carries what the surrounding block demands of nested output.
@@ -143,7 +142,7 @@ func (c *converter) inlineNode(n map[string]any, x ctx, out []item) []item {
 		add(md, raw)
 	case "placeholder":
 		if s := str(a, "text"); s != "" {
-			add(emphasize("*", "<em>", "</em>", mdtext.EscapeText(s), ' ', ' '), s)
+			add(mdtext.Emphasize("*", "<em>", "</em>", mdtext.EscapeText(s), ' ', ' '), s)
 		}
 	case "mediaInline", "media":
 		md := c.media(n, a, false)
@@ -359,25 +358,25 @@ func openingRune(m mark, inner string) rune {
 func (c *converter) wrap(m mark, inner string, prev, next rune) string {
 	switch m.typ {
 	case "strong":
-		return emphasize("**", "<strong>", "</strong>", inner, prev, next)
+		return mdtext.Emphasize("**", "<strong>", "</strong>", inner, prev, next)
 	case "em":
-		return emphasize("*", "<em>", "</em>", inner, prev, next)
+		return mdtext.Emphasize("*", "<em>", "</em>", inner, prev, next)
 	case "strike":
-		return emphasize("~~", "<del>", "</del>", inner, prev, next)
+		return mdtext.Emphasize("~~", "<del>", "</del>", inner, prev, next)
 	case "underline":
-		return tag("<u>", "</u>", inner)
+		return mdtext.Tag("<u>", "</u>", inner)
 	case "subsup":
 		if str(m.attrs, "type") == "sub" {
-			return tag("<sub>", "</sub>", inner)
+			return mdtext.Tag("<sub>", "</sub>", inner)
 		}
-		return tag("<sup>", "</sup>", inner)
+		return mdtext.Tag("<sup>", "</sup>", inner)
 	case "link":
 		href := str(m.attrs, "href")
 		if href == "" {
 			c.problem("link without href")
 			return inner
 		}
-		lead, body, trail := splitSpace(inner)
+		lead, body, trail := mdtext.SplitSpace(inner)
 		if body == "" {
 			body = mdtext.EscapeText(href)
 		}
@@ -393,50 +392,6 @@ func (c *converter) link(url string) string {
 		return url
 	}
 	return c.opts.Link(url)
-}
-
-// splitSpace separates the whitespace (and break placeholders) at both ends,
-// since emphasis delimiters next to whitespace do not count as delimiters.
-func splitSpace(s string) (lead, body, trail string) {
-	body = strings.TrimLeft(s, " \t\n"+mdtext.HardBreak)
-	lead = s[:len(s)-len(body)]
-	trimmed := strings.TrimRight(body, " \t\n"+mdtext.HardBreak)
-	trail = body[len(trimmed):]
-	return lead, trimmed, trail
-}
-
-func tag(open, end, inner string) string {
-	lead, body, trail := splitSpace(inner)
-	if body == "" {
-		return inner
-	}
-	return lead + open + body + end + trail
-}
-
-// emphasize wraps inner in delim when CommonMark's flanking rules will
-// recognise it there, and falls back to the equivalent HTML tags otherwise
-// (for example "**a.**b" or "*x***y**").
-func emphasize(delim, open, end, inner string, prev, next rune) string {
-	lead, body, trail := splitSpace(inner)
-	if body == "" {
-		return inner
-	}
-	if lead != "" {
-		prev = ' '
-	}
-	if trail != "" {
-		next = ' '
-	}
-	d, _ := utf8.DecodeRuneInString(delim)
-	first, last := mdtext.FirstRune(body), mdtext.LastRune(body)
-	ok := prev != d && next != d &&
-		(!mdtext.IsPunct(first) || mdtext.IsSpace(prev) || mdtext.IsPunct(prev)) &&
-		(!mdtext.IsPunct(last) || mdtext.IsSpace(next) || mdtext.IsPunct(next)) &&
-		(last != '\\' || strings.HasSuffix(body, `\\`))
-	if ok {
-		return lead + delim + body + delim + trail
-	}
-	return lead + open + body + end + trail
 }
 
 // date formats an ADF date (milliseconds since the epoch) as an ISO day in

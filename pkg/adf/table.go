@@ -1,6 +1,8 @@
 package adf
 
 import (
+	"github.com/aumo-cli/aumo/internal/mdtext"
+
 	"strings"
 )
 
@@ -81,9 +83,9 @@ func (c *converter) table(rows []any, x ctx) string {
 	}
 	var b strings.Builder
 	for r, row := range grid {
-		writeRow(&b, row, width)
+		mdtext.WriteRow(&b, row, width)
 		if r == 0 {
-			writeRow(&b, nil, width)
+			mdtext.WriteRow(&b, nil, width)
 		}
 	}
 	return strings.TrimRight(b.String(), "\n")
@@ -105,33 +107,9 @@ func span(a map[string]any, key string) int {
 	return int(min(f, maxSpan))
 }
 
-// writeRow writes one table line; a nil row is the delimiter row.
-func writeRow(b *strings.Builder, row []string, width int) {
-	b.WriteString("|")
-	for i := 0; i < width; i++ {
-		switch {
-		case row == nil:
-			b.WriteString(" --- |")
-		case i < len(row) && row[i] != "":
-			b.WriteString(" " + row[i] + " |")
-		default:
-			b.WriteString("  |")
-		}
-	}
-	b.WriteString("\n")
-}
-
 // cell flattens cell content to a single line: blocks and breaks become
 // <br>, and pipes are escaped (GFM unescapes them before inline parsing, so
 // this is right even inside code spans).
 func (c *converter) cell(kids []any, x ctx) string {
-	md := c.blocks(kids, x)
-	var parts []string
-	for _, l := range strings.Split(md, "\n") {
-		if l = strings.TrimSpace(l); l != "" {
-			parts = append(parts, l)
-		}
-	}
-	s := strings.Join(parts, "<br>")
-	return strings.ReplaceAll(s, "|", `\|`)
+	return mdtext.Cell(c.blocks(kids, x))
 }

@@ -304,7 +304,7 @@ func (c *converter) heading(n *html.Node, x ctx) string {
 		return ""
 	}
 	if x.table {
-		return emphasize("**", "<strong>", "</strong>", text, ' ', ' ')
+		return mdtext.Emphasize("**", "<strong>", "</strong>", text, ' ', ' ')
 	}
 	level := int(n.Data[1] - '0')
 	// A closing run of '#' would be eaten as an optional closing sequence.
@@ -357,12 +357,12 @@ func (c *converter) listItems(n *html.Node, kids []*html.Node, x ctx) string {
 		}
 		c.problem("content directly inside a list kept with the previous item")
 		if len(items) == 0 {
-			items = append(items, prefix(marker(), md))
+			items = append(items, mdtext.Prefix(marker(), md))
 			num++
 			return
 		}
 		prev := items[len(items)-1]
-		items[len(items)-1] = prev + "\n\n" + indent(md, strings.Repeat(" ", itemWidth(prev)))
+		items[len(items)-1] = prev + "\n\n" + mdtext.Indent(md, strings.Repeat(" ", mdtext.ItemWidth(prev)))
 	}
 	for _, k := range kids {
 		switch {
@@ -371,7 +371,7 @@ func (c *converter) listItems(n *html.Node, kids []*html.Node, x ctx) string {
 		case isElement(k, "li", "ac:task"):
 			flushStray()
 			body := c.item(k, x)
-			items = append(items, prefix(marker(), body))
+			items = append(items, mdtext.Prefix(marker(), body))
 			num++
 		case isElement(k, "ul", "ol", "ac:task-list") && len(items) > 0:
 			// A list directly inside a list (a common shape in older
@@ -382,7 +382,7 @@ func (c *converter) listItems(n *html.Node, kids []*html.Node, x ctx) string {
 				continue
 			}
 			prev := items[len(items)-1]
-			items[len(items)-1] = prev + "\n" + indent(md, strings.Repeat(" ", itemWidth(prev)))
+			items[len(items)-1] = prev + "\n" + mdtext.Indent(md, strings.Repeat(" ", mdtext.ItemWidth(prev)))
 		default:
 			stray = append(stray, k)
 		}
@@ -417,52 +417,11 @@ func (c *converter) item(k *html.Node, x ctx) string {
 	return box + joinBlocks(c.blockList(body, x), true)
 }
 
-// itemWidth recovers the marker width of a rendered item.
-func itemWidth(item string) int {
-	if i := strings.Index(item, " "); i > 0 && i < 12 && !strings.Contains(item[:i], "\n") {
-		return i + 1
-	}
-	return 2
-}
-
-// prefix puts marker before the first line and aligns the following lines
-// with the content column, which is what makes nested blocks belong to the
-// item.
-func prefix(marker, body string) string {
-	if body == "" {
-		return strings.TrimRight(marker, " ")
-	}
-	return marker + indent(body, strings.Repeat(" ", len(marker)))[len(marker):]
-}
-
-// indent prefixes every non-empty line; empty lines stay empty so no
-// trailing whitespace is produced.
-func indent(s, pad string) string {
-	lines := strings.Split(s, "\n")
-	for i, l := range lines {
-		if l != "" {
-			lines[i] = pad + l
-		}
-	}
-	return strings.Join(lines, "\n")
-}
-
 func (c *converter) quote(body string, x ctx) string {
-	if body == "" {
-		return ""
-	}
 	if x.table {
 		return body
 	}
-	lines := strings.Split(body, "\n")
-	for i, l := range lines {
-		if l == "" {
-			lines[i] = ">"
-		} else {
-			lines[i] = "> " + l
-		}
-	}
-	return strings.Join(lines, "\n")
+	return mdtext.Quote(body)
 }
 
 // pre renders preformatted text as a fenced code block; a <code> inside it

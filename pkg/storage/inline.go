@@ -68,7 +68,7 @@ func joinPieces(ps []piece) string {
 			if k+1 < len(ps) {
 				next = ps[k+1].opening()
 			}
-			md = emphasize(p.delim, p.open, p.end, p.md, mdtext.LastRune(b.String()), next)
+			md = mdtext.Emphasize(p.delim, p.open, p.end, p.md, mdtext.LastRune(b.String()), next)
 		}
 		if s := b.String(); (strings.HasSuffix(s, " ") || s == "") && strings.HasPrefix(md, " ") {
 			md = strings.TrimLeft(md, " ")
@@ -148,11 +148,11 @@ func (c *converter) inline(ps []piece, n *html.Node, x ctx) []piece {
 	case "s", "del", "strike":
 		return emph(&x.strike, "~~", "<del>", "</del>")
 	case "u", "ins":
-		return add(tag("<u>", "</u>", c.inlines(children(n), x)))
+		return add(mdtext.Tag("<u>", "</u>", c.inlines(children(n), x)))
 	case "sub", "sup":
-		return add(tag("<"+n.Data+">", "</"+n.Data+">", c.inlines(children(n), x)))
+		return add(mdtext.Tag("<"+n.Data+">", "</"+n.Data+">", c.inlines(children(n), x)))
 	case "code", "tt", "kbd", "samp":
-		lead, body, trail := splitSpace(collapse(rawText(n)))
+		lead, body, trail := mdtext.SplitSpace(collapse(rawText(n)))
 		if body == "" {
 			return add(lead)
 		}
@@ -163,7 +163,7 @@ func (c *converter) inline(ps []piece, n *html.Node, x ctx) []piece {
 		case strings.Contains(style, "line-through"):
 			return emph(&x.strike, "~~", "<del>", "</del>")
 		case strings.Contains(style, "underline"):
-			return add(tag("<u>", "</u>", c.inlines(children(n), x)))
+			return add(mdtext.Tag("<u>", "</u>", c.inlines(children(n), x)))
 		}
 		return c.passThrough(ps, n, x)
 	case "a":
@@ -177,7 +177,7 @@ func (c *converter) inline(ps []piece, n *html.Node, x ctx) []piece {
 		// An empty link, or a smart link (whose text is its URL), reads
 		// best as an autolink.
 		if t := strings.TrimFunc(text, mdtext.IsSpace); (t == "" || t == mdtext.EscapeText(href)) && dest == href && isAutolinkable(href) {
-			lead, _, trail := splitSpace(text)
+			lead, _, trail := mdtext.SplitSpace(text)
 			return add(lead + "<" + href + ">" + trail)
 		}
 		return add(c.linkTo(text, mdtext.EscapeText(href), dest))
@@ -230,7 +230,7 @@ func (c *converter) passThrough(ps []piece, n *html.Node, x ctx) []piece {
 // linkTo renders a link with rendered text md; fallback is the text to show
 // when md is empty. Whitespace at the edges of md stays outside the link.
 func (c *converter) linkTo(md, fallback, dest string) string {
-	lead, body, trail := splitSpace(md)
+	lead, body, trail := mdtext.SplitSpace(md)
 	if body == "" {
 		body = fallback
 	}
@@ -245,50 +245,6 @@ func (c *converter) link(url string) string {
 		return url
 	}
 	return c.opts.Link(url)
-}
-
-// splitSpace separates the whitespace (and break placeholders) at both ends,
-// since emphasis delimiters next to whitespace do not count as delimiters.
-func splitSpace(s string) (lead, body, trail string) {
-	body = strings.TrimLeftFunc(s, mdtext.IsSpace)
-	lead = s[:len(s)-len(body)]
-	trimmed := strings.TrimRightFunc(body, mdtext.IsSpace)
-	trail = body[len(trimmed):]
-	return lead, trimmed, trail
-}
-
-func tag(open, end, inner string) string {
-	lead, body, trail := splitSpace(inner)
-	if body == "" {
-		return inner
-	}
-	return lead + open + body + end + trail
-}
-
-// emphasize wraps inner in delim when CommonMark's flanking rules will
-// recognise it there, and falls back to the equivalent HTML tags otherwise
-// (for example "**a.**b" or "*x***y**").
-func emphasize(delim, open, end, inner string, prev, next rune) string {
-	lead, body, trail := splitSpace(inner)
-	if body == "" {
-		return inner
-	}
-	if lead != "" {
-		prev = ' '
-	}
-	if trail != "" {
-		next = ' '
-	}
-	d, _ := utf8.DecodeRuneInString(delim)
-	first, last := mdtext.FirstRune(body), mdtext.LastRune(body)
-	ok := prev != d && next != d &&
-		(!mdtext.IsPunct(first) || mdtext.IsSpace(prev) || mdtext.IsPunct(prev)) &&
-		(!mdtext.IsPunct(last) || mdtext.IsSpace(next) || mdtext.IsPunct(next)) &&
-		(last != '\\' || strings.HasSuffix(body, `\\`))
-	if ok {
-		return lead + delim + body + delim + trail
-	}
-	return lead + open + body + end + trail
 }
 
 // img renders a plain HTML image.

@@ -281,7 +281,7 @@ func (c *converter) acImage(n *html.Node, x ctx) string {
 		cx.oneLine = true
 		s := strings.TrimSpace(finishInline(c.flat(children(caption), cx), cx))
 		if s != "" {
-			md += mdtext.HardBreak + emphasize("*", "<em>", "</em>", s, ' ', ' ')
+			md += mdtext.HardBreak + mdtext.Emphasize("*", "<em>", "</em>", s, ' ', ' ')
 		}
 	}
 	if s := joinPieces(c.extras(nil, "ac:image", extra, x)); s != "" {

@@ -146,7 +146,7 @@ func (c *converter) macroBlocks(out []block, n *xhtml.Node, x ctx) []block {
 	case "expand":
 		bs := c.blockList(c.body(m), x)
 		if title := m.param("title"); title != "" {
-			head := emphasize("**", "<strong>", "</strong>", mdtext.EscapeText(title), ' ', ' ')
+			head := mdtext.Emphasize("**", "<strong>", "</strong>", mdtext.EscapeText(title), ' ', ' ')
 			if !x.table {
 				head = mdtext.EscapeLineStart(head)
 			}
@@ -278,7 +278,7 @@ func (c *converter) codeMacro(m macro, x ctx) string {
 	}
 	md := c.codeBlock(rawText(codeSource(m)), lang, x)
 	if title := m.param("title"); title != "" {
-		head := emphasize("**", "<strong>", "</strong>", mdtext.EscapeText(title), ' ', ' ')
+		head := mdtext.Emphasize("**", "<strong>", "</strong>", mdtext.EscapeText(title), ' ', ' ')
 		if x.table {
 			md = head + "<br>" + md
 		} else {
@@ -310,7 +310,7 @@ func (c *converter) admonition(label string, m macro, x ctx) string {
 			head = ""
 		}
 	case title != "":
-		head = emphasize("**", "<strong>", "</strong>", mdtext.EscapeText(title), ' ', ' ')
+		head = mdtext.Emphasize("**", "<strong>", "</strong>", mdtext.EscapeText(title), ' ', ' ')
 	}
 	if head != "" {
 		bs = append([]block{{"paragraph", head}}, bs...)

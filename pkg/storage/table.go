@@ -62,7 +62,7 @@ func (c *converter) table(out []block, nodes []*html.Node, x ctx) []block {
 		lx := x
 		lx.oneLine = true
 		if s := strings.TrimSpace(finishInline(c.flat(children(caption), lx), lx)); s != "" {
-			s = emphasize("*", "<em>", "</em>", s, ' ', ' ')
+			s = mdtext.Emphasize("*", "<em>", "</em>", s, ' ', ' ')
 			if !x.table {
 				s = mdtext.EscapeLineStart(s)
 			}
@@ -141,9 +141,9 @@ func (c *converter) table(out []block, nodes []*html.Node, x ctx) []block {
 			if pad || r == 0 {
 				w = width
 			}
-			writeRow(&b, row, w)
+			mdtext.WriteRow(&b, row, w)
 			if r == 0 {
-				writeRow(&b, nil, width)
+				mdtext.WriteRow(&b, nil, width)
 			}
 		}
 		out = append(out, block{"table", strings.TrimRight(b.String(), "\n")})
@@ -171,33 +171,9 @@ func span(n *html.Node, key string) int {
 	return min(v, maxSpan)
 }
 
-// writeRow writes one table line; a nil row is the delimiter row.
-func writeRow(b *strings.Builder, row []string, width int) {
-	b.WriteString("|")
-	for i := 0; i < width; i++ {
-		switch {
-		case row == nil:
-			b.WriteString(" --- |")
-		case i < len(row) && row[i] != "":
-			b.WriteString(" " + row[i] + " |")
-		default:
-			b.WriteString("  |")
-		}
-	}
-	b.WriteString("\n")
-}
-
 // cell flattens cell content to a single line: blocks and breaks become
 // <br>, and pipes are escaped (GFM unescapes them before inline parsing, so
 // this is right even inside code spans).
 func (c *converter) cell(kids []*html.Node, x ctx) string {
-	md := c.blocks(kids, x)
-	var parts []string
-	for _, l := range strings.Split(md, "\n") {
-		if l = strings.TrimSpace(l); l != "" {
-			parts = append(parts, l)
-		}
-	}
-	s := strings.Join(parts, "<br>")
-	return strings.ReplaceAll(s, "|", `\|`)
+	return mdtext.Cell(c.blocks(kids, x))
 }
