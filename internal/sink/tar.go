@@ -53,8 +53,14 @@ type tarSink struct {
 	idxMu   sync.Mutex
 	idx     *os.File
 	idxName string
+	idxEnc  io.WriteCloser // the index spool's encryption; nil without spoolKey
 	idxW    *bufio.Writer
 	idxSize int64
+
+	// spoolKey encrypts what an encrypted archive spools to temporary
+	// files (large entries, the index) with a key that lives only in
+	// memory, so that no plaintext reaches the disk.
+	spoolKey *age.X25519Identity
 }
 
 var spoolBufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
@@ -87,6 +93,9 @@ func openTar(kind, final string, opts Options) (_ *tarSink, err error) {
 			return nil, fmt.Errorf("start encrypting %s: %w", s.name(), err)
 		}
 		w = s.enc
+		if s.spoolKey, err = age.GenerateX25519Identity(); err != nil {
+			return nil, fmt.Errorf("make a key for the temporary files of %s: %w", s.name(), err)
+		}
 	}
 	base := w
 	switch kind {
@@ -110,8 +119,27 @@ func openTar(kind, final string, opts Options) (_ *tarSink, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("create temporary index for %s: %w", s.name(), err)
 	}
-	s.idxW = bufio.NewWriter(s.idx)
+	var iw io.Writer = s.idx
+	if s.spoolKey != nil {
+		if s.idxEnc, err = age.Encrypt(s.idx, s.spoolKey.Recipient()); err != nil {
+			return nil, fmt.Errorf("create temporary index for %s: %w", s.name(), err)
+		}
+		iw = s.idxEnc
+	}
+	s.idxW = bufio.NewWriter(iw)
 	return s, nil
+}
+
+// readSpool rewinds a spool file for reading, decrypting it when the
+// archive is encrypted.
+func (s *tarSink) readSpool(f *os.File) (io.Reader, error) {
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return nil, err
+	}
+	if s.spoolKey == nil {
+		return f, nil
+	}
+	return age.Decrypt(bufio.NewReaderSize(f, copyBufSize), s.spoolKey)
 }
 
 // partialPattern names a tarball's temporary file after the final one,
@@ -155,10 +183,15 @@ func (s *tarSink) name() string {
 	return s.final
 }
 
+type nopWriteCloser struct{ io.Writer }
+
+func (nopWriteCloser) Close() error { return nil }
+
 // spooled is a Put's content waiting for its turn in the archive.
 type spooled struct {
 	buf  *bytes.Buffer
 	file *os.File
+	rd   io.Reader // the file's content, decrypted if need be
 	name string
 	size int64
 }
@@ -192,7 +225,7 @@ func (s *tarSink) Put(ctx context.Context, name string, r io.Reader) (Entry, err
 	if sp.buf != nil {
 		src = sp.buf
 	} else {
-		src = sp.file
+		src = sp.rd
 	}
 	if err := s.appendEntry(name, sp.size, src); err != nil {
 		return Entry{}, fmt.Errorf("write %s: %w", name, err)
@@ -223,18 +256,27 @@ func (s *tarSink) spool(r io.Reader, h hash.Hash) (_ *spooled, err error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := sp.file.Write(buf.Bytes()); err != nil {
+	var w io.WriteCloser = nopWriteCloser{sp.file}
+	if s.spoolKey != nil {
+		if w, err = age.Encrypt(sp.file, s.spoolKey.Recipient()); err != nil {
+			return nil, err
+		}
+	}
+	if _, err := w.Write(buf.Bytes()); err != nil {
 		return nil, err
 	}
 	sp.size = int64(buf.Len())
 	spoolBufs.Put(buf)
 	sp.buf = nil
-	n, err := hashingCopy(sp.file, r, h)
+	n, err := hashingCopy(w, r, h)
+	if err == nil {
+		err = w.Close()
+	}
 	if err != nil {
 		return nil, err
 	}
 	sp.size += n
-	if _, err := sp.file.Seek(0, io.SeekStart); err != nil {
+	if sp.rd, err = s.readSpool(sp.file); err != nil {
 		return nil, err
 	}
 	return sp, nil
@@ -319,13 +361,18 @@ func (s *tarSink) Finish(manifest []byte) error {
 }
 
 func (s *tarSink) finish(manifest []byte) error {
-	if err := s.idxW.Flush(); err != nil {
+	err := s.idxW.Flush()
+	if err == nil && s.idxEnc != nil {
+		err = s.idxEnc.Close()
+	}
+	if err != nil {
 		return fmt.Errorf("write %s: %w", indexName, err)
 	}
-	if _, err := s.idx.Seek(0, io.SeekStart); err != nil {
+	idx, err := s.readSpool(s.idx)
+	if err != nil {
 		return fmt.Errorf("read %s back: %w", indexName, err)
 	}
-	if err := s.appendEntry(indexName, s.idxSize, s.idx); err != nil {
+	if err := s.appendEntry(indexName, s.idxSize, idx); err != nil {
 		return fmt.Errorf("write %s: %w", indexName, err)
 	}
 	if err := s.appendEntry(manifestName, int64(len(manifest)), bytes.NewReader(manifest)); err != nil {
@@ -333,7 +380,7 @@ func (s *tarSink) finish(manifest []byte) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	err := s.tw.Close()
+	err = s.tw.Close()
 	if err == nil && s.comp != nil {
 		err = s.comp.Close()
 	}
