@@ -95,12 +95,25 @@ func params(dir string, opts sandbox.Options) testscript.Params {
 //	sandbox revoke-grants         the user removed the app at Atlassian
 //	sandbox stats                 print the counters, Jira's and Confluence's
 //	                              among them (Jira:{…} Confluence:{…})
+//	sandbox reset-stats           set every counter to zero
 //	sandbox jira KEY N            a Jira project of N generated issues
 //	sandbox confluence KEY N      a Confluence space of N generated pages
 //	sandbox latency DURATION      every API answer waits
 //	sandbox fault KIND N [PREFIX] the next N API requests (under PREFIX) fail:
 //	                              ratelimit, ratelimit-bare, quota, 5xx, reset, short
 //	sandbox expire-tokens         every access token issued so far expires
+//	sandbox edit-issue KEY-N      the issue was edited now (EditJiraIssue)
+//	sandbox delete-issue KEY-N    the issue was deleted (DeleteJiraIssue)
+//	sandbox edit-page ID          the page or blog post was edited now
+//	                              (EditConfluencePage)
+//	sandbox comment PAGEID        a new footer comment on the page or blog
+//	                              post; prints its id (AddConfluenceComment)
+//	sandbox delete-page ID        the page or blog post was purged
+//	                              (DeleteConfluencePage)
+//
+// The last five fail the script when there is no such item. Their ID
+// may be @FILE: the id is then what the file in the work directory holds,
+// such as a stdout saved with cp.
 func cmdSandbox(ts *testscript.TestScript, neg bool, args []string) {
 	if neg {
 		ts.Fatalf("unsupported: ! sandbox")
@@ -138,6 +151,8 @@ func cmdSandbox(ts *testscript.TestScript, neg bool, args []string) {
 	case "stats":
 		st := srv.Stats()
 		fmt.Fprintf(ts.Stdout(), "%+v\n", st)
+	case "reset-stats":
+		srv.ResetStats()
 	case "jira":
 		n, err := strconv.Atoi(args[2])
 		ts.Check(err)
@@ -166,9 +181,39 @@ func cmdSandbox(ts *testscript.TestScript, neg bool, args []string) {
 		srv.InjectFaults(spec)
 	case "expire-tokens":
 		srv.ExpireAccessTokens()
+	case "edit-issue", "delete-issue", "edit-page", "delete-page":
+		if len(args) != 2 {
+			ts.Fatalf("usage: sandbox %s ID", args[0])
+		}
+		change := map[string]func(string) bool{
+			"edit-issue": srv.EditJiraIssue, "delete-issue": srv.DeleteJiraIssue,
+			"edit-page": srv.EditConfluencePage, "delete-page": srv.DeleteConfluencePage,
+		}[args[0]]
+		if id := itemID(ts, args[1]); !change(id) {
+			ts.Fatalf("sandbox %s: no item %s", args[0], id)
+		}
+	case "comment":
+		if len(args) != 2 {
+			ts.Fatalf("usage: sandbox comment PAGEID")
+		}
+		page := itemID(ts, args[1])
+		id, ok := srv.AddConfluenceComment(page)
+		if !ok {
+			ts.Fatalf("sandbox comment: no page or blog post %s", page)
+		}
+		fmt.Fprintln(ts.Stdout(), id)
 	default:
 		ts.Fatalf("unknown sandbox switch %q", args[0])
 	}
+}
+
+// itemID reads an item id argument of cmdSandbox: the id itself, or
+// @FILE for the id the file holds.
+func itemID(ts *testscript.TestScript, arg string) string {
+	if name, ok := strings.CutPrefix(arg, "@"); ok {
+		return strings.TrimSpace(ts.ReadFile(name))
+	}
+	return arg
 }
 
 // cmdExitCode runs a command and checks its exit status; its output can be

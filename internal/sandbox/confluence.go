@@ -271,7 +271,8 @@ func (st ConfluenceStats) Requests() int {
 }
 
 // confluenceSpace is one generated space. Its fields never change once
-// set; each site's content is built on first use and then only read.
+// set (a change is a new copy); each site's content is built on first
+// use and then only read.
 type confluenceSpace struct {
 	key, name string
 	slot      int
@@ -282,6 +283,11 @@ type confluenceSpace struct {
 	mediaSeed uint64
 	opts      ConfluenceOptions
 	sites     []confluenceSiteData
+	// changes are what EditConfluencePage, AddConfluenceComment and
+	// DeleteConfluencePage did since SetConfluenceSpace, in order; each
+	// site's copy replays them once generated. A change replaces the
+	// space with a copy holding one more.
+	changes []cfChange
 }
 
 type confluenceSiteData struct {
@@ -293,10 +299,17 @@ func (sp *confluenceSpace) id() int64 {
 	return confluenceSpaceIDBase + confluenceSpaceStride*int64(sp.slot)
 }
 
-// data returns the space as site shows it, generating it the first time.
+// data returns the space as site shows it, generating it and replaying
+// its changes the first time.
 func (sp *confluenceSpace) data(site int) *cfData {
 	sd := &sp.sites[site]
-	sd.once.Do(func() { sd.d = genConfluence(sp, site) })
+	sd.once.Do(func() {
+		d := genConfluence(sp, site)
+		for _, ch := range sp.changes {
+			d.apply(ch)
+		}
+		sd.d = d
+	})
 	return sd.d
 }
 
@@ -314,7 +327,9 @@ var confluenceKeyPattern = regexp.MustCompile(`^[A-Z][A-Z0-9]{0,254}$`)
 // the same seed; a site builds its copy of the space the first time it
 // reads it (pages, folders, comments, labels and attachment metadata are
 // then held in memory; bodies and attachment bytes are drawn as they are
-// read). Setting a key again replaces its space; cursors stay offsets
+// read). EditConfluencePage, AddConfluenceComment and
+// DeleteConfluencePage change the content afterwards. Setting a key
+// again replaces its space, changes and all; cursors stay offsets
 // into the new one, and download links issued before a change of seed
 // stop working. A new key takes the first free of MaxConfluenceSpaces
 // slots, and the slot fixes its ids: the space id is 98304 + 32768×slot
@@ -789,9 +804,9 @@ type ConfluenceSpace struct {
 	ID, Key, Name string
 	HomepageID    string
 	Archived      bool
-	// Pages are the page ids in position order (page n is Pages[n-1]),
-	// trashed and restricted ones included; BlogPosts and Folders in
-	// creation order.
+	// Pages are the page ids in position order (page n is Pages[n-1]
+	// until DeleteConfluencePage leaves a page out), trashed and
+	// restricted ones included; BlogPosts and Folders in creation order.
 	Pages, BlogPosts, Folders []string
 }
 
@@ -852,7 +867,9 @@ func (s *Server) ConfluenceSpaceAt(cloudID, key string) (ConfluenceSpace, bool) 
 			to   *[]string
 		}{{d.pages, &out.Pages}, {d.blogs, &out.BlogPosts}, {d.folders, &out.Folders}} {
 			for _, c := range list.from {
-				*list.to = append(*list.to, c.idString())
+				if !c.deleted {
+					*list.to = append(*list.to, c.idString())
+				}
 			}
 		}
 		return out, true
@@ -861,7 +878,8 @@ func (s *Server) ConfluenceSpaceAt(cloudID, key string) (ConfluenceSpace, bool) 
 }
 
 // ConfluenceItemAt returns the page, blog post or folder id of the site
-// cloudID, hidden or not; false if there is none.
+// cloudID, hidden or not, with the changes made since
+// SetConfluenceSpace; false if there is none (or it was deleted).
 func (s *Server) ConfluenceItemAt(cloudID, id string) (ConfluenceItem, bool) {
 	site, ok := s.siteIndex(cloudID)
 	if !ok {

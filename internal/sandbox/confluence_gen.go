@@ -80,7 +80,8 @@ func (k cfKind) String() string {
 	return "unknown"
 }
 
-// cfData is one site's copy of a space. It never changes once built.
+// cfData is one site's copy of a space. It never changes once built,
+// its changes (cfChange) replayed.
 type cfData struct {
 	sp      *confluenceSpace
 	site    int
@@ -91,6 +92,7 @@ type cfData struct {
 	folders []*cfContent
 	items   []cfItem // everything, in id order
 	byID    map[int64]cfItem
+	high    int64 // the highest id the copy ever held, deleted or not
 }
 
 // cfItem is one piece of content of any kind: c alone for a page, blog
@@ -179,6 +181,11 @@ type cfContent struct {
 	owner, lastOwner int // lastOwner -1 for none
 
 	trashed, restricted bool
+	deleted             bool // by DeleteConfluencePage
+	edits               int  // by EditConfluencePage
+	// linkTo is the page the body links to when it is no longer the one
+	// linkTarget would find: the parent before it was deleted.
+	linkTo *cfContent
 
 	labels      []cfLabel
 	footer      []*cfComment // root comments
@@ -189,9 +196,9 @@ type cfContent struct {
 
 func (c *cfContent) idString() string { return strconv.FormatInt(c.id, 10) }
 
-// hidden reports whether no route shows c's own content: restricted, or
-// (unless the route asks for it) trashed.
-func (c *cfContent) hidden() bool { return c.restricted || c.trashed }
+// hidden reports whether no route shows c's own content: restricted,
+// deleted, or (unless the route asks for it) trashed.
+func (c *cfContent) hidden() bool { return c.restricted || c.trashed || c.deleted }
 
 // cfLabel is one label of a page or blog post: an index into
 // confluenceLabelNames, which fixes its id, and its prefix.
@@ -224,7 +231,8 @@ type cfComment struct {
 	version          int
 	author           int
 	sentence         int
-	mention          int // -1 for none
+	text             string // instead of the sentence, if set
+	mention          int    // -1 for none
 	// Inline comments: resolution status, the marker in the page and
 	// the text it highlights (a reply shares its root's).
 	resolution           string
@@ -232,6 +240,14 @@ type cfComment struct {
 }
 
 func (cm *cfComment) idString() string { return strconv.FormatInt(cm.id, 10) }
+
+// bodyText is the text of the comment's body.
+func (cm *cfComment) bodyText() string {
+	if cm.text != "" {
+		return cm.text
+	}
+	return jiraSentences[cm.sentence]
+}
 
 func (cm *cfComment) location() string {
 	if cm.inline {
@@ -362,6 +378,7 @@ func genConfluence(sp *confluenceSpace, site int) *cfData {
 			d.fill(c, next)
 		}
 	}
+	d.high = seq
 	return d
 }
 

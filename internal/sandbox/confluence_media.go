@@ -49,8 +49,8 @@ func handleConfluenceDownloadServlet(w http.ResponseWriter) {
 
 // confluenceMediaFile finds the Confluence attachment a media file id
 // names. ok says whether the id is a Confluence one at all; a is nil if
-// its attachment is gone (container trashed or restricted, space
-// replaced).
+// its attachment is gone (container trashed, restricted or deleted,
+// space replaced).
 func (s *Server) confluenceMediaFile(uuid string) (a *cfAttachment, ok bool) {
 	for _, sp := range s.confluenceSpaces() {
 		if sp == nil {

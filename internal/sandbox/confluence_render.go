@@ -544,7 +544,7 @@ var confluenceCode = []struct{ language, code string }{
 // contentBody draws the body of a page or blog post: headings,
 // paragraphs, lists, a table, a code and an info macro, a mention, a
 // link to another page, an image of an attachment and, on some, a link
-// to someone's profile on the site.
+// to someone's profile on the site; then a paragraph for each edit.
 func (c *cfCall) contentBody(ct *cfContent) (storage, adf string) {
 	d, o := ct.d, ct.d.sp.opts
 	r := cfRand(d.sp, d.site, drawCfBody, ct.mediaIndex)
@@ -582,14 +582,20 @@ func (c *cfCall) contentBody(ct *cfContent) (storage, adf string) {
 		doc.paragraph(c.siteURL, cfInline{text: "Questions? Ask "}, cfInline{text: u.name, href: c.siteURL + "/wiki/people/" + u.accountID},
 			cfInline{text: "."})
 	}
+	for range ct.edits {
+		doc.paragraph(c.siteURL, cfInline{text: confluenceEditedParagraph})
+	}
 	return doc.result()
 }
 
 // linkTarget is the page a body links to: a page's parent page, else
-// the home page; the home page links to the second page.
+// the home page; the home page links to the second page. A page whose
+// parent was deleted still links to it.
 func (ct *cfContent) linkTarget() *cfContent {
 	pages := ct.d.pages
 	switch {
+	case ct.linkTo != nil:
+		return ct.linkTo
 	case ct.parent != nil && ct.parent.kind == kindPage:
 		return ct.parent
 	case ct.kind == kindPage && ct.ord == 0:
@@ -603,7 +609,7 @@ func (ct *cfContent) linkTarget() *cfContent {
 
 // commentBody renders a comment: its sentence and, on some, a mention.
 func (c *cfCall) commentBody(cm *cfComment) (storage, adf string) {
-	in := []cfInline{{text: jiraSentences[cm.sentence]}}
+	in := []cfInline{{text: cm.bodyText()}}
 	if cm.mention >= 0 {
 		u := jiraUserAt(c.me, cm.mention)
 		in = append(in, cfInline{text: " cc "}, cfInline{mention: &u})

@@ -379,7 +379,7 @@ func (c *cfCall) searchResult(it cfItem, expand cfExpand) cfSearchResult {
 	res.URL = res.Content.Links["webui"]
 	switch kind {
 	case kindComment:
-		res.Excerpt = html.EscapeString(jiraSentences[it.cm.sentence])
+		res.Excerpt = html.EscapeString(it.cm.bodyText())
 	case kindAttachment:
 	default:
 		res.Excerpt = html.EscapeString(ct.leadSentence())

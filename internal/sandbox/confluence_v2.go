@@ -66,7 +66,7 @@ var (
 // handleContentList is GET /pages and /blogposts: the visible content of
 // every space, filtered and sorted as asked. Pages default to status
 // current and archived, blog posts to current; a trashed page shows only
-// with status=trashed, a restricted one never.
+// with status=trashed, a restricted or deleted one never.
 func (c *cfCall) handleContentList(w http.ResponseWriter, r *http.Request, kind cfKind) {
 	ids, err := readIDs(r, "id", ConfluenceBulkMax)
 	var spaceIDs []int64
@@ -108,7 +108,7 @@ func (c *cfCall) handleContentList(w http.ResponseWriter, r *http.Request, kind 
 			src = d.blogs
 		}
 		for _, ct := range src {
-			if ct.restricted || !slices.Contains(statuses, ct.status()) ||
+			if ct.restricted || ct.deleted || !slices.Contains(statuses, ct.status()) ||
 				(len(ids) > 0 && !slices.Contains(ids, ct.id)) || (title != "" && ct.title != title) {
 				continue
 			}

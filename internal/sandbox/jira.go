@@ -236,6 +236,18 @@ type jiraProject struct {
 	// collection's so that the two never name the same file.
 	mediaSeed uint64
 	opts      JiraOptions
+	// edits and deleted are the changes EditJiraIssue and
+	// DeleteJiraIssue made since SetJiraProject, by position. A change
+	// replaces the project with a copy, so these never change either.
+	edits   map[int]jiraEdit
+	deleted map[int]bool
+}
+
+// jiraEdit is what the edits of one issue left: the time of the last
+// one and how many there were.
+type jiraEdit struct {
+	at    time.Time
+	count int
 }
 
 func (p *jiraProject) id() string { return strconv.Itoa(jiraProjectIDBase + p.slot) }
@@ -253,13 +265,14 @@ var jiraKeyPattern = regexp.MustCompile(`^[A-Z][A-Z0-9_]{1,9}$`)
 // key and issues KEY-1 … KEY-issues, or removes it when issues ≤ 0.
 // Items are generated from seed as they are read, never stored, so a
 // project may be large (up to MaxJiraIssues); each site gets different
-// issues from the same seed. Setting a key again replaces its project:
-// page tokens stay offsets into the new one, and download links issued
-// before a change of seed stop working. A new key takes the first free
-// of MaxJiraProjects slots, and the slot fixes its ids: issue ids are
-// 10000 + slot×10⁶ + position, project ids 10000 + slot. SetJiraProject
-// panics on a key Jira would refuse or when every slot is taken: that is
-// a bug in the test.
+// issues from the same seed. EditJiraIssue and DeleteJiraIssue change
+// issues afterwards. Setting a key again replaces its project, changes
+// and all: page tokens stay offsets into the new one, and download links
+// issued before a change of seed stop working. A new key takes the first
+// free of MaxJiraProjects slots, and the slot fixes its ids: issue ids
+// are 10000 + slot×10⁶ + position, project ids 10000 + slot.
+// SetJiraProject panics on a key Jira would refuse or when every slot is
+// taken: that is a bug in the test.
 //
 // The API lives under /ex/jira/{cloudId}/rest/api/3 for every cloud id of
 // Options.Sites (another gets 404). Every route needs a bearer token
@@ -563,7 +576,7 @@ func (c *jiraCall) findIssue(idOrKey string) (jiraRef, bool) {
 		return jiraRef{}, false
 	}
 	for _, p := range c.projects {
-		if p != nil && strings.EqualFold(p.key, key) && n <= int64(p.n) {
+		if p != nil && strings.EqualFold(p.key, key) && n <= int64(p.n) && !p.deleted[int(n-1)] {
 			return jiraRef{p, int(n - 1)}, true
 		}
 	}
@@ -588,7 +601,7 @@ func (c *jiraCall) issueAt(g int64) (jiraRef, bool) {
 	}
 	p := c.projects[g/MaxJiraIssues]
 	i := int(g % MaxJiraIssues)
-	if p == nil || i >= p.n {
+	if p == nil || i >= p.n || p.deleted[i] {
 		return jiraRef{}, false
 	}
 	return jiraRef{p, i}, true
@@ -625,6 +638,7 @@ func (c *jiraCall) visibleIssue(w http.ResponseWriter, idOrKey string) (*jiraIss
 // what an export should hold.
 type JiraIssue struct {
 	ID, Key string
+	Summary string
 	Created time.Time
 	Updated time.Time
 	// Vanished, Forbidden and RetriableError place the issue among the
@@ -659,7 +673,7 @@ func (s *Server) JiraIssueAt(cloudID, key string, i int) (JiraIssue, bool) {
 	}
 	iss := genJiraIssue(ref, site)
 	out := JiraIssue{
-		ID: strconv.FormatInt(ref.id(), 10), Key: iss.key(),
+		ID: strconv.FormatInt(ref.id(), 10), Key: iss.key(), Summary: iss.summary,
 		Created: iss.created, Updated: iss.updated,
 		Vanished: iss.vanished, Forbidden: iss.forbidden, RetriableError: iss.retriable,
 		Comments: iss.comments, Worklogs: iss.worklogs, Histories: iss.histories,

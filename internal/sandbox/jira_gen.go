@@ -77,6 +77,10 @@ type jiraIssue struct {
 	jiraRef
 	site             int
 	created, updated time.Time
+	// spanEnd ends the issue's own stretch of time, which its comments,
+	// worklogs, changes and attachments keep to: updated as drawn,
+	// before any EditJiraIssue.
+	spanEnd time.Time
 
 	vanished, forbidden, retriable bool
 
@@ -145,6 +149,7 @@ func genJiraIssue(ref jiraRef, site int) *jiraIssue {
 	r := jiraRand(p.seed, site, drawIssue, ref.global(), 0)
 	iss := &jiraIssue{jiraRef: ref, site: site}
 	iss.created, iss.updated = jiraTimes(p, site, ref.i)
+	iss.spanEnd = iss.updated
 	iss.vanished = special(n, o.VanishedEvery, 0)
 	iss.forbidden = !iss.vanished && special(n, o.ForbiddenEvery, 0)
 	iss.retriable = !iss.vanished && !iss.forbidden && special(n, o.RetriableErrorEvery, 0)
@@ -208,6 +213,10 @@ func genJiraIssue(ref jiraRef, site int) *jiraIssue {
 	iss.comments = longOr(r, n, o.LongThreadEvery, 3, o.LongThreadComments, o.MaxComments)
 	iss.worklogs = longOr(r, n, o.LongWorklogEvery, 4, o.LongWorklogs, o.MaxWorklogs)
 	iss.histories = longOr(r, n, o.LongChangelogEvery, 5, o.LongChangelogHistories, o.MaxHistories)
+	if e, ok := p.edits[ref.i]; ok {
+		iss.updated = e.at
+		iss.summary += strings.Repeat(jiraEditedSuffix, e.count)
+	}
 	return iss
 }
 
@@ -236,11 +245,11 @@ func uniqueStrings(s []string) []string {
 
 func (iss *jiraIssue) key() string { return iss.p.key + "-" + strconv.Itoa(iss.i+1) }
 
-// spread places item j of count evenly between the issue's created and
-// updated times, to the millisecond; the issue's span is long enough
-// that items stay in order even at 9999 of a kind.
+// spread places item j of count evenly between the issue's created time
+// and spanEnd, to the millisecond; the issue's span is long enough that
+// items stay in order even at 9999 of a kind.
 func (iss *jiraIssue) spread(j, count int) time.Time {
-	span := iss.updated.Sub(iss.created)
+	span := iss.spanEnd.Sub(iss.created)
 	return iss.created.Add(span * time.Duration(j+1) / time.Duration(count+1)).Truncate(time.Millisecond)
 }
 

@@ -8,8 +8,10 @@ package sandbox
 // cannot run says so instead of pretending to be Jira.
 
 import (
+	"cmp"
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -316,21 +318,41 @@ func (p *jqlParser) orderBy() ([]jqlOrder, error) {
 const jqlUnbounded = "Unbounded JQL queries are not allowed here. Please add a search restriction to your query."
 
 // jiraResult is the issues a query selects: positions lo to hi of one
-// project, in one direction.
+// project, in one direction. In a project with edited or deleted issues
+// runs holds them instead, in ascending order.
 type jiraResult struct {
 	p      *jiraProject
 	lo, hi int
 	desc   bool
+	runs   []jiraRun // nil: lo to hi
+	n      int       // issues in runs
 }
 
-func (res jiraResult) len() int { return res.hi - res.lo }
+// jiraRun is the positions lo to hi of a result, in order.
+type jiraRun struct{ lo, hi int }
+
+func (res jiraResult) len() int {
+	if res.runs != nil {
+		return res.n
+	}
+	return res.hi - res.lo
+}
 
 // at returns the k-th issue of the result.
 func (res jiraResult) at(k int) jiraRef {
 	if res.desc {
-		return jiraRef{res.p, res.hi - 1 - k}
+		k = res.len() - 1 - k
 	}
-	return jiraRef{res.p, res.lo + k}
+	if res.runs == nil {
+		return jiraRef{res.p, res.lo + k}
+	}
+	for _, run := range res.runs {
+		if k < run.hi-run.lo {
+			return jiraRef{res.p, run.lo + k}
+		}
+		k -= run.hi - run.lo
+	}
+	panic("sandbox: jiraResult.at past its end")
 }
 
 // runJQL parses q and finds its issues as of ref.
@@ -388,6 +410,31 @@ func (c *jiraCall) runJQL(q string, ref time.Time) (jiraResult, error) {
 	if res.p == nil {
 		return jiraResult{}, jiraMessage("The sandbox needs a project clause (project = KEY) in every query.")
 	}
+	match := func(created, updated time.Time) bool {
+		for _, b := range bounds {
+			w := updated
+			if b.field == "created" {
+				w = created
+			}
+			var ok bool
+			switch b.op {
+			case ">=":
+				ok = !w.Before(b.t)
+			case ">":
+				ok = w.After(b.t)
+			case "<=":
+				ok = !w.After(b.t)
+			case "<":
+				ok = w.Before(b.t)
+			case "=":
+				ok = !w.Before(b.t) && w.Before(b.t.Add(time.Minute))
+			}
+			if !ok {
+				return false
+			}
+		}
+		return true
+	}
 	for _, b := range bounds {
 		// Both times grow with the position, so each bound cuts the
 		// range at the first position past it.
@@ -420,15 +467,103 @@ func (c *jiraCall) runJQL(q string, ref time.Time) (jiraResult, error) {
 	}
 	res.hi = max(res.hi, res.lo)
 	res.desc = true
+	byUpdated := false
 	if len(query.order) > 0 {
 		switch query.order[0].field {
-		case "key", "issuekey", "id", "created", "createddate", "updated", "updateddate":
+		case "key", "issuekey", "id", "created", "createddate":
 			res.desc = query.order[0].desc
+		case "updated", "updateddate":
+			res.desc, byUpdated = query.order[0].desc, true
 		default:
 			res.desc = false
 		}
 	}
+	if len(res.p.edits) > 0 || len(res.p.deleted) > 0 {
+		res.applyChanges(c.site, match, byUpdated)
+	}
 	return res, nil
+}
+
+// applyChanges turns the range of positions, found by the times as
+// drawn, into runs that leave out the edited and deleted issues and put
+// back the edited ones that match now, ordered by position or, when
+// byUpdated, by their new updated time among the others.
+func (res *jiraResult) applyChanges(site int, match func(created, updated time.Time) bool, byUpdated bool) {
+	p := res.p
+	holes := make([]int, 0, len(p.edits)+len(p.deleted))
+	for i := range p.edits {
+		holes = append(holes, i)
+	}
+	for i := range p.deleted {
+		if _, ok := p.edits[i]; !ok {
+			holes = append(holes, i)
+		}
+	}
+	slices.Sort(holes)
+	var runs []jiraRun
+	lo := res.lo
+	for _, i := range holes {
+		if i < lo || i >= res.hi {
+			continue
+		}
+		if lo < i {
+			runs = append(runs, jiraRun{lo, i})
+		}
+		lo = i + 1
+	}
+	if lo < res.hi {
+		runs = append(runs, jiraRun{lo, res.hi})
+	}
+
+	// An edited issue goes before the position it now sorts before.
+	type extra struct {
+		i, before int
+		at        time.Time
+	}
+	var extras []extra
+	for i, e := range p.edits {
+		if p.deleted[i] {
+			continue
+		}
+		created, _ := jiraTimes(p, site, i)
+		if !match(created, e.at) {
+			continue
+		}
+		x := extra{i: i, before: i, at: e.at}
+		if byUpdated {
+			x.before = sort.Search(p.n, func(k int) bool {
+				_, updated := jiraTimes(p, site, k)
+				return updated.After(e.at)
+			})
+		}
+		extras = append(extras, x)
+	}
+	slices.SortFunc(extras, func(a, b extra) int {
+		return cmp.Or(cmp.Compare(a.before, b.before), a.at.Compare(b.at), cmp.Compare(a.i, b.i))
+	})
+
+	res.runs = make([]jiraRun, 0, len(runs)+2*len(extras))
+	res.n = 0
+	add := func(run jiraRun) {
+		if run.lo < run.hi {
+			res.runs = append(res.runs, run)
+			res.n += run.hi - run.lo
+		}
+	}
+	x := 0
+	for _, run := range runs {
+		for ; x < len(extras) && extras[x].before < run.hi; x++ {
+			if extras[x].before > run.lo {
+				add(jiraRun{run.lo, extras[x].before})
+				run.lo = extras[x].before
+			}
+			add(jiraRun{extras[x].i, extras[x].i + 1})
+		}
+		add(run)
+	}
+	for ; x < len(extras); x++ {
+		add(jiraRun{extras[x].i, extras[x].i + 1})
+	}
 }
 
 // findProject finds a project by key (any case) or id.

@@ -104,7 +104,7 @@ func (s *Server) handleMediaBinary(w http.ResponseWriter, r *http.Request) {
 
 // jiraMediaFile finds the Jira attachment a media uuid names. ok says
 // whether the uuid is a Jira one at all; iss is nil if its attachment is
-// gone (vanished issue, project replaced).
+// gone (vanished or deleted issue, project replaced).
 func (s *Server) jiraMediaFile(uuid string) (iss *jiraIssue, j int, ok bool) {
 	for _, p := range s.jiraProjects() {
 		if p == nil {
@@ -115,7 +115,7 @@ func (s *Server) jiraMediaFile(uuid string) (iss *jiraIssue, j int, ok bool) {
 			continue
 		}
 		i := g % MaxJiraIssues
-		if site >= len(s.sites) || i >= p.n {
+		if site >= len(s.sites) || i >= p.n || p.deleted[i] {
 			return nil, 0, true
 		}
 		iss := genJiraIssue(jiraRef{p, i}, site)

@@ -321,7 +321,7 @@ func (c *jiraCall) fieldValue(iss *jiraIssue, id string) any {
 		if !iss.resolved() {
 			return nil
 		}
-		return jiraTime(iss.updated)
+		return jiraTime(iss.spanEnd)
 	case "duedate":
 		if iss.storyPoints < 8 {
 			return nil
@@ -391,7 +391,7 @@ func (c *jiraCall) renderedValue(iss *jiraIssue, id string) any {
 		if !iss.resolved() {
 			return nil
 		}
-		return jiraRenderedTime(iss.updated)
+		return jiraRenderedTime(iss.spanEnd)
 	case "comment":
 		n := min(iss.comments, JiraEmbeddedComments)
 		page := jiraEmbeddedComments{Comments: make([]jiraCommentJSON, n), MaxResults: n, Total: iss.comments}

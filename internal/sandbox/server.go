@@ -105,7 +105,8 @@ type Options struct {
 	Logf func(format string, args ...any)
 }
 
-// Stats counts what the sandbox has seen since New.
+// Stats counts what the sandbox has seen since New or the last
+// ResetStats.
 type Stats struct {
 	AuthorizeRequests int // GET /authorize, answered or not
 	TokenRequests     int // POST /oauth/token, injected failures included
@@ -380,4 +381,13 @@ func (s *Server) Stats() Stats {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.stats
+}
+
+// ResetStats sets every counter to zero, so that a test can count what
+// one step asks for. A request under way when it is called counts
+// afterwards.
+func (s *Server) ResetStats() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.stats = Stats{}
 }
