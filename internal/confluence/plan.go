@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/url"
 	"regexp"
 	"slices"
@@ -32,6 +33,12 @@ const (
 	// searchLimit is the page size asked of the v1 search; Confluence may
 	// return fewer, and the plan follows the next links whatever it gets.
 	searchLimit = 100
+	// idSearchLimit is the page size asked of a search without expansions
+	// (Confluence Data Center documents 1000 as its cap then; Cloud's is
+	// not documented, and may be lower).
+	idSearchLimit = 1000
+	// idsPerQuery is how many ids one "id in (…)" search names.
+	idsPerQuery = 100
 	// batchSize is how many pages or blog posts are fetched together: the
 	// v2 bulk routes take 250 ids, but a batch's bodies are held in
 	// memory until its items are written.
@@ -85,6 +92,14 @@ type Options struct {
 	Concurrency int
 	// SiteURL is the site's address, for links to pages outside the export.
 	SiteURL string
+	// ExtraIDs are pages and blog posts to export besides those the CQL
+	// selects: an incremental run's pages whose comments or attachments
+	// changed, or that newly match the query unchanged.
+	ExtraIDs []string
+	// Titles are pages in the export besides those the CQL lists (an
+	// incremental run's, from Titles of the plan that listed them all),
+	// for links between pages.
+	Titles map[string]string
 }
 
 // Item is one exported object: a page, blog post, space or folder.
@@ -172,7 +187,11 @@ func New(opts Options) *Plan {
 	if opts.Concurrency <= 0 {
 		opts.Concurrency = 4
 	}
-	return &Plan{opts: opts, cql: WithTypes(opts.CQL), titles: map[string]string{}, spaceKeys: map[string]string{}, containersListed: map[string]bool{}, claimed: map[string]bool{}, users: map[string]*User{}}
+	titles := maps.Clone(opts.Titles)
+	if titles == nil {
+		titles = map[string]string{}
+	}
+	return &Plan{opts: opts, cql: WithTypes(opts.CQL), titles: titles, spaceKeys: map[string]string{}, containersListed: map[string]bool{}, claimed: map[string]bool{}, users: map[string]*User{}}
 }
 
 // Listed is how many pages and blog posts the search listed.
@@ -261,6 +280,11 @@ type searchResults struct {
 				When   string `json:"when"`
 			} `json:"version"`
 		} `json:"content"`
+		// ResultGlobalContainer is the hit's space: its displayUrl,
+		// "/spaces/KEY", names the key without an expansion.
+		ResultGlobalContainer struct {
+			DisplayURL string `json:"displayUrl"`
+		} `json:"resultGlobalContainer"`
 	} `json:"results"`
 	TotalSize int64 `json:"totalSize"`
 	Links     struct {
@@ -274,6 +298,10 @@ const listExpand = "content.childTypes.attachment,content.childTypes.comment,con
 // search fetches a page of the v1 search: the first from the query, the
 // others from the next link of the one before.
 func (p *Plan) search(ctx context.Context, cql, expand, next, base string) (*searchResults, error) {
+	limit := searchLimit
+	if expand == "" {
+		limit = idSearchLimit
+	}
 	path, q := v1+"/search", url.Values{}
 	if next != "" {
 		link, err := p.opts.Client.RewriteRelative(base, next)
@@ -283,8 +311,10 @@ func (p *Plan) search(ctx context.Context, cql, expand, next, base string) (*sea
 		path = link
 	} else {
 		q.Set("cql", cql)
-		q.Set("limit", fmt.Sprint(searchLimit))
-		q.Set("expand", expand)
+		q.Set("limit", fmt.Sprint(limit))
+		if expand != "" {
+			q.Set("expand", expand)
+		}
 		if p.opts.IncludeArchived {
 			q.Set("includeArchivedSpaces", "true")
 		}
@@ -382,7 +412,11 @@ func (p *Plan) list(ctx context.Context, done func(kind, id string) bool, proble
 			hits = append(hits, h)
 		}
 		if page.Links.Next == "" {
-			return hits, nil
+			var err error
+			if page, err = p.nextExtra(ctx, seen); err != nil || page == nil {
+				return hits, err
+			}
+			continue
 		}
 		next, base := page.Links.Next, page.Links.Base
 		var err error
@@ -390,6 +424,109 @@ func (p *Plan) list(ctx context.Context, done func(kind, id string) bool, proble
 			return nil, err
 		}
 	}
+}
+
+// nextExtra searches the next hundred of the extra ids not listed yet
+// (nil when none is left).
+func (p *Plan) nextExtra(ctx context.Context, seen map[string]bool) (*searchResults, error) {
+	var ids []string
+	for len(p.opts.ExtraIDs) > 0 && len(ids) < idsPerQuery {
+		id := p.opts.ExtraIDs[0]
+		p.opts.ExtraIDs = p.opts.ExtraIDs[1:]
+		if !seen["page"+id] && !seen["blogpost"+id] && isID(id) {
+			ids = append(ids, id)
+		}
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	return p.search(ctx, "id in ("+strings.Join(ids, ",")+") AND type in (page, blogpost)", listExpand, "", "")
+}
+
+func isID(s string) bool {
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// IDs lists the ids of every page and blog post the plan's CQL selects,
+// from the search without expansions, and the search's own count of its
+// hits: an incremental run compares them with the export it updates.
+func (p *Plan) IDs(ctx context.Context) (map[string]bool, int64, error) {
+	ids := map[string]bool{}
+	page, err := p.search(ctx, p.cql, "", "", "")
+	var total int64
+	if err == nil {
+		total = page.TotalSize
+	}
+	for err == nil {
+		for _, r := range page.Results {
+			c := r.Content
+			switch c.Type {
+			case "page":
+				key, ok := strings.CutPrefix(r.ResultGlobalContainer.DisplayURL, "/spaces/")
+				if ok && key != "" && !strings.Contains(key, "/") {
+					p.mu.Lock()
+					p.titles[titleKey(key, c.Title)] = itemPath(c.Type, c.ID)
+					p.mu.Unlock()
+				}
+				ids[c.ID] = true
+			case "blogpost":
+				ids[c.ID] = true
+			default:
+				total-- // counted, but not exported as such
+			}
+		}
+		if page.Links.Next == "" {
+			return ids, total, nil
+		}
+		page, err = p.search(ctx, "", "", page.Links.Next, page.Links.Base)
+	}
+	return nil, 0, err
+}
+
+// Titles are the pages the plan has listed, by space key and title, for
+// another plan's links (Options.Titles).
+func (p *Plan) Titles() map[string]string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return maps.Clone(p.titles)
+}
+
+// ChangedContainers lists the pages and blog posts whose comments or
+// attachments changed in the last minutes (which does not change the
+// page itself), in the spaces named, or everywhere when none is.
+func (p *Plan) ChangedContainers(ctx context.Context, minutes int, spaceKeys []string) (map[string]bool, error) {
+	cql := fmt.Sprintf(`type in (comment, attachment) AND lastmodified >= now("-%dm")`, minutes)
+	if len(spaceKeys) > 0 {
+		quoted := make([]string, len(spaceKeys))
+		for i, k := range spaceKeys {
+			quoted[i] = cqlQuote(k)
+		}
+		cql += " AND space in (" + strings.Join(quoted, ", ") + ")"
+	}
+	ids := map[string]bool{}
+	page, err := p.search(ctx, cql, "content.container", "", "")
+	for err == nil {
+		for _, r := range page.Results {
+			if id := r.Content.Container.ID; id != "" {
+				ids[id] = true
+			}
+		}
+		if page.Links.Next == "" {
+			return ids, nil
+		}
+		page, err = p.search(ctx, "", "", page.Links.Next, page.Links.Base)
+	}
+	return nil, err
+}
+
+// cqlQuote quotes a CQL string.
+func cqlQuote(s string) string {
+	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"`
 }
 
 func titleKey(spaceKey, title string) string { return spaceKey + "\x00" + title }

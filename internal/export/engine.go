@@ -5,6 +5,8 @@ import (
 
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -57,6 +59,10 @@ type Options struct {
 	Concurrency       int   // items written at once; 0: DefaultConcurrency
 	NoAttachments     bool  // skip every attachment (reason excluded)
 	MaxAttachmentSize int64 // skip larger attachments (reason too-large); 0: no limit
+	// Incremental updates a complete directory export with what changed
+	// (the plan is told the window); Prune deletes what the update finds
+	// gone rather than moving it under removed/.
+	Incremental, Prune bool
 	// Recipients encrypt a tarball or standard output export with age.
 	Recipients []age.Recipient
 	// NoJSON leaves out the JSON of items that have Markdown (--format md):
@@ -102,15 +108,28 @@ type Prepared struct {
 	sink         sink.Sink
 	manifest     exportformat.Manifest
 	state        *state
+	update       *update
 	checkpointMu sync.Mutex
+	// Warnings are what the run wants the user to know besides its
+	// result (e.g. an update that moved rather than deleted).
+	Warnings []string
+	// PruneLimited: --prune would have deleted most of the export, so
+	// what is gone was moved under removed/ instead.
+	PruneLimited bool
 }
+
+// ErrFinishUpdate marks a failure while an update completed its items'
+// removals and rewrote the index: the next run completes it.
+var ErrFinishUpdate = errors.New("finish the update")
 
 // Check says, without writing anything or calling any API, why --out
 // cannot take this export: unusable, not an aumo export, an export of
-// another product, site or query, or a complete one.
-func Check(opts Options) error {
-	_, err := check(opts)
-	return err
+// another product, site or query, or a complete one (without
+// --incremental). It reports whether the run will update a complete
+// export (--incremental).
+func Check(opts Options) (isUpdate bool, err error) {
+	prev, err := check(opts)
+	return err == nil && updating(prev, opts.Incremental), err
 }
 
 // check returns the unfinished export to resume, if any.
@@ -122,7 +141,7 @@ func check(opts Options) (*exportformat.Manifest, error) {
 		}
 		if prev != nil {
 			next := exportformat.Manifest{Format: exportformat.Format, Product: opts.Product, Site: opts.Site, Query: opts.Query, Redaction: opts.Redaction, Options: choices(opts)}
-			if err := resumable(prev, &next); err != nil {
+			if err := resumable(prev, &next, opts.Incremental); err != nil {
 				return nil, err
 			}
 			return prev, nil
@@ -150,7 +169,7 @@ func Prepare(opts Options) (*Prepared, error) {
 		return nil, err
 	}
 	var lines []exportformat.IndexLine
-	if prev != nil {
+	if prev != nil && !updating(prev, opts.Incremental) {
 		if lines, err = readIndex(opts.Out); err != nil {
 			return nil, err
 		}
@@ -162,7 +181,16 @@ func Prepare(opts Options) (*Prepared, error) {
 	}
 	st := newState()
 	st.markdownMarks = opts.NoJSON
-	if prev != nil {
+	var up *update
+	if updating(prev, opts.Incremental) {
+		// An update: the previous state counts, nothing is done yet.
+		if up, err = newUpdate(opts.Out, prev, opts.NoJSON, opts.Now().UTC(), st); err != nil {
+			return nil, err
+		}
+		m = *prev
+		m.Tool, m.Requests, m.Points, m.Incremental = opts.Tool, 0, 0, &up.info
+		m.Skipped = []exportformat.Problem{}
+	} else if prev != nil {
 		m.StartedAt = prev.StartedAt
 		// The cost of the earlier runs is part of the export's cost.
 		m.Requests, m.Points = prev.Requests, prev.Points
@@ -180,8 +208,12 @@ func Prepare(opts Options) (*Prepared, error) {
 	if err != nil {
 		return nil, &OutError{Msg: fmt.Sprintf("--out %s: %v", opts.Out, err)}
 	}
-	return &Prepared{opts: opts, sink: s, manifest: m, state: st}, nil
+	return &Prepared{opts: opts, sink: s, manifest: m, state: st, update: up}, nil
 }
+
+// Close ends a prepared export that will not run: a directory keeps what
+// it holds, a tarball's temporary file goes.
+func (p *Prepared) Close() error { return p.sink.Abort() }
 
 // SetProgress shows the run's progress on p.
 func (p *Prepared) SetProgress(pr Progress) { p.opts.Progress = pr }
@@ -225,7 +257,7 @@ func readIndex(dir string) ([]exportformat.IndexLine, error) {
 }
 
 // resumable says whether a run may continue the existing export prev.
-func resumable(prev, next *exportformat.Manifest) error {
+func resumable(prev, next *exportformat.Manifest, incremental bool) error {
 	if _, ok := prev.Options["format"]; !ok && prev.Options != nil {
 		// Exports from before --format hold both.
 		prev.Options["format"] = "json,md"
@@ -240,11 +272,13 @@ func resumable(prev, next *exportformat.Manifest) error {
 	case prev.Query != next.Query:
 		return &OutError{Msg: fmt.Sprintf("--out holds an export of the query %q, not %q: rerun with that query to resume it, or choose another --out", prev.Query, next.Query)}
 	case prev.Redaction != next.Redaction:
-		return &OutError{Msg: fmt.Sprintf("--out holds an unfinished export with redaction %q, and this run's is %q: resume it with the same --keep-account-ids choice, or choose another --out", prev.Redaction, next.Redaction)}
+		return &OutError{Msg: fmt.Sprintf("--out holds an export with redaction %q, and this run's is %q: continue it with the same --keep-account-ids choice, or choose another --out", prev.Redaction, next.Redaction)}
 	case !maps.Equal(prev.Options, next.Options):
-		return &OutError{Msg: fmt.Sprintf("--out holds an unfinished export made with other options (%s), and this run's are %s: resume it with the same options, or choose another --out", describeChoices(prev.Options), describeChoices(next.Options))}
-	case prev.Complete:
-		return &OutError{Msg: "--out holds a complete export of this query; choose another --out (re-exporting only what changed, --incremental, is not available yet)"}
+		return &OutError{Msg: fmt.Sprintf("--out holds an export made with other options (%s), and this run's are %s: continue it with the same options, or choose another --out", describeChoices(prev.Options), describeChoices(next.Options))}
+	case prev.Complete && !incremental:
+		return &OutError{Msg: "--out holds a complete export of this query: add --incremental to export what changed since, or choose another --out"}
+	case prev.Incremental != nil && !incremental:
+		return &OutError{Msg: "--out holds an export whose last update did not finish: add --incremental to complete it"}
 	}
 	return nil
 }
@@ -291,7 +325,13 @@ func (p *Prepared) Run(ctx context.Context, plan Plan) (_ *exportformat.Manifest
 			_ = p.sink.Abort()
 		}
 	}()
-	w := &writer{opts: p.opts, sink: p.sink, state: p.state, checkpoint: p.checkpoint}
+	if p.update != nil {
+		// The manifest says an update is under way from the start.
+		if err := p.checkpoint(); err != nil {
+			return nil, fmt.Errorf("record progress: %w", err)
+		}
+	}
+	w := &writer{opts: p.opts, sink: p.sink, state: p.state, update: p.update, checkpoint: p.checkpoint}
 	items := make(chan *Item, p.opts.Concurrency)
 	g, gctx := errgroup.WithContext(ctx)
 	for range p.opts.Concurrency {
@@ -317,6 +357,11 @@ func (p *Prepared) Run(ctx context.Context, plan Plan) (_ *exportformat.Manifest
 		return plan.Items(gctx, p.state.isDone, p.state, emit)
 	})
 	if err := g.Wait(); err != nil {
+		if p.update != nil {
+			// The manifest's counts follow what was written, so that the
+			// export stays valid until the next run completes the update.
+			err = errors.Join(err, p.checkpoint())
+		}
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
@@ -326,6 +371,16 @@ func (p *Prepared) Run(ctx context.Context, plan Plan) (_ *exportformat.Manifest
 	m := p.snapshot()
 	m.FinishedAt = p.opts.Now().UTC()
 	m.Complete = len(m.Failed) == 0
+	if p.update != nil {
+		// The items are written: the manifest says so before the files
+		// of what is gone move.
+		if err := p.checkpoint(); err != nil {
+			return nil, fmt.Errorf("record progress: %w", err)
+		}
+		if err := p.finishUpdate(&m); err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrFinishUpdate, err)
+		}
+	}
 	b, err := json.MarshalIndent(m, "", "  ")
 	if err != nil {
 		return nil, err
@@ -347,7 +402,13 @@ const checkpointEvery = 200
 func (p *Prepared) snapshot() exportformat.Manifest {
 	m := p.manifest
 	m.Skipped, m.Failed = p.state.problems()
+	if p.update != nil {
+		m.Skipped = sortProblems(append(p.update.skippedBefore(), m.Skipped...))
+		info := p.update.info
+		m.Incremental = &info
+	}
 	m.Counts = p.state.manifestCounts()
+	m.Counts["skipped"] = int64(len(m.Skipped))
 	if p.opts.Cost != nil {
 		requests, points := p.opts.Cost()
 		m.Requests += requests
@@ -362,7 +423,14 @@ func (p *Prepared) snapshot() exportformat.Manifest {
 func (p *Prepared) checkpoint() error {
 	p.checkpointMu.Lock()
 	defer p.checkpointMu.Unlock()
-	b, err := json.MarshalIndent(p.snapshot(), "", "  ")
+	m := p.snapshot()
+	if p.update != nil {
+		// While an update runs, the export is the previous one, some items
+		// already updated: its failures are said when it finishes.
+		m.Complete, m.Failed = p.manifest.Complete, p.manifest.Failed
+		m.Counts["failed"] = int64(len(m.Failed))
+	}
+	b, err := json.MarshalIndent(m, "", "  ")
 	if err != nil {
 		return err
 	}
@@ -374,6 +442,7 @@ type writer struct {
 	opts       Options
 	sink       sink.Sink
 	state      *state
+	update     *update
 	checkpoint func() error
 	written    atomic.Int64
 }
@@ -407,6 +476,26 @@ func (w *writer) writeItem(ctx context.Context, it *Item) error {
 		case w.opts.MaxAttachmentSize > 0 && a.Size > w.opts.MaxAttachmentSize:
 			w.state.Skip(tooLarge(it, a, w.opts.MaxAttachmentSize))
 			continue
+		}
+		if w.update != nil {
+			line, ok, err := w.update.unchanged(w.opts.Out, it, a, sink.AttachmentPath(it.Dir, a.ID, a.Name))
+			if err != nil {
+				return err
+			}
+			if ok {
+				// Unchanged since the previous run: kept, not downloaded
+				// (its index line written again only if it says more).
+				line.Key = it.Key
+				if kept, err := w.update.keep(w.opts.Out, ownerKey(line), line); err != nil {
+					return err
+				} else if !kept {
+					if err := w.appendLine(line); err != nil {
+						return err
+					}
+				}
+				lines = append(lines, line)
+				continue
+			}
 		}
 		line, err := w.attachment(ctx, it, a)
 		var big *tooLargeError
@@ -447,7 +536,7 @@ func (w *writer) writeItem(ctx context.Context, it *Item) error {
 		it.Markdown = it.RenderMarkdown(files)
 	}
 	if it.Markdown != nil {
-		line, err := w.put(ctx, it.MarkdownPath, bytes.NewReader(it.Markdown), exportformat.IndexLine{
+		line, err := w.putBytes(ctx, it.MarkdownPath, it.Markdown, exportformat.IndexLine{
 			Kind: exportformat.KindMarkdown, ID: it.ID, Key: it.Key, Item: it.ID, Updated: it.Updated})
 		if err != nil {
 			return err
@@ -455,14 +544,17 @@ func (w *writer) writeItem(ctx context.Context, it *Item) error {
 		lines = append(lines, line)
 	}
 	if !w.opts.NoJSON || !hasMarkdown {
-		line, err := w.put(ctx, it.Path, bytes.NewReader(it.JSON), exportformat.IndexLine{
+		line, err := w.putBytes(ctx, it.Path, it.JSON, exportformat.IndexLine{
 			Kind: it.Kind, ID: it.ID, Key: it.Key, Item: it.ID, Updated: it.Updated})
 		if err != nil {
 			return err
 		}
 		lines = append(lines, line)
 	}
-	w.state.record(lines)
+	if w.update != nil {
+		w.update.wrote(lines)
+	}
+	w.state.record(lines, w.update == nil)
 	if w.opts.Progress != nil {
 		var n int64
 		for _, l := range lines {
@@ -473,6 +565,27 @@ func (w *writer) writeItem(ctx context.Context, it *Item) error {
 	return nil
 }
 
+// putBytes writes an item's own file (its JSON or Markdown). An update
+// keeps the file already there when it holds the same bytes.
+func (w *writer) putBytes(ctx context.Context, path string, data []byte, line exportformat.IndexLine) (exportformat.IndexLine, error) {
+	if w.update != nil {
+		sum := sha256.Sum256(data)
+		line.Path, line.Size, line.SHA256 = path, int64(len(data)), hex.EncodeToString(sum[:])
+		ok, err := w.update.keep(w.opts.Out, ownerKey(line), line)
+		if err != nil || ok {
+			return line, err
+		}
+		if ok, err := w.update.same(w.opts.Out, ownerKey(line), line); err != nil || ok {
+			// The same bytes: only the index line is new.
+			if err == nil {
+				err = w.appendLine(line)
+			}
+			return line, err
+		}
+	}
+	return w.put(ctx, path, bytes.NewReader(data), line)
+}
+
 // put writes one file and appends its index line.
 func (w *writer) put(ctx context.Context, path string, r io.Reader, line exportformat.IndexLine) (exportformat.IndexLine, error) {
 	e, err := w.sink.Put(ctx, path, r)
@@ -480,14 +593,27 @@ func (w *writer) put(ctx context.Context, path string, r io.Reader, line exportf
 		return line, err
 	}
 	line.Path, line.Size, line.SHA256 = e.Path, e.Size, e.SHA256
+	return line, w.appendLine(line)
+}
+
+func (w *writer) appendLine(line exportformat.IndexLine) error {
 	b, err := json.Marshal(line)
 	if err != nil {
-		return line, err
+		return err
 	}
 	if err := w.sink.AppendIndex(b); err != nil {
-		return line, fmt.Errorf("append to the index: %w", err)
+		return fmt.Errorf("append to the index: %w", err)
 	}
-	return line, nil
+	if w.update != nil {
+		// An update's counts follow the index line by line: the
+		// export stays whole whenever the run stops.
+		old, err := w.update.replaces(line)
+		if err != nil {
+			return err
+		}
+		w.state.swap(old, line)
+	}
+	return nil
 }
 
 func (w *writer) attachment(ctx context.Context, it *Item, a Attachment) (exportformat.IndexLine, error) {
@@ -670,16 +796,31 @@ func (s *state) load(lines []exportformat.IndexLine) {
 	}
 }
 
-// record notes a finished item's files.
-func (s *state) record(lines []exportformat.IndexLine) {
+// record notes a finished item's files, counting them unless they were
+// counted as written (an update).
+func (s *state) record(lines []exportformat.IndexLine, count bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, l := range lines {
 		if s.marks(l) {
 			s.done[l.Kind+"/"+l.ID] = struct{}{}
 		}
-		s.count(l)
+		if count {
+			s.count(l)
+		}
 	}
+}
+
+// swap counts a file an update wrote in place of old (nil: a new path).
+func (s *state) swap(old *exportformat.IndexLine, l exportformat.IndexLine) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if old != nil {
+		s.counts[old.Kind]--
+		s.counts["files"]--
+		s.counts["bytes"] -= old.Size
+	}
+	s.count(l)
 }
 
 func (s *state) count(l exportformat.IndexLine) {
@@ -721,25 +862,26 @@ func (s *state) Fail(p exportformat.Problem) {
 func (s *state) problems() (skipped, failed []exportformat.Problem) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	// Sorted, and each one once: a resumed run meets again what an
-	// earlier run already skipped.
-	sortProblems := func(ps []exportformat.Problem) []exportformat.Problem {
-		out := append([]exportformat.Problem{}, ps...)
-		sort.Slice(out, func(i, j int) bool {
-			a, b := out[i], out[j]
-			if a.Kind != b.Kind {
-				return a.Kind < b.Kind
-			}
-			if a.ID != b.ID {
-				return a.ID < b.ID
-			}
-			return a.Item < b.Item
-		})
-		return slices.CompactFunc(out, func(a, b exportformat.Problem) bool {
-			return a.Kind == b.Kind && a.ID == b.ID && a.Item == b.Item
-		})
-	}
 	return sortProblems(s.skipped), sortProblems(s.failed)
+}
+
+// sortProblems sorts problems and keeps each one once: a resumed run
+// meets again what an earlier run already skipped.
+func sortProblems(ps []exportformat.Problem) []exportformat.Problem {
+	out := append([]exportformat.Problem{}, ps...)
+	sort.Slice(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if a.Kind != b.Kind {
+			return a.Kind < b.Kind
+		}
+		if a.ID != b.ID {
+			return a.ID < b.ID
+		}
+		return a.Item < b.Item
+	})
+	return slices.CompactFunc(out, func(a, b exportformat.Problem) bool {
+		return a.Kind == b.Kind && a.ID == b.ID && a.Item == b.Item
+	})
 }
 
 // manifestCounts are the manifest's counts: files by kind, all files,

@@ -51,6 +51,9 @@ type Options struct {
 	KeepAccountIDs bool
 	// Concurrency is the number of bulk fetches in flight.
 	Concurrency int
+	// ExtraIDs are issues to export besides those the JQL selects (an
+	// incremental run's issues that newly match the query unchanged).
+	ExtraIDs []string
 }
 
 // Issue is one exported issue: its JSON made complete and redacted, and its
@@ -184,14 +187,65 @@ func (p *Plan) Issues(ctx context.Context, done func(id string) bool, problem fu
 	return g.Wait()
 }
 
-// ids pages through the search, ids only, and sends batches for bulkfetch.
+// ids pages through the search, ids only, and sends batches for bulkfetch,
+// the extra ids last.
 func (p *Plan) ids(ctx context.Context, done func(string) bool, out chan<- []string) error {
 	var batch []string
 	// The search is eventually consistent: an id may come back on two pages.
 	seen := map[string]struct{}{}
+	add := func(id string) error {
+		if _, dup := seen[id]; dup || done(id) {
+			return nil
+		}
+		seen[id] = struct{}{}
+		batch = append(batch, id)
+		if len(batch) < bulkSize {
+			return nil
+		}
+		select {
+		case out <- batch:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		batch = nil
+		return nil
+	}
+	err := p.eachID(ctx, p.opts.JQL, func(id string) error {
+		p.listed.Add(1)
+		return add(id)
+	})
+	if err != nil {
+		return err
+	}
+	for _, id := range p.opts.ExtraIDs {
+		if err := add(id); err != nil {
+			return err
+		}
+	}
+	if len(batch) > 0 {
+		select {
+		case out <- batch:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return nil
+}
+
+// IDs lists the ids of every issue the plan's JQL selects, from the
+// ids-only search (thousands a request): an incremental run compares
+// them with the export it updates.
+func (p *Plan) IDs(ctx context.Context) (map[string]bool, error) {
+	ids := map[string]bool{}
+	err := p.eachID(ctx, p.opts.JQL, func(id string) error { ids[id] = true; return nil })
+	return ids, err
+}
+
+// eachID pages through the ids-only search of jql.
+func (p *Plan) eachID(ctx context.Context, jql string, fn func(id string) error) error {
 	token := ""
 	for {
-		body := map[string]any{"jql": p.opts.JQL, "fields": []string{"id"}, "maxResults": idPage}
+		body := map[string]any{"jql": jql, "fields": []string{"id"}, "maxResults": idPage}
 		if token != "" {
 			body["nextPageToken"] = token
 		}
@@ -210,35 +264,16 @@ func (p *Plan) ids(ctx context.Context, done func(string) bool, out chan<- []str
 			return fmt.Errorf("search issues: %w", err)
 		}
 		p.opts.Client.AddPoints(len(page.Issues))
-		p.listed.Add(int64(len(page.Issues)))
 		for _, is := range page.Issues {
-			if _, dup := seen[is.ID]; dup || done(is.ID) {
-				continue
-			}
-			seen[is.ID] = struct{}{}
-			batch = append(batch, is.ID)
-			if len(batch) == bulkSize {
-				select {
-				case out <- batch:
-				case <-ctx.Done():
-					return ctx.Err()
-				}
-				batch = nil
+			if err := fn(is.ID); err != nil {
+				return err
 			}
 		}
 		if page.IsLast || page.NextPageToken == "" {
-			break
+			return nil
 		}
 		token = page.NextPageToken
 	}
-	if len(batch) > 0 {
-		select {
-		case out <- batch:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-	}
-	return nil
 }
 
 type bulkResult struct {

@@ -1,6 +1,7 @@
 package sink
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/rand"
@@ -390,4 +391,98 @@ func endError(prev int) error {
 	default:
 		return errors.New("an earlier finish failed; abort the export")
 	}
+}
+
+// Mirror is what a directory sink adds for an incremental run, which
+// updates a complete export in place: files of removed items move aside
+// or go, and the index is rewritten once the run is done.
+type Mirror interface {
+	// Move renames the file from to to (both relative, '/'-separated),
+	// creating to's directories. A file already moved (from missing, to
+	// present) is no error, so that a run cut short can be repeated.
+	Move(from, to string) error
+	// Remove deletes the file name; a missing file is no error.
+	Remove(name string) error
+	// ReplaceIndex replaces index.jsonl atomically with what write
+	// writes (index lines, each ending in a newline); later lines are
+	// appended after them.
+	ReplaceIndex(write func(io.Writer) error) error
+}
+
+var _ Mirror = (*dirSink)(nil)
+
+func (s *dirSink) Move(from, to string) error {
+	if err := s.lc.enter(); err != nil {
+		return fmt.Errorf("move %s: %w", from, err)
+	}
+	defer s.lc.leave()
+	if _, err := s.root.Lstat(from); errors.Is(err, fs.ErrNotExist) {
+		if _, err := s.root.Lstat(to); err == nil {
+			return nil
+		}
+	}
+	if err := s.ensureDir(path.Dir(to)); err != nil {
+		return fmt.Errorf("move %s: %w", from, err)
+	}
+	if err := s.root.Rename(from, to); err != nil {
+		return fmt.Errorf("move %s: %w", from, err)
+	}
+	if err := s.syncDir(path.Dir(to)); err != nil {
+		return err
+	}
+	return s.syncDir(s.dropEmptyDirs(path.Dir(from)))
+}
+
+func (s *dirSink) Remove(name string) error {
+	if err := s.lc.enter(); err != nil {
+		return fmt.Errorf("remove %s: %w", name, err)
+	}
+	defer s.lc.leave()
+	if err := s.root.Remove(name); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("remove %s: %w", name, err)
+	}
+	return s.syncDir(s.dropEmptyDirs(path.Dir(name)))
+}
+
+// dropEmptyDirs removes dir and its parents while they are empty (an
+// item's attachments/, its own directory) and returns the first that stays.
+func (s *dirSink) dropEmptyDirs(dir string) string {
+	for ; dir != "."; dir = path.Dir(dir) {
+		if err := s.root.Remove(dir); err != nil {
+			break // not empty
+		}
+		s.dirs.Delete(dir)
+	}
+	return dir
+}
+
+func (s *dirSink) ReplaceIndex(write func(io.Writer) error) error {
+	if err := s.lc.enter(); err != nil {
+		return fmt.Errorf("rewrite %s: %w", indexName, err)
+	}
+	defer s.lc.leave()
+	s.idxMu.Lock()
+	defer s.idxMu.Unlock()
+	err := s.replace(indexName, func(f *os.File) error {
+		bw := bufio.NewWriterSize(f, copyBufSize)
+		if err := write(bw); err != nil {
+			return err
+		}
+		return bw.Flush()
+	})
+	if err != nil {
+		return fmt.Errorf("rewrite %s: %w", indexName, err)
+	}
+	f, err := s.root.OpenFile(indexName, os.O_RDWR|os.O_APPEND, fileMode)
+	if err != nil {
+		return fmt.Errorf("reopen %s: %w", indexName, err)
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		_ = f.Close()
+		return fmt.Errorf("reopen %s: %w", indexName, err)
+	}
+	_ = s.index.Close()
+	s.index, s.idxSize, s.idxErr = f, fi.Size(), nil
+	return nil
 }

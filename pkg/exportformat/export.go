@@ -284,6 +284,28 @@ func (e *Export) Index() (lines []IndexLine, torn bool, err error) {
 	return lines, torn, nil
 }
 
+// RemovedIndex reads a directory export's removed/index.jsonl: the files
+// incremental runs moved under removed/. None (nil) when there is none, or
+// for a tarball.
+func (e *Export) RemovedIndex() ([]IndexLine, error) {
+	if e.root == nil {
+		return nil, nil
+	}
+	f, err := e.root.Open(RemovedIndexName)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", RemovedIndexName, err)
+	}
+	defer func() { _ = f.Close() }()
+	lines, _, err := ReadIndex(f)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", RemovedIndexName, err)
+	}
+	return lines, nil
+}
+
 func (e *Export) manifestData() ([]byte, error) {
 	if e.root == nil {
 		if err := e.scan(); err != nil {

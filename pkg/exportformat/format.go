@@ -25,6 +25,11 @@ const (
 	ManifestName = "manifest.json"
 	IndexName    = "index.jsonl"
 	FieldsName   = "fields.json"
+	// RemovedIndexName is the index of the files an incremental run moved
+	// under removed/ (a directory export's; an extension of the
+	// contract): lines like index.jsonl's, with Removed set, that are no
+	// part of the export's counts.
+	RemovedIndexName = "removed/index.jsonl"
 )
 
 // Kinds of files in the index.
@@ -53,6 +58,10 @@ type IndexLine struct {
 	// MediaID is the id ADF media nodes refer to (Jira's media UUID,
 	// Confluence's fileId), on attachment lines where known.
 	MediaID string `json:"mediaId,omitempty"`
+	// Removed, on a line of removed/index.jsonl, is when an incremental
+	// run found the file's item (or the attachment) gone and moved the
+	// file under removed/ (an extension of the contract).
+	Removed time.Time `json:"removed,omitzero"`
 }
 
 // Site identifies the Atlassian site an export came from.
@@ -115,4 +124,46 @@ type Manifest struct {
 	// attachments), so that a resumed run can refuse to mix in others
 	// (an extension of the contract).
 	Options map[string]string `json:"options,omitempty"`
+	// Incremental describes the last incremental run over this directory
+	// export, or the one under way (an extension of the contract).
+	Incremental *Incremental `json:"incremental,omitempty"`
+	// Removed lists what incremental runs found gone: items the query no
+	// longer selects (deleted, moved out of it, or no longer visible) and
+	// attachments no longer on their item. Their files are under removed/
+	// (Path), or deleted with --prune (no Path; listed by the run that
+	// pruned them only). An extension of the contract.
+	Removed []Removal `json:"removed,omitempty"`
+}
+
+// Incremental is an incremental run: the window it searched and what it
+// found. While Running, the export is still the previous run's complete
+// state with some items already updated; the next run completes it.
+type Incremental struct {
+	// Since is where the run's window starts: the previous run's start,
+	// less a safety margin.
+	Since time.Time `json:"since"`
+	// StartedAt is when the run (its first attempt) started; the
+	// manifest's startedAt becomes it when the run finishes.
+	StartedAt time.Time `json:"startedAt"`
+	Running   bool      `json:"running,omitempty"`
+	// Updated counts the items written again or for the first time;
+	// Removed the items found gone (the files of each, and attachments
+	// gone from their items, are in the manifest's removed).
+	Updated int64 `json:"updated"`
+	Removed int64 `json:"removed"`
+	// Pending are the items a running update found gone and is moving
+	// aside: a run that completes the update removes them.
+	Pending []string `json:"pending,omitempty"`
+}
+
+// Removal is a file of an item or attachment an incremental run found
+// gone.
+type Removal struct {
+	Kind string `json:"kind"`
+	ID   string `json:"id"`
+	Key  string `json:"key,omitempty"`
+	Item string `json:"item,omitempty"`
+	// Path is where its file now is, under removed/; empty when pruned.
+	Path string    `json:"path,omitempty"`
+	At   time.Time `json:"at"`
 }

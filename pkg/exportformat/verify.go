@@ -69,7 +69,8 @@ const (
 	CorruptNotRegular = "not a regular file"
 )
 
-// Verify re-hashes every file of the export at path against its index and
+// Verify re-hashes every file of the export at path against its index (and
+// a directory's files under removed/ against removed/index.jsonl) and
 // checks its manifest, in one pass over a tarball.
 //
 // Damage is in the Report: missing, extra and corrupt files, and manifest
@@ -78,7 +79,8 @@ const (
 // corrupt. A complete export's manifest counts are checked against the
 // index where their key is a kind of file (issue, attachment, …), "files"
 // or "bytes": the paths of that kind, all paths, the sum of their sizes.
-// Other counts (skipped, failed, …) are not. Temporary files an interrupted
+// Other counts (skipped, failed, …) are not, nor are any while an update is
+// under way (Manifest.Incremental.Running). Temporary files an interrupted
 // run left in a directory are neither part of the export nor extra (see
 // Walk).
 //
@@ -112,7 +114,11 @@ func VerifyWith(ctx context.Context, path string, identities []age.Identity) (*R
 	if damage == nil && errors.Is(errM, fs.ErrNotExist) && errors.Is(errI, fs.ErrNotExist) {
 		return nil, fmt.Errorf("verify %s: %w: no %s or %s at the top of the archive", path, ErrNotExport, ManifestName, IndexName)
 	}
-	if err := r.checkIndex(index, errI, sums); err != nil {
+	removed, err := e.RemovedIndex()
+	if err != nil {
+		return nil, fmt.Errorf("verify %s: %w", path, err)
+	}
+	if err := r.checkIndex(append(slices.Clip(index), removed...), errI, sums); err != nil {
 		return nil, fmt.Errorf("verify %s: %w", path, err)
 	}
 	r.TornIndex = torn
@@ -240,8 +246,10 @@ func (r *Report) checkManifest(data []byte, err error, index []IndexLine, indexO
 		r.Manifest = append(r.Manifest, msg)
 	}
 
-	// An unfinished export's counts describe no finished state.
-	if !m.Complete || !indexOK {
+	// An unfinished export's counts describe no finished state, nor do
+	// those of an update under way (its manifest and index cannot change
+	// together).
+	if !m.Complete || !indexOK || (m.Incremental != nil && m.Incremental.Running) {
 		return nil
 	}
 	listed := map[string]int64{countFiles: int64(len(index))}

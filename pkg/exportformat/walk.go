@@ -73,7 +73,7 @@ func (e *Export) walkDir(ctx context.Context, fn func(*File) error) error {
 		if err != nil {
 			return fmt.Errorf("walk %s: %w", e.path, err)
 		}
-		if d.IsDir() || p == ManifestName || p == IndexName || isTemp(d.Name()) {
+		if d.IsDir() || p == ManifestName || p == IndexName || p == RemovedIndexName || isTemp(d.Name()) {
 			return nil
 		}
 		if err := ctx.Err(); err != nil {

@@ -45,6 +45,8 @@ type Options struct {
 	EncryptTo         []string
 	EncryptPassphrase bool
 	Since             string
+	Incremental       bool
+	Prune             bool
 }
 
 // JiraOptions are `aumo export jira`'s.
@@ -62,7 +64,16 @@ func NewCmdExport(f *cmdutil.Factory) *cobra.Command {
 		Long: `Export what a query selects, completely, to a directory or a tarball in aumo's
 export format v1: lossless JSON per item, its attachments, an index with
 sha256 of every file, and a manifest. A directory export that is interrupted
-resumes when the same command runs again; "aumo verify" checks any export.`,
+resumes when the same command runs again; "aumo verify" checks any export.
+
+A directory export can be kept current: the same command with --incremental
+writes again only what changed since its last run (and what newly matches
+the query), and moves what the query no longer selects under removed/ (or
+deletes it, with --prune). Unchanged attachments are not downloaded again.
+An interrupted update leaves the previous export intact; the next run
+completes it. Tarballs and standard output take --since TIME instead, and
+may be encrypted with age (--encrypt-to, --encrypt-passphrase); directory
+exports are never encrypted.`,
 	}
 	cmd.AddCommand(NewCmdJira(f, nil), NewCmdConfluence(f, nil))
 	return cmd
@@ -78,6 +89,8 @@ func addCommonFlags(cmd *cobra.Command, o *Options) {
 	fl.BoolVar(&o.KeepAccountIDs, "keep-account-ids", false, "keep Atlassian account ids in the export (default: removed; names and emails stay)")
 	fl.BoolVar(&o.NoProgress, "no-progress", false, "no progress line")
 	fl.StringVar(&o.Since, "since", "", "export only what changed since `TIME` (2026-11-01, \"2026-11-01 09:00\", RFC 3339, or an age: 90m, 36h, 7d); searched as a relative window with a 5-minute margin")
+	fl.BoolVar(&o.Incremental, "incremental", false, "update the directory export in --out with what changed since its last run: changed and new items are written again, and items the query no longer selects move under removed/ (into an empty --out: a full export)")
+	fl.BoolVar(&o.Prune, "prune", false, "with --incremental: delete what is gone rather than moving it under removed/")
 	fl.StringArrayVar(&o.EncryptTo, "encrypt-to", nil, "encrypt the tarball or standard output with age for `RECIPIENT` (age1…, an SSH public key, or a file of them; repeatable). The name must end in .age; directory exports are never encrypted")
 	fl.BoolVar(&o.EncryptPassphrase, "encrypt-passphrase", false, "encrypt the tarball or standard output with the passphrase in $AUMO_EXPORT_PASSPHRASE (age scrypt)")
 	fl.StringSliceVar(&o.Formats, "format", []string{"json", "md"}, "what to write of each item: json (lossless, as the API gives it), md (readable Markdown), or both")
@@ -101,6 +114,7 @@ plus one per attachment. Account ids are removed unless --keep-account-ids.
 The query must be bounded (e.g. "project = ABC"); Jira refuses "order by key"
 alone.`,
 		Example: `  aumo export jira --jql 'project = ABC' --out abc
+  aumo export jira --jql 'project = ABC' --out abc --incremental   # nightly
   aumo export jira --jql 'project = ABC AND updated >= -30d' --out abc.tar.zst
   aumo export jira --jql 'project = ABC' --out - | tar -t`,
 		Args: cobra.NoArgs,
@@ -147,8 +161,13 @@ they are exported with their pages. Archived spaces are searched only with
 aumo lists the pages with the search, fetches their bodies a hundred at a
 time, and finds a batch's comments and attachments with one more search, so
 only pages with comments cost requests of their own. Account ids are removed
-unless --keep-account-ids: people are named instead.`,
+unless --keep-account-ids: people are named instead.
+
+With --incremental, a page or blog post is written again when it changed,
+and also when a comment or attachment of it was added or changed (which
+Confluence does not count as a change of the page).`,
 		Example: `  aumo export confluence --cql 'space = ENG' --out eng
+  aumo export confluence --cql 'space = ENG' --out eng --incremental   # nightly
   aumo export confluence --cql 'ancestor = 12345' --out runbooks.tar.zst
   aumo export confluence --cql 'label = runbook and lastmodified >= "2026-01-01"' --out -`,
 		Args: cobra.NoArgs,
@@ -180,14 +199,23 @@ func RunJira(ctx context.Context, opts *JiraOptions) error {
 	return run(ctx, &opts.Options, runSpec{
 		product: atlassian.Jira, query: opts.JQL, scopes: jiraScopes,
 		choices: map[string]string{"fields": strings.Join(opts.Fields, ",")},
-		start: func(ctx context.Context, client *atlassian.Client, _ tokenstore.Site, window int) (int64, export.Plan, error) {
+		start: func(ctx context.Context, client *atlassian.Client, _ tokenstore.Site, window int, extra []string) (int64, export.Plan, error) {
 			jql := opts.JQL
 			if window > 0 {
 				jql = narrow(jql, "updated >= -"+windowAge(window))
 			}
-			plan = jira.New(jira.Options{Client: client, JQL: jql, Fields: opts.Fields, KeepAccountIDs: opts.KeepAccountIDs, Concurrency: opts.Concurrency})
+			plan = jira.New(jira.Options{Client: client, JQL: jql, Fields: opts.Fields, KeepAccountIDs: opts.KeepAccountIDs, Concurrency: opts.Concurrency, ExtraIDs: extra})
 			estimate, err := plan.Check(ctx)
-			return estimate, &export.JiraPlan{Plan: plan, Client: client}, err
+			return estimate + int64(len(extra)), &export.JiraPlan{Plan: plan, Client: client}, err
+		},
+		list: func(ctx context.Context, client *atlassian.Client) (map[string]bool, int64, error) {
+			all := jira.New(jira.Options{Client: client, JQL: opts.JQL})
+			estimate, err := all.Check(ctx)
+			if err != nil {
+				return nil, 0, err
+			}
+			ids, err := all.IDs(ctx)
+			return ids, estimate, err
 		},
 		queryError: func(err error) bool { var q *jira.QueryError; return errors.As(err, &q) },
 		after: func(w io.Writer, estimate int64) {
@@ -202,21 +230,36 @@ func RunJira(ctx context.Context, opts *JiraOptions) error {
 
 // RunConfluence runs a Confluence export.
 func RunConfluence(ctx context.Context, opts *ConfluenceOptions) error {
-	var plan *confluence.Plan
+	// all lists every page of an incremental run: its titles resolve the
+	// links of the pages written again to those already there.
+	var plan, all *confluence.Plan
 	return run(ctx, &opts.Options, runSpec{
 		product: atlassian.Confluence, query: opts.CQL, scopes: confluence.Scopes,
 		choices: map[string]string{"includeArchived": strconv.FormatBool(opts.IncludeArchived)},
-		start: func(ctx context.Context, client *atlassian.Client, site tokenstore.Site, window int) (int64, export.Plan, error) {
+		start: func(ctx context.Context, client *atlassian.Client, site tokenstore.Site, window int, extra []string) (int64, export.Plan, error) {
 			cql := opts.CQL
 			if window > 0 {
 				cql = narrow(cql, `lastmodified >= now("-`+windowAge(window)+`")`)
 			}
-			plan = confluence.New(confluence.Options{
+			o := confluence.Options{
 				Client: client, CQL: cql, IncludeArchived: opts.IncludeArchived,
 				KeepAccountIDs: opts.KeepAccountIDs, Concurrency: opts.Concurrency, SiteURL: site.URL,
-			})
+				ExtraIDs: extra,
+			}
+			if all != nil {
+				o.Titles = all.Titles()
+			}
+			plan = confluence.New(o)
 			estimate, err := plan.Check(ctx)
-			return estimate, &export.ConfluencePlan{Plan: plan, Client: client}, err
+			return estimate + int64(len(extra)), &export.ConfluencePlan{Plan: plan, Client: client}, err
+		},
+		list: func(ctx context.Context, client *atlassian.Client) (map[string]bool, int64, error) {
+			all = confluence.New(confluence.Options{Client: client, CQL: opts.CQL, IncludeArchived: opts.IncludeArchived})
+			return all.IDs(ctx)
+		},
+		changed: func(ctx context.Context, client *atlassian.Client, window int, prepared *export.Prepared) (map[string]bool, error) {
+			keys := spaceKeys(prepared.PreviousFiles(exportformat.KindSpace))
+			return confluence.New(confluence.Options{Client: client, IncludeArchived: opts.IncludeArchived}).ChangedContainers(ctx, window, keys)
 		},
 		queryError: func(err error) bool { var q *confluence.QueryError; return errors.As(err, &q) },
 		after: func(w io.Writer, _ int64) {
@@ -237,8 +280,16 @@ type runSpec struct {
 	// the API's estimate of the items.
 	// window, when positive, narrows the query to the last window minutes
 	// (--since).
-	start      func(ctx context.Context, client *atlassian.Client, site tokenstore.Site, window int) (int64, export.Plan, error)
+	// extra are items to export besides the window's (--incremental).
+	start      func(ctx context.Context, client *atlassian.Client, site tokenstore.Site, window int, extra []string) (int64, export.Plan, error)
 	queryError func(error) bool
+	// list lists the ids of every item the query selects, for an
+	// incremental run to compare with the export it updates, and the
+	// API's count of them.
+	list func(ctx context.Context, client *atlassian.Client) (map[string]bool, int64, error)
+	// changed, when set, lists the items whose parts (comments,
+	// attachments) changed in the window without changing the item.
+	changed func(ctx context.Context, client *atlassian.Client, window int, prepared *export.Prepared) (map[string]bool, error)
 	// after says what the run's numbers call for.
 	after func(w io.Writer, estimate int64)
 }
@@ -267,6 +318,14 @@ func run(ctx context.Context, opts *Options, spec runSpec) (runErr error) {
 	recipients, err := encryption(opts)
 	if err != nil {
 		return err
+	}
+	switch kind := sink.KindOf(opts.Out); {
+	case opts.Prune && !opts.Incremental:
+		return cmdutil.Usagef("--prune goes with --incremental")
+	case opts.Incremental && opts.Since != "":
+		return cmdutil.Usagef("--incremental takes its window from the previous run: leave out --since")
+	case opts.Incremental && kind != sink.KindDir:
+		return cmdutil.Usagef("--incremental updates a directory export in place; a tarball or standard output export takes --since TIME instead")
 	}
 	window := 0
 	if opts.Since != "" {
@@ -305,6 +364,7 @@ func run(ctx context.Context, opts *Options, spec runSpec) (runErr error) {
 		Choices:     spec.choices,
 		Concurrency: opts.Concurrency, NoAttachments: opts.NoAttachments, MaxAttachmentSize: maxSize,
 		NoJSON: noJSON, NoMarkdown: noMarkdown, Recipients: recipients,
+		Incremental: opts.Incremental, Prune: opts.Prune,
 		Stdout: f.IO.Out, StdoutIsTerminal: f.IO.IsStdoutTTY(),
 	}
 	// Every export from here on leaves an audit line, with its exit code
@@ -317,7 +377,8 @@ func run(ctx context.Context, opts *Options, spec runSpec) (runErr error) {
 	f.Audit = func(exitCode int) { writeAudit(cfg, eopts, m, ended, time.Since(start), exitCode) }
 	defer func() { ended = runErr }()
 	// Nothing is written and no API is called before --out is known good.
-	if err := export.Check(eopts); err != nil {
+	updating, err := export.Check(eopts)
+	if err != nil {
 		return err
 	}
 
@@ -337,15 +398,49 @@ func run(ctx context.Context, opts *Options, spec runSpec) (runErr error) {
 	if err != nil {
 		return err
 	}
-	estimate, plan, err := spec.start(ctx, client, site, window)
+	eopts.Cost = func() (int64, int64) { st := client.Stats(); return st.Requests, st.Points }
+	var (
+		prepared *export.Prepared
+		upd      *export.Update
+		extra    []string
+	)
+	if updating {
+		if prepared, err = export.Prepare(eopts); err != nil {
+			return err
+		}
+		defer func() {
+			if runErr != nil && m == nil {
+				_ = prepared.Close()
+				switch {
+				case errors.Is(runErr, export.ErrFinishUpdate):
+					fmt.Fprintf(f.IO.ErrOut, "The update stopped while it moved aside what is gone from the query; run the same command again to complete it (until then, aumo verify may find files out of place in %s).\n", opts.Out)
+				case !spec.queryError(runErr):
+					fmt.Fprintf(f.IO.ErrOut, "The update stopped before its end: the export in %s is still whole; run the same command again to finish the update.\n", opts.Out)
+				}
+			}
+		}()
+		if upd, err = updateWindow(ctx, f.IO.Messages(), opts.Out, client, prepared, spec); err != nil {
+			return err
+		}
+		window, extra = upd.Window, upd.Extra
+		switch {
+		case upd.ShortListing && upd.Listed == 0:
+			fmt.Fprintf(f.IO.ErrOut, "warning: the search listed nothing, and %s holds items; nothing is removed from it this run (if the query should select nothing now, export it afresh)\n", opts.Out)
+		case upd.ShortListing:
+			fmt.Fprintf(f.IO.ErrOut, "warning: the search listed %d items where it counts %d; nothing is removed from %s this run (a search that ends early must not empty a mirror)\n", upd.Listed, upd.Estimate, opts.Out)
+		}
+	}
+	estimate, plan, err := spec.start(ctx, client, site, window, extra)
 	if err != nil {
 		return err
 	}
-
-	eopts.Cost = func() (int64, int64) { st := client.Stats(); return st.Requests, st.Points }
-	prepared, err := export.Prepare(eopts)
-	if err != nil {
-		return err
+	if prepared == nil {
+		if prepared, err = export.Prepare(eopts); err != nil {
+			return err
+		}
+	}
+	if resuming, _ := prepared.Resuming(); !resuming && !updating && opts.Incremental {
+		fmt.Fprintf(f.IO.Messages(), "No export in %s yet: exporting everything (the next --incremental run updates it).\n", opts.Out)
 	}
 	if resuming, done := prepared.Resuming(); resuming {
 		fmt.Fprintf(f.IO.Messages(), "Resuming the export in %s (%d items already there)\n", opts.Out, done)
@@ -358,14 +453,68 @@ func run(ctx context.Context, opts *Options, spec runSpec) (runErr error) {
 	bar.Finish()
 	var partial *export.PartialError
 	if err != nil && !errors.As(err, &partial) {
-		if sink.KindOf(opts.Out) == "dir" && !spec.queryError(err) {
+		if !updating && sink.KindOf(opts.Out) == "dir" && !spec.queryError(err) {
 			fmt.Fprintf(f.IO.ErrOut, "The export in %s is unfinished; run the same command again to resume it.\n", opts.Out)
 		}
 		return err
 	}
 	summary(f.IO.Messages(), opts.Out, m, time.Since(start))
-	spec.after(f.IO.ErrOut, estimate)
+	for _, w := range prepared.Warnings {
+		fmt.Fprintln(f.IO.ErrOut, "warning: "+w)
+	}
+	if updating {
+		updateSummary(f.IO.Messages(), opts.Prune && !prepared.PruneLimited, m, upd.ShortListing)
+	} else {
+		spec.after(f.IO.ErrOut, estimate)
+	}
 	return err
+}
+
+// updateWindow prepares an incremental run: the window since the previous
+// run, the items to export besides the window's, and what the query
+// selects now, for the removals.
+func updateWindow(ctx context.Context, msgs io.Writer, out string, client *atlassian.Client, prepared *export.Prepared, spec runSpec) (*export.Update, error) {
+	since, _ := prepared.Updating()
+	if prepared.UpdateResumed() {
+		fmt.Fprintf(msgs, "Completing the update of %s begun earlier, with what changed since %s.\n", out, since.Local().Format("2006-01-02 15:04 MST"))
+	} else {
+		fmt.Fprintf(msgs, "Updating the export in %s with what changed since %s (its last run's start, less %s).\n",
+			out, since.Local().Format("2006-01-02 15:04 MST"), export.UpdateMargin)
+	}
+	list := func(ctx context.Context) (map[string]bool, int64, error) { return spec.list(ctx, client) }
+	var changed func(context.Context, int) (map[string]bool, error)
+	if spec.changed != nil {
+		changed = func(ctx context.Context, window int) (map[string]bool, error) {
+			return spec.changed(ctx, client, window, prepared)
+		}
+	}
+	return prepared.PlanUpdate(ctx, time.Now(), list, changed)
+}
+
+// spaceKeys reads the keys of the spaces an export holds, from their
+// files; nil when there are none or too many to name in a query.
+func spaceKeys(files []string) []string {
+	const maxKeys = 50
+	if len(files) > maxKeys {
+		return nil
+	}
+	var keys []string
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return nil // search every space rather than miss one
+		}
+		var sp struct {
+			Key string `json:"key"`
+		}
+		// A personal space's key ("~" and an account id) is redacted in
+		// the export: search every space then.
+		if json.Unmarshal(b, &sp) != nil || sp.Key == "" || strings.HasPrefix(sp.Key, "~") {
+			return nil
+		}
+		keys = append(keys, sp.Key)
+	}
+	return keys
 }
 
 // encryption reads --encrypt-to and --encrypt-passphrase, and checks that
@@ -489,14 +638,49 @@ func summary(w io.Writer, out string, m *exportformat.Manifest, took time.Durati
 	if out == "-" {
 		where = "standard output"
 	}
-	fmt.Fprintf(w, "Exported %s (%s) to %s in %s; %d requests, %d rate-limit points.\n",
-		strings.Join(parts, ", "), progress.HumanBytes(m.Counts["bytes"]), where, took.Round(time.Second), m.Requests, m.Points)
+	if inc := m.Incremental; inc != nil && m.StartedAt.Equal(inc.StartedAt) {
+		// An update: the export as a whole, then what the run changed.
+		fmt.Fprintf(w, "Updated %s in %s; it holds %s (%s); %d requests, %d rate-limit points.\n",
+			where, took.Round(time.Second), strings.Join(parts, ", "), progress.HumanBytes(m.Counts["bytes"]), m.Requests, m.Points)
+	} else {
+		fmt.Fprintf(w, "Exported %s (%s) to %s in %s; %d requests, %d rate-limit points.\n",
+			strings.Join(parts, ", "), progress.HumanBytes(m.Counts["bytes"]), where, took.Round(time.Second), m.Requests, m.Points)
+	}
 	if len(m.Skipped) > 0 {
 		fmt.Fprintf(w, "Skipped by design: %d (listed in the manifest's \"skipped\").\n", len(m.Skipped))
 	}
 	if len(m.Failed) > 0 {
 		fmt.Fprintf(w, "Failed after every retry: %d (listed in the manifest's \"failed\"); run the same command again to retry them.\n", len(m.Failed))
 	}
+}
+
+// updateSummary says what an incremental run changed.
+func updateSummary(w io.Writer, prune bool, m *exportformat.Manifest, unchecked bool) {
+	inc := m.Incremental
+	if inc == nil {
+		return
+	}
+	where := "moved under " + export.RemovedDir + "/"
+	if prune {
+		where = "deleted"
+	}
+	switch {
+	case unchecked:
+		fmt.Fprintf(w, "Updated: %s written again or new; what is gone was not checked (see the warning).\n", items(inc.Updated))
+	case inc.Updated == 0 && inc.Removed == 0 && len(m.Failed) == 0:
+		fmt.Fprintln(w, "Nothing changed since the last run.")
+	case inc.Removed == 0:
+		fmt.Fprintf(w, "Updated: %s written again or new.\n", items(inc.Updated))
+	default:
+		fmt.Fprintf(w, "Updated: %s written again or new; %d gone from the query (%s, listed in the manifest's \"removed\").\n", items(inc.Updated), inc.Removed, where)
+	}
+}
+
+func items(n int64) string {
+	if n == 1 {
+		return "1 item"
+	}
+	return fmt.Sprintf("%d items", n)
 }
 
 // auditLine is one line of the profile's audit trail: what was exported,
