@@ -445,10 +445,11 @@ func (s *dirSink) Remove(name string) error {
 }
 
 // dropEmptyDirs removes dir and its parents while they are empty (an
-// item's attachments/, its own directory) and returns the first that stays.
+// item's attachments/, its own directory) or gone, and returns the first
+// that stays.
 func (s *dirSink) dropEmptyDirs(dir string) string {
 	for ; dir != "."; dir = path.Dir(dir) {
-		if err := s.root.Remove(dir); err != nil {
+		if err := s.root.Remove(dir); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			break // not empty
 		}
 		s.dirs.Delete(dir)

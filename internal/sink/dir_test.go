@@ -233,3 +233,34 @@ func TestDirPathFileConflict(t *testing.T) {
 		t.Errorf("a conflict on disk reported as a bad path: %v", err)
 	}
 }
+
+// An incremental run's moves and removals tolerate what an earlier run,
+// cut short, already did.
+func TestMirrorMoveAndRemoveRepeat(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "export")
+	s, err := Open(out, Options{InitialManifest: []byte("{}")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = s.Abort() }()
+	if _, err := s.Put(context.Background(), "issues/1/attachments/a.bin", strings.NewReader("a")); err != nil {
+		t.Fatal(err)
+	}
+	m := s.(Mirror)
+	for range 2 { // the second time, already moved
+		if err := m.Move("issues/1/attachments/a.bin", "removed/issues/1/attachments/a.bin"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(out, "issues")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the emptied directories stay: %v", err)
+	}
+	for range 2 { // the second time, already gone, and its directories too
+		if err := m.Remove("removed/issues/1/attachments/a.bin"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(out, "removed")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("removed/ stays: %v", err)
+	}
+}
