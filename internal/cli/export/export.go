@@ -112,7 +112,11 @@ hundred at a time, so an export costs about one request per hundred issues
 plus one per attachment. Account ids are removed unless --keep-account-ids.
 
 The query must be bounded (e.g. "project = ABC"); Jira refuses "order by key"
-alone.`,
+alone.
+
+With --incremental, a directory export is brought up to date: only issues
+updated since its last run, or new to the query, are fetched again, and the
+ids-only listing finds those gone (see "aumo export --help").`,
 		Example: `  aumo export jira --jql 'project = ABC' --out abc
   aumo export jira --jql 'project = ABC' --out abc --incremental   # nightly
   aumo export jira --jql 'project = ABC AND updated >= -30d' --out abc.tar.zst
