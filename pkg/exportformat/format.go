@@ -136,8 +136,8 @@ type Manifest struct {
 }
 
 // Incremental is an incremental run: the window it searched and what it
-// found. While Running, the export is still the previous run's complete
-// state with some items already updated; the next run completes it.
+// found. While Running, the export is still the previous run's state
+// with some items already updated; the next run completes it.
 type Incremental struct {
 	// Since is where the run's window starts: the previous run's start,
 	// less a safety margin.
