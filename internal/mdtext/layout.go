@@ -2,8 +2,58 @@ package mdtext
 
 import (
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
+
+// Block is one rendered block, with what decides how it joins its
+// neighbours: whether it is a paragraph, or a list.
+type Block struct {
+	MD              string
+	Paragraph, List bool
+}
+
+// JoinBlocks separates blocks with blank lines. Inside a list item (tight)
+// a nested list follows its paragraph directly so the list stays tight.
+// Two adjacent lists of the same kind would merge into one in Markdown, so
+// an empty HTML comment keeps them apart.
+func JoinBlocks(bs []Block, tight bool) string {
+	var b strings.Builder
+	for i, bl := range bs {
+		if i > 0 {
+			prev := bs[i-1]
+			switch {
+			case tight && prev.Paragraph && canInterrupt(bl):
+				b.WriteString("\n")
+			case bl.List && prev.List && markerChar(prev.MD) == markerChar(bl.MD):
+				b.WriteString("\n\n<!-- -->\n\n")
+			default:
+				b.WriteString("\n\n")
+			}
+		}
+		b.WriteString(bl.MD)
+	}
+	return b.String()
+}
+
+// canInterrupt reports whether a list may start right after a paragraph
+// line; CommonMark only allows that for non-empty bullet items and ordered
+// lists starting at 1.
+func canInterrupt(bl Block) bool {
+	return bl.List && (strings.HasPrefix(bl.MD, "- ") || strings.HasPrefix(bl.MD, "1. "))
+}
+
+// markerChar identifies the list marker family a rendered list starts with.
+func markerChar(md string) string {
+	if strings.HasPrefix(md, "- ") || md == "-" || strings.HasPrefix(md, "-\n") {
+		return "-"
+	}
+	i := strings.IndexFunc(md, func(r rune) bool { return !unicode.IsDigit(r) })
+	if i > 0 {
+		return md[i : i+1]
+	}
+	return md
+}
 
 // ItemWidth recovers the marker width of a rendered list item.
 func ItemWidth(item string) int {

@@ -5,7 +5,6 @@ import (
 
 	"strconv"
 	"strings"
-	"unicode"
 
 	"golang.org/x/net/html"
 )
@@ -148,46 +147,13 @@ func (c *converter) paragraphBlocks(out []block, nodes []*html.Node, x ctx) []bl
 	return out
 }
 
-// joinBlocks separates blocks with blank lines. Inside a list item (tight)
-// a nested list follows its paragraph directly so the list stays tight.
-// Two adjacent lists of the same kind would merge into one in Markdown, so
-// an empty HTML comment keeps them apart.
+// joinBlocks joins rendered blocks (see mdtext.JoinBlocks).
 func joinBlocks(bs []block, tight bool) string {
-	var b strings.Builder
-	for i, bl := range bs {
-		if i > 0 {
-			prev := bs[i-1]
-			switch {
-			case tight && prev.kind == "paragraph" && canInterrupt(bl):
-				b.WriteString("\n")
-			case listTypes[bl.kind] && listTypes[prev.kind] && markerChar(prev.md) == markerChar(bl.md):
-				b.WriteString("\n\n<!-- -->\n\n")
-			default:
-				b.WriteString("\n\n")
-			}
-		}
-		b.WriteString(bl.md)
+	out := make([]mdtext.Block, len(bs))
+	for i, b := range bs {
+		out[i] = mdtext.Block{MD: b.md, Paragraph: b.kind == "paragraph", List: listTypes[b.kind]}
 	}
-	return b.String()
-}
-
-// canInterrupt reports whether a list may start right after a paragraph
-// line; CommonMark only allows that for non-empty bullet items and ordered
-// lists starting at 1.
-func canInterrupt(bl block) bool {
-	return listTypes[bl.kind] && (strings.HasPrefix(bl.md, "- ") || strings.HasPrefix(bl.md, "1. "))
-}
-
-// markerChar identifies the list marker family a rendered list starts with.
-func markerChar(md string) string {
-	if strings.HasPrefix(md, "- ") || md == "-" || strings.HasPrefix(md, "-\n") {
-		return "-"
-	}
-	i := strings.IndexFunc(md, func(r rune) bool { return !unicode.IsDigit(r) })
-	if i > 0 {
-		return md[i : i+1]
-	}
-	return md
+	return mdtext.JoinBlocks(out, tight)
 }
 
 func (c *converter) paragraph(nodes []*html.Node, x ctx) string {
