@@ -203,14 +203,23 @@ func RunJira(ctx context.Context, opts *JiraOptions) error {
 	return run(ctx, &opts.Options, runSpec{
 		product: atlassian.Jira, query: opts.JQL, scopes: jiraScopes,
 		choices: map[string]string{"fields": strings.Join(opts.Fields, ",")},
-		start: func(ctx context.Context, client *atlassian.Client, _ tokenstore.Site, window int, extra []string) (int64, export.Plan, error) {
+		start: func(ctx context.Context, client *atlassian.Client, _ tokenstore.Site, window int, upd *export.Update) (int64, export.Plan, error) {
+			var extra []string
+			if upd != nil {
+				extra = upd.Extra
+			}
 			jql := opts.JQL
 			if window > 0 {
 				jql = narrow(jql, "updated >= -"+windowAge(window))
 			}
 			plan = jira.New(jira.Options{Client: client, JQL: jql, Fields: opts.Fields, KeepAccountIDs: opts.KeepAccountIDs, Concurrency: opts.Concurrency, ExtraIDs: extra})
+			if upd != nil {
+				// The listing's count checked the query already; the
+				// window's size is not worth a request of its own.
+				return -1, &export.JiraPlan{Plan: plan, Client: client}, nil
+			}
 			estimate, err := plan.Check(ctx)
-			return estimate + int64(len(extra)), &export.JiraPlan{Plan: plan, Client: client}, err
+			return estimate, &export.JiraPlan{Plan: plan, Client: client}, err
 		},
 		list: func(ctx context.Context, client *atlassian.Client) (map[string]bool, int64, error) {
 			all := jira.New(jira.Options{Client: client, JQL: opts.JQL})
@@ -240,7 +249,11 @@ func RunConfluence(ctx context.Context, opts *ConfluenceOptions) error {
 	return run(ctx, &opts.Options, runSpec{
 		product: atlassian.Confluence, query: opts.CQL, scopes: confluence.Scopes,
 		choices: map[string]string{"includeArchived": strconv.FormatBool(opts.IncludeArchived)},
-		start: func(ctx context.Context, client *atlassian.Client, site tokenstore.Site, window int, extra []string) (int64, export.Plan, error) {
+		start: func(ctx context.Context, client *atlassian.Client, site tokenstore.Site, window int, upd *export.Update) (int64, export.Plan, error) {
+			var extra []string
+			if upd != nil {
+				extra = upd.Extra
+			}
 			cql := opts.CQL
 			if window > 0 {
 				cql = narrow(cql, `lastmodified >= now("-`+windowAge(window)+`")`)
@@ -284,8 +297,9 @@ type runSpec struct {
 	// the API's estimate of the items.
 	// window, when positive, narrows the query to the last window minutes
 	// (--since).
-	// extra are items to export besides the window's (--incremental).
-	start      func(ctx context.Context, client *atlassian.Client, site tokenstore.Site, window int, extra []string) (int64, export.Plan, error)
+	// upd, for an incremental run, names the items to export besides
+	// the window's. The estimate may be -1: unknown.
+	start      func(ctx context.Context, client *atlassian.Client, site tokenstore.Site, window int, upd *export.Update) (int64, export.Plan, error)
 	queryError func(error) bool
 	// list lists the ids of every item the query selects, for an
 	// incremental run to compare with the export it updates, and the
@@ -406,7 +420,6 @@ func run(ctx context.Context, opts *Options, spec runSpec) (runErr error) {
 	var (
 		prepared *export.Prepared
 		upd      *export.Update
-		extra    []string
 	)
 	if updating {
 		if prepared, err = export.Prepare(eopts); err != nil {
@@ -426,7 +439,7 @@ func run(ctx context.Context, opts *Options, spec runSpec) (runErr error) {
 		if upd, err = updateWindow(ctx, f.IO.Messages(), opts.Out, client, prepared, spec); err != nil {
 			return err
 		}
-		window, extra = upd.Window, upd.Extra
+		window = upd.Window
 		switch {
 		case upd.ShortListing && upd.Listed == 0:
 			fmt.Fprintf(f.IO.ErrOut, "warning: the search listed nothing, and %s holds items; nothing is removed from it this run (if the query should select nothing now, export it afresh)\n", opts.Out)
@@ -434,7 +447,7 @@ func run(ctx context.Context, opts *Options, spec runSpec) (runErr error) {
 			fmt.Fprintf(f.IO.ErrOut, "warning: the search listed %d items where it counts %d; nothing is removed from %s this run (a search that ends early must not empty a mirror)\n", upd.Listed, upd.Estimate, opts.Out)
 		}
 	}
-	estimate, plan, err := spec.start(ctx, client, site, window, extra)
+	estimate, plan, err := spec.start(ctx, client, site, window, upd)
 	if err != nil {
 		return err
 	}
