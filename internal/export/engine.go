@@ -270,7 +270,7 @@ func resumable(prev, next *exportformat.Manifest, incremental bool) error {
 	case prev.Site.CloudID != next.Site.CloudID:
 		return &OutError{Msg: fmt.Sprintf("--out holds an export of site %s (%s), not %s: choose another --out", prev.Site.Name, prev.Site.URL, next.Site.URL)}
 	case prev.Query != next.Query:
-		return &OutError{Msg: fmt.Sprintf("--out holds an export of the query %q, not %q: rerun with that query to resume it, or choose another --out", prev.Query, next.Query)}
+		return &OutError{Msg: fmt.Sprintf("--out holds an export of the query %q, not %q: rerun with that query to continue it, or choose another --out", prev.Query, next.Query)}
 	case prev.Redaction != next.Redaction:
 		return &OutError{Msg: fmt.Sprintf("--out holds an export with redaction %q, and this run's is %q: continue it with the same --keep-account-ids choice, or choose another --out", prev.Redaction, next.Redaction)}
 	case !maps.Equal(prev.Options, next.Options):
