@@ -120,90 +120,190 @@ type answer struct {
 // do sends cl until it succeeds, fails for good or runs out of attempts.
 func (c *Client) do(ctx context.Context, cl *call) (*answer, error) {
 	var (
-		lastErr   error
 		failures  int // retryable failures so far, for the backoff
 		refreshed bool
 	)
-	for attempt := 1; ; attempt++ {
-		if attempt > 1 {
+	for n := 1; ; n++ {
+		if n > 1 {
 			c.retries.Add(1)
 		}
-		gen, err := c.acquire(ctx)
+		at, err := c.try(ctx, cl, n)
 		if err != nil {
-			return nil, fmt.Errorf("%s %s: %w", cl.method, cl.path, err)
+			return nil, err
 		}
-		token, err := c.tokens.AccessToken(ctx)
-		if err != nil {
-			c.limit.release()
-			return nil, fmt.Errorf("get an access token for %s %s: %w", cl.method, cl.path, err)
+		next := c.judge(ctx, cl, at, refreshed, failures)
+		switch next.verdict {
+		case verdictDone:
+			return at.answer, nil
+		case verdictFail:
+			return nil, next.err
+		case verdictRefresh:
+			// The token expired or was revoked before its time. The
+			// server did nothing with the request, so even a plain
+			// POST may go again, once, with a fresh token.
+			c.log.Debug("atlassian access token refused; refreshing", at.attrs...)
+			c.tokens.Reject(at.token)
+			refreshed = true
+			continue
 		}
-		start := c.now()
-		a, err := c.send(ctx, cl, token)
-		c.limit.release()
-		c.requests.Add(1)
-		c.points.Add(1)
-
-		attrs := []any{"method", cl.method, "host", cl.target.Host, "path", cl.target.Path, "attempt", attempt, "duration", c.now().Sub(start)}
-		var wait time.Duration
-		if err != nil {
-			c.log.Debug("atlassian request failed", append(attrs, "err", err)...)
-			if ctx.Err() != nil {
-				return nil, fmt.Errorf("%s %s: %w", cl.method, cl.path, ctx.Err())
-			}
-			lastErr = err
-			if !cl.idempotent || permanent(err) {
-				return nil, fmt.Errorf("%s %s: %w", cl.method, cl.path, err)
-			}
-			wait = c.backoff(failures)
-		} else {
-			c.log.Debug("atlassian request", append(attrs, "status", a.status)...)
-			status := a.status
-			apiErr := &Error{Status: status, Method: cl.method, Path: cl.path}
-			if status >= 400 {
-				apiErr.Message = errorMessage(a.body)
-			}
-			switch {
-			case status >= 200 && status < 300, cl.stream && isRedirect(status):
-				c.limit.succeeded()
-				return a, nil
-
-			case status == http.StatusUnauthorized:
-				if scopeMismatch(a.body) {
-					return nil, &ScopeError{Method: cl.method, Path: cl.path, Scope: cl.scope, Message: apiErr.Message}
-				}
-				if refreshed {
-					return nil, apiErr
-				}
-				// The token expired or was revoked before its time. The
-				// server did nothing with the request, so even a plain
-				// POST may go again, once, with a fresh token.
-				c.log.Debug("atlassian access token refused; refreshing", attrs...)
-				c.tokens.Reject(token)
-				refreshed = true
-				continue
-
-			case status == http.StatusTooManyRequests, status >= 500 && status != http.StatusNotImplemented:
-				wait = c.waitAfter(a, gen, failures)
-
-			default:
-				return nil, apiErr
-			}
-			lastErr = apiErr
-			if !cl.idempotent {
-				return nil, apiErr
-			}
-		}
+		// verdictRetry: wait, unless the attempts have run out.
 		failures++
-		if attempt >= c.maxAttempts {
-			return nil, &RetryExhaustedError{Method: cl.method, Path: cl.path, Attempts: attempt, Err: lastErr}
+		if n >= c.maxAttempts {
+			return nil, &RetryExhaustedError{Method: cl.method, Path: cl.path, Attempts: n, Err: next.err}
 		}
-		c.log.Info("atlassian retry", append(attrs, "wait", wait, "reason", retryReason(lastErr))...)
-		if wait > 0 {
-			if err := c.sleep(ctx, wait); err != nil {
-				return nil, fmt.Errorf("%s %s: %w", cl.method, cl.path, err)
-			}
+		if err := c.waitToRetry(ctx, cl, at, next); err != nil {
+			return nil, err
 		}
 	}
+}
+
+// attempt is one sending of a call: the answer, or the transport error
+// that took its place.
+type attempt struct {
+	answer *answer
+	err    error
+	gen    int // the limiter generation of the slot it used
+	token  secret.String
+	attrs  []any // what the log lines say about it
+}
+
+// try makes attempt n of cl: it waits for a slot, takes a token, sends,
+// gives the slot back and counts the request and its point. Its error is
+// one that ends the call (no slot before ctx was done, no token); a
+// failed sending is in the attempt.
+func (c *Client) try(ctx context.Context, cl *call, n int) (*attempt, error) {
+	gen, err := c.acquire(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: %w", cl.method, cl.path, err)
+	}
+	token, err := c.tokens.AccessToken(ctx)
+	if err != nil {
+		c.limit.release()
+		return nil, fmt.Errorf("get an access token for %s %s: %w", cl.method, cl.path, err)
+	}
+	start := c.now()
+	a, err := c.send(ctx, cl, token)
+	c.limit.release()
+	c.requests.Add(1)
+	c.points.Add(1)
+
+	at := &attempt{answer: a, err: err, gen: gen, token: token,
+		attrs: []any{"method", cl.method, "host", cl.target.Host, "path", cl.target.Path, "attempt", n, "duration", c.now().Sub(start)}}
+	if err != nil {
+		c.log.Debug("atlassian request failed", append(at.attrs, "err", err)...)
+	} else {
+		c.log.Debug("atlassian request", append(at.attrs, "status", a.status)...)
+	}
+	return at, nil
+}
+
+// verdict is what an attempt means for its call.
+type verdict int
+
+const (
+	// verdictDone: the answer is the call's result.
+	verdictDone verdict = iota
+	// verdictRefresh: the token was refused; send again at once with a
+	// fresh one.
+	verdictRefresh
+	// verdictRetry: a failure another attempt may cure; wait, then send
+	// again.
+	verdictRetry
+	// verdictFail: the call fails.
+	verdictFail
+)
+
+// classify says what an answer's status means, before the call's own
+// limits (a plain POST is not retried, attempts run out) are applied.
+// stream calls accept a redirect; refreshed is whether the token was
+// refreshed once already.
+func classify(status int, body []byte, stream, refreshed bool) verdict {
+	switch {
+	case status >= 200 && status < 300, stream && isRedirect(status):
+		return verdictDone
+	case status == http.StatusUnauthorized:
+		if scopeMismatch(body) || refreshed {
+			return verdictFail
+		}
+		return verdictRefresh
+	case status == http.StatusTooManyRequests, status >= 500 && status != http.StatusNotImplemented:
+		return verdictRetry
+	default:
+		return verdictFail
+	}
+}
+
+// step is what do does after an attempt: err is the failure that ends
+// the call (verdictFail) or that the retry answers (verdictRetry), and
+// wait how long to wait before that retry.
+type step struct {
+	verdict verdict
+	err     error
+	wait    time.Duration
+}
+
+// judge decides what follows the attempt at of cl, and keeps the shared
+// state up to date: a success counts towards more concurrency, and a 429
+// or 5xx teaches the limits (see waitAfter) even when the call may not be
+// retried.
+func (c *Client) judge(ctx context.Context, cl *call, at *attempt, refreshed bool, failures int) step {
+	if at.err != nil {
+		return c.judgeFailure(ctx, cl, at.err, failures)
+	}
+	a := at.answer
+	v := classify(a.status, a.body, cl.stream, refreshed)
+	switch v {
+	case verdictDone:
+		c.limit.succeeded()
+		return step{verdict: verdictDone}
+	case verdictRefresh:
+		return step{verdict: verdictRefresh}
+	}
+	err := answerError(cl, a)
+	if v == verdictFail {
+		return step{verdict: verdictFail, err: err}
+	}
+	wait := c.waitAfter(a, at.gen, failures)
+	if !cl.idempotent {
+		return step{verdict: verdictFail, err: err}
+	}
+	return step{verdict: verdictRetry, err: err, wait: wait}
+}
+
+// judgeFailure decides what follows a sending that got no answer.
+func (c *Client) judgeFailure(ctx context.Context, cl *call, err error, failures int) step {
+	if ctx.Err() != nil {
+		return step{verdict: verdictFail, err: fmt.Errorf("%s %s: %w", cl.method, cl.path, ctx.Err())}
+	}
+	if !cl.idempotent || permanent(err) {
+		return step{verdict: verdictFail, err: fmt.Errorf("%s %s: %w", cl.method, cl.path, err)}
+	}
+	return step{verdict: verdictRetry, err: err, wait: c.backoff(failures)}
+}
+
+// answerError is the error of an answer that failed the call: a
+// ScopeError for a 401 that names a missing scope, an *Error otherwise.
+func answerError(cl *call, a *answer) error {
+	e := &Error{Status: a.status, Method: cl.method, Path: cl.path}
+	if a.status >= 400 {
+		e.Message = errorMessage(a.body)
+	}
+	if a.status == http.StatusUnauthorized && scopeMismatch(a.body) {
+		return &ScopeError{Method: cl.method, Path: cl.path, Scope: cl.scope, Message: e.Message}
+	}
+	return e
+}
+
+// waitToRetry logs the retry the attempt at calls for and waits before it.
+func (c *Client) waitToRetry(ctx context.Context, cl *call, at *attempt, retry step) error {
+	c.log.Info("atlassian retry", append(at.attrs, "wait", retry.wait, "reason", retryReason(retry.err))...)
+	if retry.wait <= 0 {
+		return nil
+	}
+	if err := c.sleep(ctx, retry.wait); err != nil {
+		return fmt.Errorf("%s %s: %w", cl.method, cl.path, err)
+	}
+	return nil
 }
 
 // waitAfter is how long to wait before retrying after a 429 or 5xx

@@ -28,6 +28,43 @@ func failFirst(n int32, fail func(http.ResponseWriter)) (http.HandlerFunc, *atom
 	}, &hits
 }
 
+func TestClassify(t *testing.T) {
+	const scope = `{"code":401,"message":"Unauthorized; scope does not match"}`
+	for _, tc := range []struct {
+		status            int
+		body              string
+		stream, refreshed bool
+		want              verdict
+	}{
+		{200, `{}`, false, false, verdictDone},
+		{204, ``, false, false, verdictDone},
+		{200, ``, true, false, verdictDone},
+		{302, ``, true, false, verdictDone},
+		{303, ``, true, false, verdictDone},
+		{307, ``, true, false, verdictDone},
+		{302, ``, false, false, verdictFail},
+		{304, ``, true, false, verdictFail},
+		{401, `{"code":401,"message":"Unauthorized"}`, false, false, verdictRefresh},
+		{401, `{"code":401,"message":"Unauthorized"}`, false, true, verdictFail},
+		{401, scope, false, false, verdictFail},
+		{401, scope, true, true, verdictFail},
+		{429, ``, false, false, verdictRetry},
+		{429, ``, false, true, verdictRetry},
+		{500, ``, false, false, verdictRetry},
+		{502, `<html>Bad gateway</html>`, false, false, verdictRetry},
+		{503, ``, true, false, verdictRetry},
+		{501, ``, false, false, verdictFail},
+		{400, `{"errorMessages":["bad JQL"]}`, false, false, verdictFail},
+		{403, ``, false, false, verdictFail},
+		{404, ``, true, false, verdictFail},
+		{409, ``, false, false, verdictFail},
+	} {
+		if got := classify(tc.status, []byte(tc.body), tc.stream, tc.refreshed); got != tc.want {
+			t.Errorf("classify(%d, %q, stream %v, refreshed %v) = %v, want %v", tc.status, tc.body, tc.stream, tc.refreshed, got, tc.want)
+		}
+	}
+}
+
 func TestRateLimitHonoursRetryAfter(t *testing.T) {
 	handler, hits := failFirst(1, func(w http.ResponseWriter) {
 		w.Header().Set("Retry-After", "7")
