@@ -248,8 +248,9 @@ type Stats struct {
 	// Retries counts the requests and downloads that repeated an earlier
 	// attempt.
 	Retries int64
-	// Points estimates the rate-limit points spent: one per request plus
-	// what callers added with AddPoints.
+	// Points estimates the rate-limit points spent: one per request, one
+	// per file RetryDownload handed to its caller (the attachment, a core
+	// object), plus what callers added with AddPoints.
 	Points int64
 	// Throttled counts 429 answers.
 	Throttled int64
@@ -278,7 +279,7 @@ func (c *Client) Stats() Stats {
 
 // AddPoints adds the points a response cost beyond its request: one per
 // returned object, two per returned user or group. Only the caller knows
-// what it got back.
+// what it got back. RetryDownload counts its downloads itself.
 func (c *Client) AddPoints(n int) {
 	c.points.Add(int64(n))
 }

@@ -10,9 +10,17 @@ import (
 	"strings"
 )
 
-// Download is a file on its way. The caller reads Body to the end and
-// closes it; a body that ends short of Size fails with an error that
-// wraps io.ErrUnexpectedEOF.
+// ErrBadContent marks a download whose content is not what the API
+// listed, such as a body shorter or longer than the attachment's stated
+// size. When the consume function given to RetryDownload returns an error
+// that wraps it, RetryDownload downloads the file again, as it does when
+// a body breaks off.
+var ErrBadContent = errors.New("the downloaded content is not what the API listed")
+
+// Download is a file on its way, as RetryDownload hands it to consume.
+// consume reads Body, which RetryDownload closes once consume returns; a
+// body that ends short of Size fails with an error that wraps
+// io.ErrUnexpectedEOF.
 type Download struct {
 	Body io.ReadCloser
 	// Size is the Content-Length, or -1 when the server sent none.
@@ -31,49 +39,41 @@ type Download struct {
 	body *checkedBody
 }
 
-// Download fetches a file the API serves with a redirect to the media
-// host, such as "/rest/api/3/attachment/content/10000" or
-// "/wiki/rest/api/content/123/child/attachment/att456/download". The
-// gateway request carries the token and is retried like any GET; the
-// redirect is then fetched by a separate request that carries no
-// Authorization and no cookies, whatever its host, and is not retried:
-// RetryDownload starts the whole download again instead, as a signed
-// media URL may not outlive its failure. A 2xx from the gateway itself
-// (Jira's redirect=false) is the download, under the Timeout of
-// Options.HTTPClient.
-func (c *Client) Download(ctx context.Context, path string) (*Download, error) {
-	cl, err := c.downloadCall(path)
-	if err != nil {
-		return nil, err
-	}
-	d, _, err := c.download(ctx, cl)
-	return d, err
-}
-
 // RetryDownload downloads path and hands it to consume, which streams
-// Body to its sink. When the download fails on the media hop (a broken
-// connection, a 429 or 5xx) or its body breaks off, RetryDownload waits
-// and downloads from the start again, calling consume again: consume
-// must therefore start its sink afresh on each call (truncate the file,
-// reset the buffer). An error consume returns without the body having
-// failed is its own (a full disk) and ends RetryDownload at once.
+// Body to its sink. path names a file the API serves with a redirect to
+// the media host, such as "/rest/api/3/attachment/content/10000" or
+// "/wiki/rest/api/content/123/child/attachment/att456/download".
+//
+// The gateway request carries the token and is retried like any GET; the
+// error it ends with (an *Error for a 404 or 403, a *RetryExhaustedError
+// after 5xx answers) is returned at once, without a new download. The
+// redirect is then fetched by a separate request that carries no
+// Authorization and no cookies, whatever its host, and whose errors have
+// Error.Media set. A 2xx from the gateway itself (Jira's redirect=false)
+// is the download, under the Timeout of Options.HTTPClient.
+//
+// When the media hop fails (a broken connection, or any answer other than
+// 2xx: a 401, 403 or 404 there is a signed link gone stale), when the
+// body breaks off, or when consume returns an error that wraps
+// ErrBadContent, RetryDownload waits (the client's backoff) and downloads
+// from the start again, through the gateway, for a fresh signed link. It
+// calls consume again each time, so consume must start its sink afresh on
+// each call (truncate the file, reset the buffer). After MaxAttempts
+// downloads it gives up with a *RetryExhaustedError whose Err is the last
+// failure. An error consume returns without the body having failed, and
+// that does not wrap ErrBadContent, is its own (a full disk) and ends
+// RetryDownload at once.
+//
+// Each download handed to consume adds one point to Stats.Points besides
+// its gateway request: the attachment, a core object, as Atlassian meters
+// it.
 func (c *Client) RetryDownload(ctx context.Context, path string, consume func(*Download) error) error {
 	cl, err := c.downloadCall(path)
 	if err != nil {
 		return err
 	}
 	for failures := 0; ; {
-		d, retry, err := c.download(ctx, cl)
-		if err == nil {
-			err = consume(d)
-			_ = d.Body.Close()
-			if d.body.err == nil {
-				return err
-			}
-			// The body failed; whatever consume made of that, another
-			// download may succeed.
-			err, retry = d.body.err, true
-		}
+		retry, err := c.fetch(ctx, cl, consume)
 		if !retry || ctx.Err() != nil {
 			return err
 		}
@@ -90,6 +90,24 @@ func (c *Client) RetryDownload(ctx context.Context, path string, consume func(*D
 	}
 }
 
+// fetch makes one download and hands it to consume. It reports whether a
+// failure is worth starting over for.
+func (c *Client) fetch(ctx context.Context, cl *call, consume func(*Download) error) (bool, error) {
+	d, retry, err := c.download(ctx, cl)
+	if err != nil {
+		return retry, err
+	}
+	c.points.Add(1) // the attachment, a core object
+	err = consume(d)
+	_ = d.Body.Close()
+	if d.body.err != nil {
+		// The body failed; whatever consume made of that, another
+		// download may succeed.
+		return true, d.body.err
+	}
+	return errors.Is(err, ErrBadContent), err
+}
+
 func (c *Client) downloadCall(path string) (*call, error) {
 	cl, err := c.newCall(http.MethodGet, path, nil, nil, nil)
 	if err != nil {
@@ -99,8 +117,8 @@ func (c *Client) downloadCall(path string) (*call, error) {
 	return cl, nil
 }
 
-// download makes one download and reports whether a failure is worth
-// starting over for.
+// download starts one download, without reading its body, and reports
+// whether a failure is worth starting over for.
 func (c *Client) download(ctx context.Context, cl *call) (*Download, bool, error) {
 	a, err := c.do(ctx, cl)
 	if err != nil {
@@ -134,11 +152,12 @@ func (c *Client) download(ctx context.Context, cl *call) (*Download, bool, error
 	}
 	c.log.Debug("atlassian media request", "method", http.MethodGet, "host", target.Host, "path", target.Path, "status", media.StatusCode)
 	if media.StatusCode < 200 || media.StatusCode >= 300 {
+		// Whatever the media host refuses (a 429 or 5xx, or a 401, 403
+		// or 404 for a signed link gone stale), the next download
+		// brings a fresh link.
 		body, _ := io.ReadAll(io.LimitReader(media.Body, 64<<10))
 		_ = media.Body.Close()
-		status := media.StatusCode
-		retry := status == http.StatusTooManyRequests || status >= 500
-		return nil, retry, &Error{Status: status, Method: http.MethodGet, Path: shown, Message: errorMessage(body), Media: true}
+		return nil, true, &Error{Status: media.StatusCode, Method: http.MethodGet, Path: shown, Message: errorMessage(body), Media: true}
 	}
 	d := newDownload(media.Body, media.ContentLength, media.Header, cl.path)
 	d.Location = shown

@@ -3,6 +3,7 @@ package atlassian
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -89,12 +90,14 @@ func TestDownloadSendsNoCredentialsToTheMediaHost(t *testing.T) {
 	// keep Authorization (it compares host names without ports).
 	h := setup(t, api, func(o *Options) { o.HTTPClient = &http.Client{Jar: jar} })
 
-	d, err := h.c.Download(t.Context(), attachment)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = d.Body.Close() }()
-	got, err := io.ReadAll(d.Body)
+	var d Download
+	var got []byte
+	err = h.c.RetryDownload(t.Context(), attachment, func(dl *Download) error {
+		d = *dl
+		var err error
+		got, err = io.ReadAll(dl.Body)
+		return err
+	})
 	if err != nil || string(got) != fileContent {
 		t.Fatalf("body %q, %v", got, err)
 	}
@@ -107,7 +110,9 @@ func TestDownloadSendsNoCredentialsToTheMediaHost(t *testing.T) {
 	if apiHits.Load() != 1 || mediaHits.Load() != 2 {
 		t.Fatalf("%d API and %d media requests", apiHits.Load(), mediaHits.Load())
 	}
-	if s := h.c.Stats(); s.Requests != 1 || s.Points != 1 {
+	// One point for the gateway request and one for the attachment; the
+	// two media hops count neither as requests nor as points.
+	if s := h.c.Stats(); s.Requests != 1 || s.Points != 2 {
 		t.Fatalf("stats %+v: the media hops count", s)
 	}
 }
@@ -125,13 +130,16 @@ func TestDownloadRedirectBackToTheAPIHostCarriesNoToken(t *testing.T) {
 			serveContent(w, r)
 		}
 	}, nil)
-	d, err := h.c.Download(t.Context(), attachment)
+	var mediaID string
+	err := h.c.RetryDownload(t.Context(), attachment, func(d *Download) error {
+		mediaID = d.MediaID
+		return nil
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	_ = d.Body.Close()
-	if d.MediaID != mediaUUID {
-		t.Fatalf("MediaID %q", d.MediaID)
+	if mediaID != mediaUUID {
+		t.Fatalf("MediaID %q", mediaID)
 	}
 }
 
@@ -142,12 +150,14 @@ func TestDownloadWithoutRedirect(t *testing.T) {
 		}
 		serveContent(w, r)
 	}, nil)
-	d, err := h.c.Download(t.Context(), attachment+"?redirect=false")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = d.Body.Close() }()
-	got, err := io.ReadAll(d.Body)
+	var d Download
+	var got []byte
+	err := h.c.RetryDownload(t.Context(), attachment+"?redirect=false", func(dl *Download) error {
+		d = *dl
+		var err error
+		got, err = io.ReadAll(dl.Body)
+		return err
+	})
 	if err != nil || string(got) != fileContent || d.Location != "" || d.MediaID != "" {
 		t.Fatalf("body %q, %v, download %+v", got, err, d)
 	}
@@ -158,14 +168,22 @@ func TestDownloadReportsAShortBody(t *testing.T) {
 		shortAnswer(t, w, len(fileContent), fileContent[:5])
 	})
 	api, _ := attachmentAPI(t, func() string { return media.URL })
-	h := setup(t, api, nil)
-	d, err := h.c.Download(t.Context(), attachment)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = d.Body.Close() }()
-	if _, err := io.ReadAll(d.Body); !errors.Is(err, io.ErrUnexpectedEOF) {
-		t.Fatalf("reading a short body: %v", err)
+	h := setup(t, api, func(o *Options) {
+		o.HTTPClient = noKeepAlives()
+		o.MaxAttempts = 2
+	})
+	var calls int
+	err := h.c.RetryDownload(t.Context(), attachment, func(d *Download) error {
+		calls++
+		_, err := io.ReadAll(d.Body)
+		if !errors.Is(err, io.ErrUnexpectedEOF) {
+			t.Errorf("reading a short body: %v", err)
+		}
+		return err
+	})
+	var re *RetryExhaustedError
+	if !errors.As(err, &re) || re.Attempts != 2 || !errors.Is(err, io.ErrUnexpectedEOF) || calls != 2 {
+		t.Fatalf("error %v after %d consume calls", err, calls)
 	}
 }
 
@@ -260,6 +278,168 @@ func TestDownloadErrorsFromTheAPI(t *testing.T) {
 	err := h.c.RetryDownload(t.Context(), attachment, func(*Download) error { return nil })
 	if !IsNotFound(err) || h.c.Stats().Requests != 1 {
 		t.Fatalf("error %v, stats %+v", err, h.c.Stats())
+	}
+
+	h = setup(t, func(w http.ResponseWriter, _ *http.Request) {
+		reply(w, http.StatusForbidden, `{"errorMessages":["You may not see this attachment."]}`)
+	}, nil)
+	err = h.c.RetryDownload(t.Context(), attachment, func(*Download) error {
+		t.Error("consume called without a download")
+		return nil
+	})
+	var e *Error
+	var re *RetryExhaustedError
+	if !IsForbidden(err) || !errors.As(err, &e) || e.Media || errors.As(err, &re) || h.c.Stats().Requests != 1 {
+		t.Fatalf("error %v, stats %+v", err, h.c.Stats())
+	}
+}
+
+func TestRetryDownloadRetries(t *testing.T) {
+	errShort := fmt.Errorf("%w: 5 of %d bytes", ErrBadContent, len(fileContent))
+	readAll := func(sink *bytes.Buffer, d *Download) error {
+		sink.Reset()
+		_, err := io.Copy(sink, d.Body)
+		return err
+	}
+	for _, tc := range []struct {
+		name        string
+		maxAttempts int
+		// media answers the n-th request for the file (from 1).
+		media func(n int32, w http.ResponseWriter, r *http.Request)
+		// consume is call n (from 1) of the consume function.
+		consume func(t *testing.T, n int, sink *bytes.Buffer, d *Download) error
+		check   func(t *testing.T, err error)
+		// wantCalls counts consume calls, wantAPI gateway requests.
+		wantCalls, wantAPI int
+		wantPoints         int64
+		wantWaits          []time.Duration
+		wantSink           string
+	}{
+		{
+			name:  "bad content, then good",
+			media: func(_ int32, w http.ResponseWriter, r *http.Request) { serveContent(w, r) },
+			consume: func(_ *testing.T, n int, sink *bytes.Buffer, d *Download) error {
+				if err := readAll(sink, d); err != nil || n > 1 {
+					return err
+				}
+				return errShort
+			},
+			check: func(t *testing.T, err error) {
+				if err != nil {
+					t.Fatal(err)
+				}
+			},
+			wantCalls: 2, wantAPI: 2, wantPoints: 4,
+			wantWaits: []time.Duration{2 * time.Second}, wantSink: fileContent,
+		},
+		{
+			name:        "bad content every time",
+			maxAttempts: 3,
+			media:       func(_ int32, w http.ResponseWriter, r *http.Request) { serveContent(w, r) },
+			consume: func(_ *testing.T, _ int, sink *bytes.Buffer, d *Download) error {
+				if err := readAll(sink, d); err != nil {
+					return err
+				}
+				return errShort
+			},
+			check: func(t *testing.T, err error) {
+				var re *RetryExhaustedError
+				if !errors.As(err, &re) || re.Attempts != 3 || !errors.Is(err, ErrBadContent) || !errors.Is(re.Err, errShort) {
+					t.Fatalf("error %v", err)
+				}
+			},
+			wantCalls: 3, wantAPI: 3, wantPoints: 6,
+			wantWaits: []time.Duration{2 * time.Second, 4 * time.Second}, wantSink: fileContent,
+		},
+		{
+			name: "a stale media link",
+			media: func(n int32, w http.ResponseWriter, r *http.Request) {
+				if n == 1 {
+					reply(w, http.StatusForbidden, `{"message":"the token expired"}`)
+					return
+				}
+				serveContent(w, r)
+			},
+			consume: func(_ *testing.T, _ int, sink *bytes.Buffer, d *Download) error { return readAll(sink, d) },
+			check: func(t *testing.T, err error) {
+				if err != nil {
+					t.Fatal(err)
+				}
+			},
+			wantCalls: 1, wantAPI: 2, wantPoints: 3,
+			wantWaits: []time.Duration{2 * time.Second}, wantSink: fileContent,
+		},
+		{
+			name:        "the media host refuses every link",
+			maxAttempts: 2,
+			media: func(_ int32, w http.ResponseWriter, _ *http.Request) {
+				reply(w, http.StatusNotFound, `{"message":"no such file"}`)
+			},
+			consume: func(t *testing.T, _ int, _ *bytes.Buffer, _ *Download) error {
+				t.Error("consume called without a download")
+				return nil
+			},
+			check: func(t *testing.T, err error) {
+				var re *RetryExhaustedError
+				var e *Error
+				if !errors.As(err, &re) || re.Attempts != 2 || !errors.As(err, &e) || !e.Media || !IsNotFound(err) {
+					t.Fatalf("error %v", err)
+				}
+				if strings.Contains(err.Error(), "signed-jwt") || strings.Contains(err.Error(), "more-secret") {
+					t.Fatalf("error text %q shows the signed URL", err)
+				}
+			},
+			wantCalls: 0, wantAPI: 2, wantPoints: 2,
+			wantWaits: []time.Duration{2 * time.Second},
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var served atomic.Int32
+			media, _ := mediaHost(t, func(w http.ResponseWriter, r *http.Request) {
+				tc.media(served.Add(1), w, r)
+			})
+			api, apiHits := attachmentAPI(t, func() string { return media.URL })
+			h := setup(t, api, func(o *Options) { o.MaxAttempts = tc.maxAttempts })
+			var sink bytes.Buffer
+			var calls int
+			err := h.c.RetryDownload(t.Context(), attachment, func(d *Download) error {
+				calls++
+				return tc.consume(t, calls, &sink, d)
+			})
+			tc.check(t, err)
+			if calls != tc.wantCalls || int(apiHits.Load()) != tc.wantAPI || sink.String() != tc.wantSink {
+				t.Fatalf("%d consume calls, %d API requests, sink %q", calls, apiHits.Load(), sink.String())
+			}
+			if got := h.clock.Waits(); !slices.Equal(got, tc.wantWaits) {
+				t.Fatalf("waits %v, want %v", got, tc.wantWaits)
+			}
+			s := h.c.Stats()
+			if s.Requests != int64(tc.wantAPI) || s.Points != tc.wantPoints || s.Retries != int64(tc.wantAPI-1) {
+				t.Fatalf("stats %+v, want %d points", s, tc.wantPoints)
+			}
+		})
+	}
+}
+
+func TestRetryDownloadCountsAPointPerDownload(t *testing.T) {
+	media, _ := mediaHost(t, serveContent)
+	api, _ := attachmentAPI(t, func() string { return media.URL })
+	h := setup(t, api, nil)
+	for range 3 {
+		if err := h.c.RetryDownload(t.Context(), attachment, func(d *Download) error {
+			_, err := io.Copy(io.Discard, d.Body)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Each download: its gateway request and the attachment itself.
+	if s := h.c.Stats(); s.Requests != 3 || s.Points != 6 {
+		t.Fatalf("stats %+v", s)
+	}
+	h.c.AddPoints(2)
+	if s := h.c.Stats(); s.Points != 8 {
+		t.Fatalf("stats %+v after AddPoints(2)", s)
 	}
 }
 

@@ -75,8 +75,10 @@ func (e *ScopeError) Error() string {
 }
 
 // RetryExhaustedError means a call kept failing in a retryable way (429,
-// 5xx, a broken connection or body) on every attempt. Err is the last
-// failure, an *Error when the server answered.
+// 5xx, a broken connection or body; for a download also a media host
+// refusing the link, or content the caller found bad: ErrBadContent) on
+// every attempt. Err is the last failure, an *Error when the server
+// answered.
 type RetryExhaustedError struct {
 	Method, Path string
 	Attempts     int
