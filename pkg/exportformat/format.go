@@ -167,3 +167,34 @@ type Removal struct {
 	Path string    `json:"path,omitempty"`
 	At   time.Time `json:"at"`
 }
+
+// HasMarkdown reports whether items of kind are content with a directory
+// of their own and a readable Markdown file: issues, pages and blog posts.
+func HasMarkdown(kind string) bool {
+	return kind == KindIssue || kind == KindPage || kind == KindBlogpost
+}
+
+// ItemDir is the directory of an issue, page or blog post, where its
+// JSON, its Markdown and its attachments/ go: "issues/10001".
+func ItemDir(kind, id string) string { return kind + "s/" + id }
+
+// ItemPath is where an item's own JSON goes: "issues/10001/issue.json",
+// "spaces/98305.json", "folders/65601.json" or fields.json.
+func ItemPath(kind, id string) string {
+	switch {
+	case kind == KindFields:
+		return FieldsName
+	case HasMarkdown(kind):
+		return ItemDir(kind, id) + "/" + kind + ".json"
+	}
+	return kind + "s/" + id + ".json"
+}
+
+// MarkdownPath is where an item's Markdown goes ("pages/123/page.md"), or
+// "" for kinds that have none.
+func MarkdownPath(kind, id string) string {
+	if !HasMarkdown(kind) {
+		return ""
+	}
+	return ItemDir(kind, id) + "/" + kind + ".md"
+}

@@ -66,3 +66,34 @@ func TestReadIndexFields(t *testing.T) {
 		t.Errorf("line = %+v", l)
 	}
 }
+
+func TestIndexReaderGivesEveryLineWithItsPlace(t *testing.T) {
+	const (
+		a  = `{"path":"a.json","kind":"issue","id":"1","size":1,"sha256":"aa"}`
+		a2 = `{"path":"a.json","kind":"issue","id":"1","size":3,"sha256":"cc"}`
+	)
+	in := a + "\n\n" + a2 + "\n" + `{"path":"b.js`
+	r := exportformat.NewIndexReader(strings.NewReader(in))
+	var got []exportformat.IndexRecord
+	for r.Next() {
+		got = append(got, r.Record())
+	}
+	if err := r.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if !r.Torn() {
+		t.Error("the torn last line is not reported")
+	}
+	if len(got) != 2 {
+		t.Fatalf("%d records, want both lines of a.json: %+v", len(got), got)
+	}
+	if got[0].Offset != 0 || got[0].Number != 1 || got[0].SHA256 != "aa" {
+		t.Errorf("first record %+v", got[0])
+	}
+	if want := int64(len(a) + 2); got[1].Offset != want || got[1].Number != 3 || got[1].SHA256 != "cc" {
+		t.Errorf("second record %+v, want offset %d, line 3", got[1], want)
+	}
+	if in[got[1].Offset:got[1].Offset+int64(len(a2))] != a2 {
+		t.Error("the offset does not point at the line")
+	}
+}
