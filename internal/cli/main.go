@@ -29,17 +29,11 @@ func Run(ctx context.Context, f *cmdutil.Factory, args []string) int {
 	cmd.SetOut(f.IO.Out)
 	cmd.SetErr(f.IO.ErrOut)
 	err := cmd.ExecuteContext(ctx)
-	code, hint := ExitOK, ""
-	if err != nil {
-		code, hint = classify(err)
-	}
-	if f.Audit != nil {
-		f.Audit(code)
-	}
+	code, hint := cmdutil.ExitCode(err)
 	if err == nil {
-		return ExitOK
+		return cmdutil.ExitOK
 	}
-	if code == ExitInterrupted {
+	if code == cmdutil.ExitInterrupted {
 		fmt.Fprintln(f.IO.ErrOut, "aumo: interrupted")
 		return code
 	}

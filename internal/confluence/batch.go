@@ -9,19 +9,21 @@ import (
 	"time"
 
 	"github.com/aumo-cli/aumo/internal/atlassian"
+	"github.com/aumo-cli/aumo/internal/export"
+	"github.com/aumo-cli/aumo/pkg/exportformat"
 )
 
 // children is what the search of a batch's containers found of one page
 // or blog post: its attachments and its comments.
 type children struct {
-	attachments []Attachment
+	attachments []export.Attachment
 	meta        []any // the attachments' metadata, for the item's JSON
 	comments    []map[string]any
 }
 
 // batch fetches up to a hundred pages and blog posts and everything they
 // hold, and emits them after the spaces and folders they live in.
-func (p *Plan) batch(ctx context.Context, hits []*hit, done func(kind, id string) bool, problem func(Problem), emit func(*Item) error) error {
+func (s *Source) batch(ctx context.Context, hits []*hit, out output) error {
 	docs := map[string]map[string]any{}
 	for _, kind := range []string{"page", "blogpost"} {
 		var ids []string
@@ -33,7 +35,7 @@ func (p *Plan) batch(ctx context.Context, hits []*hit, done func(kind, id string
 		if len(ids) == 0 {
 			continue
 		}
-		got, err := p.bodies(ctx, kind, ids)
+		got, err := s.bodies(ctx, kind, ids)
 		if err != nil {
 			return err
 		}
@@ -44,16 +46,16 @@ func (p *Plan) batch(ctx context.Context, hits []*hit, done func(kind, id string
 	var kept []*hit
 	for _, h := range hits {
 		if docs[h.kind+h.id] == nil {
-			problem(Problem{Kind: h.kind, ID: h.id, Reason: "deleted", Detail: "listed by the search but no longer returned (trashed, deleted or restricted)"})
-			p.forget(h)
+			out.skip(h.kind, h.id, exportformat.ReasonDeleted, "listed by the search but no longer returned (trashed, deleted or restricted)")
+			s.forget(h)
 			continue
 		}
 		kept = append(kept, h)
 	}
-	if err := p.containers(ctx, kept, docs, done, problem, emit); err != nil {
+	if err := s.containers(ctx, kept, docs, out); err != nil {
 		return err
 	}
-	kids, err := p.children(ctx, kept)
+	kids, err := s.children(ctx, kept)
 	if err != nil {
 		return err
 	}
@@ -64,10 +66,10 @@ func (p *Plan) batch(ctx context.Context, hits []*hit, done func(kind, id string
 		if k == nil {
 			k = &children{}
 		}
-		err := p.complete(ctx, h, doc, k)
+		err := s.complete(ctx, h, doc, k)
 		if atlassian.IsNotFound(err) {
-			problem(Problem{Kind: h.kind, ID: h.id, Reason: "deleted", Detail: "went away while its labels were fetched"})
-			p.forget(h)
+			out.skip(h.kind, h.id, exportformat.ReasonDeleted, "went away while its labels were fetched")
+			s.forget(h)
 			continue
 		}
 		if err != nil {
@@ -80,19 +82,19 @@ func (p *Plan) batch(ctx context.Context, hits []*hit, done func(kind, id string
 	for _, h := range ready {
 		collectIDs(docs[h.kind+h.id], ids)
 	}
-	if err := p.resolve(ctx, ids); err != nil {
+	if err := s.resolve(ctx, ids); err != nil {
 		return err
 	}
 	for _, h := range ready {
-		var atts []Attachment
+		var atts []export.Attachment
 		if k := kids[h.id]; k != nil {
 			atts = k.attachments
 		}
-		it, err := p.finish(ctx, h.kind, docs[h.kind+h.id], atts)
+		it, err := s.finish(ctx, h.kind, docs[h.kind+h.id], atts)
 		if err != nil {
 			return err
 		}
-		if err := emit(it); err != nil {
+		if err := out.emit(it.item()); err != nil {
 			return err
 		}
 	}
@@ -101,11 +103,11 @@ func (p *Plan) batch(ctx context.Context, hits []*hit, done func(kind, id string
 
 // bodies fetches pages or blog posts in bulk, in storage format and in
 // ADF (the v2 bulk routes give one body format per call).
-func (p *Plan) bodies(ctx context.Context, kind string, ids []string) (map[string]map[string]any, error) {
+func (s *Source) bodies(ctx context.Context, kind string, ids []string) (map[string]map[string]any, error) {
 	out := map[string]map[string]any{}
 	for _, format := range []string{"storage", "atlas_doc_format"} {
 		q := url.Values{"id": ids, "body-format": {format}, "limit": {fmt.Sprint(listPage)}}
-		list, err := p.getList(ctx, v2+"/"+kind+"s", q, scopePage)
+		list, err := s.getList(ctx, v2+"/"+kind+"s", q, scopePage)
 		if err != nil {
 			return nil, fmt.Errorf("fetch %d %ss: %w", len(ids), kind, err)
 		}
@@ -137,7 +139,7 @@ func (p *Plan) bodies(ctx context.Context, kind string, ids []string) (map[strin
 
 // containers emits the spaces and the folders above the batch's pages
 // that no batch has taken on yet, each once per export.
-func (p *Plan) containers(ctx context.Context, hits []*hit, docs map[string]map[string]any, done func(kind, id string) bool, problem func(Problem), emit func(*Item) error) error {
+func (s *Source) containers(ctx context.Context, hits []*hit, docs map[string]map[string]any, out output) error {
 	var spaces, folders []string
 	for _, h := range hits {
 		d := docs[h.kind+h.id]
@@ -148,27 +150,27 @@ func (p *Plan) containers(ctx context.Context, hits []*hit, docs map[string]map[
 			folders = append(folders, str(d["parentId"]))
 		}
 	}
-	return p.emitContainers(ctx, spaces, folders, done, problem, emit)
+	return s.emitContainers(ctx, spaces, folders, out)
 }
 
 // emitContainers fetches and emits the spaces and folders (and the
 // folders above those) that no one has taken on and that are not done.
-func (p *Plan) emitContainers(ctx context.Context, spaceIDs, folderIDs []string, done func(kind, id string) bool, problem func(Problem), emit func(*Item) error) error {
+func (s *Source) emitContainers(ctx context.Context, spaceIDs, folderIDs []string, out output) error {
 	var spaces, folders []string
-	for _, s := range spaceIDs {
-		if s != "" && p.claim("space", s) && !done("space", s) {
-			spaces = append(spaces, s)
+	for _, id := range spaceIDs {
+		if id != "" && s.claim("space", id) && !out.done("space", id) {
+			spaces = append(spaces, id)
 		}
 	}
 	for _, f := range folderIDs {
-		if f != "" && p.claim("folder", f) {
+		if f != "" && s.claim("folder", f) {
 			folders = append(folders, f)
 		}
 	}
 	var found []map[string]any
 	for len(spaces) > 0 {
 		n := min(listPage, len(spaces))
-		list, err := p.getList(ctx, v2+"/spaces", url.Values{"ids": spaces[:n], "limit": {fmt.Sprint(listPage)}}, scopeSpace)
+		list, err := s.getList(ctx, v2+"/spaces", url.Values{"ids": spaces[:n], "limit": {fmt.Sprint(listPage)}}, scopeSpace)
 		if err != nil {
 			return fmt.Errorf("fetch %d spaces: %w", n, err)
 		}
@@ -184,21 +186,21 @@ func (p *Plan) emitContainers(ctx context.Context, spaceIDs, folderIDs []string,
 		id := folders[0]
 		folders = folders[1:]
 		var f map[string]any
-		err := p.opts.Client.GetJSON(ctx, v2+"/folders/"+url.PathEscape(id), nil, &f, atlassian.Scope(scopeFolder))
+		err := s.opts.Client.GetJSON(ctx, v2+"/folders/"+url.PathEscape(id), nil, &f, atlassian.Scope(scopeFolder))
 		if atlassian.IsNotFound(err) {
-			problem(Problem{Kind: "folder", ID: id, Reason: "deleted", Detail: "a folder above exported pages that could not be fetched (deleted or no permission)"})
+			out.skip(exportformat.KindFolder, id, exportformat.ReasonDeleted, "a folder above exported pages that could not be fetched (deleted or no permission)")
 			continue
 		}
 		if err != nil {
 			return fmt.Errorf("fetch folder %s: %w", id, err)
 		}
-		p.opts.Client.AddPoints(1)
+		s.opts.Client.AddPoints(1)
 		if str(f["parentType"]) == "folder" {
-			if up := str(f["parentId"]); up != "" && p.claim("folder", up) {
+			if up := str(f["parentId"]); up != "" && s.claim("folder", up) {
 				folders = append(folders, up)
 			}
 		}
-		if !done("folder", id) {
+		if !out.done("folder", id) {
 			f["kind"] = "folder"
 			found = append(found, f)
 		}
@@ -207,17 +209,17 @@ func (p *Plan) emitContainers(ctx context.Context, spaceIDs, folderIDs []string,
 	for _, d := range found {
 		collectIDs(d, ids)
 	}
-	if err := p.resolve(ctx, ids); err != nil {
+	if err := s.resolve(ctx, ids); err != nil {
 		return err
 	}
 	for _, d := range found {
 		kind := str(d["kind"])
 		delete(d, "kind")
-		it, err := p.finish(ctx, kind, d, nil)
+		it, err := s.finish(ctx, kind, d, nil)
 		if err != nil {
 			return err
 		}
-		if err := emit(it); err != nil {
+		if err := out.emit(it.item()); err != nil {
 			return err
 		}
 	}
@@ -225,23 +227,23 @@ func (p *Plan) emitContainers(ctx context.Context, spaceIDs, folderIDs []string,
 }
 
 // forget takes a skipped page out of the titles that links resolve to.
-func (p *Plan) forget(h *hit) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.titles[titleKey(h.spaceKey, h.title)] == itemPath(h.kind, h.id) {
-		delete(p.titles, titleKey(h.spaceKey, h.title))
+func (s *Source) forget(h *hit) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.titles[titleKey(h.spaceKey, h.title)] == exportformat.ItemPath(h.kind, h.id) {
+		delete(s.titles, titleKey(h.spaceKey, h.title))
 	}
 }
 
 // claim reports whether kind/id is the caller's to fetch: the first to
 // ask gets it.
-func (p *Plan) claim(kind, id string) bool {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.claimed[kind+id] {
+func (s *Source) claim(kind, id string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.claimed[kind+id] {
 		return false
 	}
-	p.claimed[kind+id] = true
+	s.claimed[kind+id] = true
 	return true
 }
 
@@ -253,7 +255,7 @@ const childrenExpand = "body.storage,version,ancestors,container,extensions.inli
 // and the attachments of the batch's pages that have any, with one
 // content search for the whole batch. The v2 API would take a list per
 // page and kind of comment, and one more per comment with replies.
-func (p *Plan) children(ctx context.Context, hits []*hit) (map[string]*children, error) {
+func (s *Source) children(ctx context.Context, hits []*hit) (map[string]*children, error) {
 	var ids []string
 	kinds := map[string]string{}
 	for _, h := range hits {
@@ -271,7 +273,7 @@ func (p *Plan) children(ctx context.Context, hits []*hit) (map[string]*children,
 		"limit":  {fmt.Sprint(searchLimit)},
 		"expand": {childrenExpand},
 	}
-	if p.opts.IncludeArchived {
+	if s.opts.IncludeArchived {
 		q.Set("includeArchivedSpaces", "true")
 	}
 	path := v1 + "/content/search"
@@ -283,10 +285,10 @@ func (p *Plan) children(ctx context.Context, hits []*hit) (map[string]*children,
 				Next string `json:"next"`
 			} `json:"_links"`
 		}
-		if err := p.opts.Client.GetJSON(ctx, path, q, &page, atlassian.Scope(scopeSearch)); err != nil {
+		if err := s.opts.Client.GetJSON(ctx, path, q, &page, atlassian.Scope(scopeSearch)); err != nil {
 			return nil, fmt.Errorf("list the comments and attachments of %d items: %w", len(ids), err)
 		}
-		p.opts.Client.AddPoints(len(page.Results))
+		s.opts.Client.AddPoints(len(page.Results))
 		for _, c := range page.Results {
 			owner := str(obj(c["container"])["id"])
 			kind := kinds[owner]
@@ -310,7 +312,7 @@ func (p *Plan) children(ctx context.Context, hits []*hit) (map[string]*children,
 		if page.Links.Next == "" {
 			break
 		}
-		next, err := p.opts.Client.RewriteRelative(page.Links.Base, page.Links.Next)
+		next, err := s.opts.Client.RewriteRelative(page.Links.Base, page.Links.Next)
 		if err != nil {
 			return nil, err
 		}
@@ -332,13 +334,14 @@ func compareIDs(a, b string) int {
 }
 
 // attachment reads an attachment of the content search.
-func attachment(owner string, c map[string]any) (Attachment, map[string]any) {
+func attachment(owner string, c map[string]any) (export.Attachment, map[string]any) {
 	ext, ver := obj(c["extensions"]), obj(c["version"])
 	size, _ := ext["fileSize"].(float64)
 	updated, _ := time.Parse(time.RFC3339, str(ver["when"]))
 	id := str(c["id"])
-	a := Attachment{
-		ID: id, Name: str(c["title"]), Size: int64(size), Updated: updated.UTC(), FileID: str(ext["fileId"]),
+	a := export.Attachment{
+		ID: id, Name: str(c["title"]), Size: int64(size), Updated: updated.UTC(), MediaID: str(ext["fileId"]),
+		// A redirect to the media host.
 		Path: v1 + "/content/" + url.PathEscape(owner) + "/child/attachment/" + url.PathEscape(id) + "/download",
 	}
 	if size == 0 && ext["fileSize"] == nil {
@@ -397,11 +400,11 @@ func comment(kind, owner string, c map[string]any) map[string]any {
 
 // complete adds a page's labels, comments and attachments' metadata to
 // its JSON.
-func (p *Plan) complete(ctx context.Context, h *hit, doc map[string]any, k *children) error {
+func (s *Source) complete(ctx context.Context, h *hit, doc map[string]any, k *children) error {
 	out := []any{}
 	if h.moreLabels {
 		path := v2 + "/" + h.kind + "s/" + url.PathEscape(h.id) + "/labels"
-		labels, err := p.getList(ctx, path, url.Values{"limit": {fmt.Sprint(listPage)}}, scopePage)
+		labels, err := s.getList(ctx, path, url.Values{"limit": {fmt.Sprint(listPage)}}, scopePage)
 		if err != nil {
 			return err
 		}

@@ -7,159 +7,24 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/aumo-cli/aumo/internal/export"
 	"github.com/aumo-cli/aumo/internal/redact"
 	"github.com/aumo-cli/aumo/pkg/storage"
 )
-
-// File is a page's attachment as exported: its path relative to the
-// page's directory.
-type File struct {
-	ID, Name, Path, MediaID string
-}
-
-// MarkdownPath is where the item's Markdown goes; spaces and folders have
-// none.
-func (it *Item) MarkdownPath() string {
-	if it.Kind != "page" && it.Kind != "blogpost" {
-		return ""
-	}
-	return it.Kind + "s/" + it.ID + "/" + it.Kind + ".md"
-}
 
 // Markdown renders a page or blog post for reading: YAML front matter,
 // the body, every comment in thread order (inline ones with the text
 // they refer to) and the attachments as relative links. It uses the item
 // as exported (redacted unless --keep-account-ids), with links to other
 // pages of the export made relative.
-func (it *Item) Markdown(files []File) []byte {
-	doc := it.doc
-	byName := map[string]string{}
-	for _, f := range files {
-		if _, dup := byName[f.Name]; !dup {
-			byName[f.Name] = f.Path
-		}
-	}
-	spaceKey := it.plan.spaceKey(it.ID)
-	site := ""
-	if it.plan.opts.SiteURL != "" {
-		site = strings.TrimSuffix(it.plan.opts.SiteURL, "/") + "/wiki"
-	}
-	opts := storage.Options{
-		SiteURL:    site,
-		Attachment: func(name string) (string, bool) { p, ok := byName[name]; return escapePath(p), ok },
-		Page: func(space, title string) (string, bool) {
-			if space == "" {
-				space = spaceKey
-			}
-			target, ok := it.plan.pagePath(space, title)
-			if !ok {
-				return "", false // the converter links to the site
-			}
-			return "../../" + strings.TrimSuffix(target, ".json") + ".md", true
-		},
-		SpaceKey: spaceKey,
-		User: func(id string) (string, bool) {
-			u := it.plan.user(id)
-			return u.DisplayName, u.DisplayName != "Unknown user"
-		},
-	}
-
+func (it *content) Markdown(files []export.AttachmentFile) []byte {
+	spaceKey := it.src.spaceKey(it.ID)
+	opts := it.storageOptions(spaceKey, files)
 	var b strings.Builder
-	b.WriteString("---\n")
-	front := [][2]string{
-		{"id", it.ID}, {"title", it.Title}, {"type", it.Kind}, {"space", it.displaySpaceKey(spaceKey)},
-		{"status", str(doc["status"])},
-		{"created", str(doc["createdAt"])}, {"updated", str(obj(doc["version"])["createdAt"])},
-		{"version", number(obj(doc["version"])["number"])},
-		{"author", str(obj(doc["author"])["displayName"])}, {"owner", str(obj(doc["owner"])["displayName"])},
-		{"url", it.plan.webURL(str(obj(doc["_links"])["webui"]))},
-		{"parent", str(doc["parentId"])}, {"parentType", str(doc["parentType"])},
-	}
-	for _, kv := range front {
-		if kv[1] != "" {
-			fmt.Fprintf(&b, "%s: %s\n", kv[0], yamlString(kv[1]))
-		}
-	}
-	var labels []string
-	for _, l := range list(doc["labels"]) {
-		labels = append(labels, yamlString(str(obj(l)["name"])))
-	}
-	if len(labels) > 0 {
-		fmt.Fprintf(&b, "labels: [%s]\n", strings.Join(labels, ", "))
-	}
-	var ancestors []string
-	for _, a := range list(doc["ancestors"]) {
-		ancestors = append(ancestors, yamlString(str(obj(a)["id"])))
-	}
-	if len(ancestors) > 0 {
-		fmt.Fprintf(&b, "ancestors: [%s]\n", strings.Join(ancestors, ", "))
-	}
-	b.WriteString("---\n\n")
+	it.frontMatter(&b, spaceKey)
 	fmt.Fprintf(&b, "# %s\n\n", oneLine(it.Title))
-	body, problems := storage.Convert(str(obj(obj(doc["body"])["storage"])["value"]), opts)
-	if s := strings.TrimSpace(body); s != "" {
-		b.WriteString(s + "\n\n")
-	}
-	for _, pr := range problems {
-		fmt.Fprintf(&b, "<!-- aumo: %s -->\n\n", strings.ReplaceAll(pr, "--", "- -"))
-	}
-
-	comments := list(doc["comments"])
-	if len(comments) > 0 {
-		b.WriteString("## Comments\n\n")
-		kids := map[string][]map[string]any{}
-		var roots []map[string]any
-		ids := map[string]bool{}
-		for _, c := range comments {
-			ids[str(obj(c)["id"])] = true
-		}
-		for _, c := range comments {
-			m := obj(c)
-			if parent := str(m["parentCommentId"]); parent != "" && ids[parent] {
-				kids[parent] = append(kids[parent], m)
-			} else {
-				roots = append(roots, m)
-			}
-		}
-		var write func(c map[string]any, depth int)
-		write = func(c map[string]any, depth int) {
-			v := obj(c["version"])
-			who := str(obj(v["author"])["displayName"])
-			if who == "" {
-				who = str(obj(c["author"])["displayName"])
-			}
-			if who == "" {
-				who = "Unknown user"
-			}
-			head := strings.Repeat("#", min(3+depth, 6))
-			kind := "Comment"
-			if depth > 0 {
-				kind = "Reply"
-			} else if c["location"] == "inline" {
-				kind = "Inline comment"
-			}
-			fmt.Fprintf(&b, "%s %s by %s, %s\n\n", head, kind, oneLine(who), str(v["createdAt"]))
-			if sel := str(obj(c["properties"])["inlineOriginalSelection"]); sel != "" {
-				fmt.Fprintf(&b, "> On: “%s”\n\n", oneLine(sel))
-			}
-			if rs := str(c["resolutionStatus"]); rs != "" && c["location"] == "inline" {
-				fmt.Fprintf(&b, "*(%s)*\n\n", rs)
-			}
-			md, problems := storage.Convert(str(obj(obj(c["body"])["storage"])["value"]), opts)
-			if s := strings.TrimSpace(md); s != "" {
-				b.WriteString(s + "\n\n")
-			}
-			for _, pr := range problems {
-				fmt.Fprintf(&b, "<!-- aumo: %s -->\n\n", strings.ReplaceAll(pr, "--", "- -"))
-			}
-			for _, k := range kids[str(c["id"])] {
-				write(k, depth+1)
-			}
-		}
-		for _, r := range roots {
-			write(r, 0)
-		}
-	}
+	writeStorage(&b, obj(it.doc["body"]), opts)
+	writeComments(&b, list(it.doc["comments"]), opts)
 	if len(files) > 0 {
 		b.WriteString("## Attachments\n\n")
 		for _, f := range files {
@@ -176,9 +41,168 @@ func (it *Item) Markdown(files []File) []byte {
 	return []byte(md)
 }
 
+// storageOptions are the converter's options for the item: links to its
+// attachments' files and to the pages of the export are relative, other
+// links go to the site.
+func (it *content) storageOptions(spaceKey string, files []export.AttachmentFile) storage.Options {
+	byName := map[string]string{}
+	for _, f := range files {
+		if _, dup := byName[f.Name]; !dup {
+			byName[f.Name] = f.Path
+		}
+	}
+	site := ""
+	if it.src.opts.SiteURL != "" {
+		site = strings.TrimSuffix(it.src.opts.SiteURL, "/") + "/wiki"
+	}
+	return storage.Options{
+		SiteURL:    site,
+		Attachment: func(name string) (string, bool) { p, ok := byName[name]; return escapePath(p), ok },
+		Page: func(space, title string) (string, bool) {
+			if space == "" {
+				space = spaceKey
+			}
+			target, ok := it.src.pagePath(space, title)
+			if !ok {
+				return "", false // the converter links to the site
+			}
+			return "../../" + strings.TrimSuffix(target, ".json") + ".md", true
+		},
+		SpaceKey: spaceKey,
+		User: func(id string) (string, bool) {
+			u := it.src.user(id)
+			return u.DisplayName, u.DisplayName != "Unknown user"
+		},
+	}
+}
+
+// frontMatter writes the item's YAML front matter.
+func (it *content) frontMatter(b *strings.Builder, spaceKey string) {
+	doc := it.doc
+	version := obj(doc["version"])
+	b.WriteString("---\n")
+	front := [][2]string{
+		{"id", it.ID}, {"title", it.Title}, {"type", it.Kind}, {"space", it.displaySpaceKey(spaceKey)},
+		{"status", str(doc["status"])},
+		{"created", str(doc["createdAt"])}, {"updated", str(version["createdAt"])},
+		{"version", number(version["number"])},
+		{"author", str(obj(doc["author"])["displayName"])}, {"owner", str(obj(doc["owner"])["displayName"])},
+		{"url", it.src.webURL(str(obj(doc["_links"])["webui"]))},
+		{"parent", str(doc["parentId"])}, {"parentType", str(doc["parentType"])},
+	}
+	for _, kv := range front {
+		if kv[1] != "" {
+			fmt.Fprintf(b, "%s: %s\n", kv[0], yamlString(kv[1]))
+		}
+	}
+	writeList(b, "labels", doc["labels"], "name")
+	writeList(b, "ancestors", doc["ancestors"], "id")
+	b.WriteString("---\n\n")
+}
+
+// writeList writes a front matter list of one field of each object of v,
+// unless there is none.
+func writeList(b *strings.Builder, key string, v any, field string) {
+	var values []string
+	for _, o := range list(v) {
+		values = append(values, yamlString(str(obj(o)[field])))
+	}
+	if len(values) > 0 {
+		fmt.Fprintf(b, "%s: [%s]\n", key, strings.Join(values, ", "))
+	}
+}
+
+// writeStorage writes a storage body as Markdown, and what the converter
+// could not render as comments.
+func writeStorage(b *strings.Builder, body map[string]any, opts storage.Options) {
+	md, problems := storage.Convert(str(obj(body["storage"])["value"]), opts)
+	if s := strings.TrimSpace(md); s != "" {
+		b.WriteString(s + "\n\n")
+	}
+	for _, pr := range problems {
+		fmt.Fprintf(b, "<!-- aumo: %s -->\n\n", strings.ReplaceAll(pr, "--", "- -"))
+	}
+}
+
+// writeComments writes the comments in thread order: each root, then its
+// replies, a heading level deeper.
+func writeComments(b *strings.Builder, comments []any, opts storage.Options) {
+	if len(comments) == 0 {
+		return
+	}
+	b.WriteString("## Comments\n\n")
+	roots, replies := threads(comments)
+	var write func(c map[string]any, depth int)
+	write = func(c map[string]any, depth int) {
+		writeComment(b, c, depth, opts)
+		for _, r := range replies[str(c["id"])] {
+			write(r, depth+1)
+		}
+	}
+	for _, r := range roots {
+		write(r, 0)
+	}
+}
+
+// threads sorts comments into roots and the replies to each (by the id of
+// the comment replied to); a reply to a comment not there is a root.
+func threads(comments []any) (roots []map[string]any, replies map[string][]map[string]any) {
+	ids := map[string]bool{}
+	for _, c := range comments {
+		ids[str(obj(c)["id"])] = true
+	}
+	replies = map[string][]map[string]any{}
+	for _, c := range comments {
+		m := obj(c)
+		if parent := str(m["parentCommentId"]); parent != "" && ids[parent] {
+			replies[parent] = append(replies[parent], m)
+		} else {
+			roots = append(roots, m)
+		}
+	}
+	return roots, replies
+}
+
+// writeComment writes one comment: who wrote it when, what an inline one
+// refers to and whether it is resolved, and its body.
+func writeComment(b *strings.Builder, c map[string]any, depth int, opts storage.Options) {
+	v := obj(c["version"])
+	head := strings.Repeat("#", min(3+depth, 6))
+	fmt.Fprintf(b, "%s %s by %s, %s\n\n", head, commentKind(c, depth), oneLine(commentAuthor(c)), str(v["createdAt"]))
+	if sel := str(obj(c["properties"])["inlineOriginalSelection"]); sel != "" {
+		fmt.Fprintf(b, "> On: “%s”\n\n", oneLine(sel))
+	}
+	if rs := str(c["resolutionStatus"]); rs != "" && c["location"] == "inline" {
+		fmt.Fprintf(b, "*(%s)*\n\n", rs)
+	}
+	writeStorage(b, obj(c["body"]), opts)
+}
+
+func commentKind(c map[string]any, depth int) string {
+	switch {
+	case depth > 0:
+		return "Reply"
+	case c["location"] == "inline":
+		return "Inline comment"
+	}
+	return "Comment"
+}
+
+// commentAuthor is who wrote a comment: its version's author, else its
+// own.
+func commentAuthor(c map[string]any) string {
+	if who := str(obj(obj(c["version"])["author"])["displayName"]); who != "" {
+		return who
+	}
+	if who := str(obj(c["author"])["displayName"]); who != "" {
+		return who
+	}
+	return "Unknown user"
+}
+
 // displaySpaceKey is the space key as the Markdown shows it: a personal
 // space's key ("~" and an account id) redacted unless ids are kept.
-func (it *Item) displaySpaceKey(key string) string {
+func (it *content) displaySpaceKey(key string) string {
 	if it.redactor != nil && strings.HasPrefix(key, "~") {
 		return "~" + redact.Redacted
 	}
@@ -187,26 +211,26 @@ func (it *Item) displaySpaceKey(key string) string {
 
 // pagePath is the export path of the listed page with that title in
 // that space.
-func (p *Plan) pagePath(space, title string) (string, bool) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	path, ok := p.titles[titleKey(space, title)]
+func (s *Source) pagePath(space, title string) (string, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	path, ok := s.titles[titleKey(space, title)]
 	return path, ok
 }
 
 // spaceKey is the space key the search gave for an item.
-func (p *Plan) spaceKey(id string) string {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.spaceKeys[id]
+func (s *Source) spaceKey(id string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.spaceKeys[id]
 }
 
 // webURL makes a v2 webui link (site-relative, under /wiki) absolute.
-func (p *Plan) webURL(webui string) string {
-	if webui == "" || p.opts.SiteURL == "" {
+func (s *Source) webURL(webui string) string {
+	if webui == "" || s.opts.SiteURL == "" {
 		return webui
 	}
-	return strings.TrimSuffix(p.opts.SiteURL, "/") + "/wiki" + webui
+	return strings.TrimSuffix(s.opts.SiteURL, "/") + "/wiki" + webui
 }
 
 func list(v any) []any {

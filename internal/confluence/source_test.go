@@ -6,25 +6,6 @@ import (
 	"testing"
 )
 
-func TestWithTypes(t *testing.T) {
-	for _, c := range []struct{ in, want string }{
-		{"space = ENG", "(space = ENG) AND type in (page, blogpost)"},
-		{"space = ENG order by created desc", "(space = ENG) AND type in (page, blogpost) order by created desc"},
-		{"type = page and space = ENG", "type = page and space = ENG"},
-		{"space = ENG AND TYPE IN (page, comment)", "space = ENG AND TYPE IN (page, comment)"},
-		{`title ~ "type = page" and space = X`, `(title ~ "type = page" and space = X) AND type in (page, blogpost)`},
-		{`title ~ "order by" and space = X`, `(title ~ "order by" and space = X) AND type in (page, blogpost)`},
-		{"label = runbook OR label = howto", "(label = runbook OR label = howto) AND type in (page, blogpost)"},
-		{"(type=blogpost)", "(type=blogpost)"},
-		{"ORDER BY title", "type in (page, blogpost) ORDER BY title"},
-		{"  ", "  "},
-	} {
-		if got := WithTypes(c.in); got != c.want {
-			t.Errorf("WithTypes(%q) = %q, want %q", c.in, got, c.want)
-		}
-	}
-}
-
 func TestRedactNamesPeopleAndRemovesEveryAccountID(t *testing.T) {
 	const a, b = "5b10ac8d82e05b22cc7d4ef5", "557058:f58131cb-b67d-43c7-b30d-6b58d40bd077"
 	adfBody, _ := json.Marshal(map[string]any{"type": "doc", "version": 1, "content": []any{map[string]any{
@@ -128,7 +109,7 @@ func TestPersonalSpaceKeysAreRedacted(t *testing.T) {
 }
 
 func TestQueryErrorDropsTheJavaClassName(t *testing.T) {
-	e := &QueryError{Message: "com.atlassian.confluence.api.service.exceptions.BadRequestException: Could not parse cql : space = ("}
+	e := queryError("com.atlassian.confluence.api.service.exceptions.BadRequestException: Could not parse cql : space = (", false)
 	if got, want := e.Error(), "Confluence refused the query: Could not parse cql : space = ("; got != want {
 		t.Errorf("got %q, want %q", got, want)
 	}

@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,12 +17,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aumo-cli/aumo/internal/atlassian"
 	"github.com/aumo-cli/aumo/pkg/exportformat"
 )
 
 // fakePlan yields n issues, each with attachments generated from its id.
-// It plays a product plan without an API.
+// It plays a product's source without an API; the attachments come from
+// the test cloud.
 type fakePlan struct {
 	n           int
 	attachments int
@@ -41,9 +40,8 @@ type fakePlan struct {
 	stopAfter int
 	cancel    context.CancelFunc
 	emitted   atomic.Int32
+	faults    attachmentFaults
 }
-
-func init() { retryPause = time.Millisecond }
 
 func content(id string, size int64) []byte {
 	b := make([]byte, size)
@@ -55,6 +53,7 @@ func content(id string, size int64) []byte {
 }
 
 func (p *fakePlan) Items(_ context.Context, done func(kind, id string) bool, _ Problems, emit func(*Item) error) error {
+	p.faults.short, p.faults.denied = p.shortFor, p.mediaDenied
 	for i := 1; i <= p.n; i++ {
 		id := strconv.Itoa(10000 + i)
 		if done(exportformat.KindIssue, id) {
@@ -76,20 +75,7 @@ func (p *fakePlan) Items(_ context.Context, done func(kind, id string) bool, _ P
 			if j < len(p.names) {
 				name = p.names[j]
 			}
-			size := p.size
-			it.Attachments = append(it.Attachments, Attachment{
-				ID: aid, Name: name, Size: size,
-				Open: func(context.Context) (*Download, error) {
-					if c, ok := p.mediaDenied[aid]; ok && c.Add(-1) >= 0 {
-						return nil, &atlassian.Error{Status: 403, Method: "GET", Path: "http://localhost/file/x/binary", Media: true}
-					}
-					body := content(aid, size)
-					if c, ok := p.shortFor[aid]; ok && c.Add(-1) >= 0 {
-						body = body[:len(body)/2]
-					}
-					return &Download{Body: io.NopCloser(bytes.NewReader(body)), MediaID: "media-" + aid}, nil
-				},
-			})
+			it.Attachments = append(it.Attachments, Attachment{ID: aid, Name: name, Size: p.size, Path: attachmentPath(&p.faults, aid, p.size)})
 		}
 		if err := emit(it); err != nil {
 			return err
@@ -106,10 +92,11 @@ func options(out string) Options {
 		Out: out, Product: "jira", Query: "project = T",
 		Site:      exportformat.Site{CloudID: "c1", URL: "https://acme.atlassian.net", Name: "acme"},
 		Redaction: exportformat.RedactionAccountIDs, Tool: exportformat.Tool{Name: "aumo", Version: "test"},
+		Downloads: downloader(),
 	}
 }
 
-func run(ctx context.Context, t *testing.T, opts Options, plan Plan) (*exportformat.Manifest, error) {
+func run(ctx context.Context, t *testing.T, opts Options, plan Source) (*exportformat.Manifest, error) {
 	t.Helper()
 	p, err := Prepare(opts)
 	if err != nil {

@@ -1,7 +1,6 @@
 package export
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -16,7 +15,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aumo-cli/aumo/internal/atlassian"
 	"github.com/aumo-cli/aumo/internal/sink"
 	"github.com/aumo-cli/aumo/pkg/exportformat"
 )
@@ -28,10 +26,10 @@ type versionedItem struct {
 	attachments []string
 }
 
-// versionedPlan yields the items it is given, and counts the downloads.
+// versionedPlan yields the items it is given; its attachments come from
+// the test cloud, which counts the downloads.
 type versionedPlan struct {
-	items     map[string]versionedItem
-	downloads atomic.Int32
+	items map[string]versionedItem
 	// stopAfter cancels the run after this many items (0: never).
 	stopAfter int
 	cancel    context.CancelFunc
@@ -40,9 +38,14 @@ type versionedPlan struct {
 	// cancels the run when that attachment is asked for.
 	failing map[string]bool
 	stopAt  string
+	faults  attachmentFaults
 }
 
+// downloads counts the attachments downloaded.
+func (p *versionedPlan) downloads() int32 { return p.faults.downloads.Load() }
+
 func (p *versionedPlan) Items(_ context.Context, done func(kind, id string) bool, _ Problems, emit func(*Item) error) error {
+	p.faults.failing, p.faults.stopAt, p.faults.cancel = p.failing, p.stopAt, p.cancel
 	ids := make([]string, 0, len(p.items))
 	for id := range p.items {
 		ids = append(ids, id)
@@ -64,17 +67,7 @@ func (p *versionedPlan) Items(_ context.Context, done func(kind, id string) bool
 			aid := id + a
 			it.Attachments = append(it.Attachments, Attachment{
 				ID: aid, Name: a + ".bin", Size: 100, Updated: time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC),
-				Open: func(ctx context.Context) (*Download, error) {
-					if aid == p.stopAt {
-						p.cancel()
-						return nil, ctx.Err()
-					}
-					if p.failing[aid] {
-						return nil, &atlassian.Error{Status: 500, Method: "GET", Path: "/attachment/content/" + aid}
-					}
-					p.downloads.Add(1)
-					return &Download{Body: io.NopCloser(bytes.NewReader(content(aid, 100))), MediaID: "media-" + aid}, nil
-				},
+				Path: attachmentPath(&p.faults, aid, 100),
 			})
 		}
 		if err := emit(it); err != nil {
@@ -110,7 +103,7 @@ func indexPaths(t *testing.T, path string) map[string]int {
 
 func readManifestFile(t *testing.T, out string) *exportformat.Manifest {
 	t.Helper()
-	m, err := readManifest(out)
+	m, err := previousManifest(out)
 	if err != nil || m == nil {
 		t.Fatalf("read the manifest: %v", err)
 	}
@@ -140,7 +133,7 @@ func fullThenUpdate(t *testing.T, prune bool) (string, Options, *versionedPlan, 
 	return out, opts, changed, listed
 }
 
-func runUpdate(ctx context.Context, t *testing.T, opts Options, plan Plan, listed map[string]bool) (*exportformat.Manifest, error) {
+func runUpdate(ctx context.Context, t *testing.T, opts Options, plan Source, listed map[string]bool) (*exportformat.Manifest, error) {
 	t.Helper()
 	updating, err := Check(opts)
 	if err != nil || !updating {
@@ -150,13 +143,13 @@ func runUpdate(ctx context.Context, t *testing.T, opts Options, plan Plan, liste
 	if err != nil {
 		t.Fatal(err)
 	}
-	prev := p.PreviousItems()
+	prev := p.update.previousItems()
 	for _, id := range []string{"1", "2", "3", "5"} {
 		if !prev[id] {
-			t.Fatalf("PreviousItems lacks %s: %v", id, prev)
+			t.Fatalf("the previous items lack %s: %v", id, prev)
 		}
 	}
-	p.SetListed(listed)
+	p.update.listed = listed
 	return p.Run(ctx, plan)
 }
 
@@ -168,7 +161,7 @@ func TestIncrementalRunWritesWhatChangedAndMovesWhatIsGone(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Only the new attachments were downloaded: issue 2's a2 and issue 6's two.
-	if n := changed.downloads.Load(); n != 3 {
+	if n := changed.downloads(); n != 3 {
 		t.Errorf("%d downloads, want 3 (unchanged attachments are kept)", n)
 	}
 	verify(t, out)
@@ -228,8 +221,8 @@ func TestIncrementalRunWritesWhatChangedAndMovesWhatIsGone(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if again.downloads.Load() != 0 || m2.Incremental.Updated != 0 || m2.Incremental.Removed != 0 || len(m2.Removed) != 5 {
-		t.Errorf("nothing changed, yet: downloads %d, incremental %+v, %d removed", again.downloads.Load(), m2.Incremental, len(m2.Removed))
+	if again.downloads() != 0 || m2.Incremental.Updated != 0 || m2.Incremental.Removed != 0 || len(m2.Removed) != 5 {
+		t.Errorf("nothing changed, yet: downloads %d, incremental %+v, %d removed", again.downloads(), m2.Incremental, len(m2.Removed))
 	}
 	verify(t, out)
 
@@ -238,9 +231,9 @@ func TestIncrementalRunWritesWhatChangedAndMovesWhatIsGone(t *testing.T) {
 	if _, err := runUpdate(context.Background(), t, opts, edited, listed); err != nil {
 		t.Fatal(err)
 	}
-	if !exists(out, "removed/issues/2/attachments/2a1-a1.bin") || edited.downloads.Load() != 0 {
+	if !exists(out, "removed/issues/2/attachments/2a1-a1.bin") || edited.downloads() != 0 {
 		t.Errorf("after issue 2's second edit: its lost attachment's copy there %v, %d downloads",
-			exists(out, "removed/issues/2/attachments/2a1-a1.bin"), edited.downloads.Load())
+			exists(out, "removed/issues/2/attachments/2a1-a1.bin"), edited.downloads())
 	}
 	verify(t, out)
 
@@ -347,9 +340,7 @@ func TestShortListingRemovesNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	u, err := p.PlanUpdate(context.Background(), time.Now(), func(context.Context) (map[string]bool, int64, error) {
-		return map[string]bool{"1": true, "6": true}, 6, nil // 2 of 6
-	}, nil)
+	u, err := p.PlanUpdate(p.Window(time.Now()), Listing{IDs: map[string]bool{"1": true, "6": true}, Count: 6}) // 2 of 6
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -376,9 +367,7 @@ func planUpdate(t *testing.T, opts Options, listed map[string]bool) (*Prepared, 
 	if err != nil {
 		t.Fatal(err)
 	}
-	u, err := p.PlanUpdate(context.Background(), time.Now(), func(context.Context) (map[string]bool, int64, error) {
-		return listed, int64(len(listed)), nil
-	}, nil)
+	u, err := p.PlanUpdate(p.Window(time.Now()), Listing{IDs: listed, Count: int64(len(listed))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -639,4 +628,10 @@ func TestCutShortItemThatLeavesTheQuery(t *testing.T) {
 	if n := indexPaths(t, filepath.Join(out, exportformat.IndexName))["issues/7/attachments/7a0-a0.bin"]; n != 0 || exists(out, "issues/7") {
 		t.Errorf("issue 7's attachment is still in the index (%d) or the directory", n)
 	}
+}
+
+// exists reports whether the export in out holds path.
+func exists(out, path string) bool {
+	_, err := os.Lstat(filepath.Join(out, filepath.FromSlash(path)))
+	return err == nil
 }

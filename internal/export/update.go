@@ -1,18 +1,10 @@
 package export
 
 import (
-	"bufio"
-	"bytes"
-	"context"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"hash/maphash"
 	"io"
-	"maps"
 	"math"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -30,11 +22,6 @@ const RemovedDir = "removed"
 // run's start: search indexes lag behind edits, and clocks differ.
 const UpdateMargin = 15 * time.Minute
 
-// pruneShare is the share of the previous items beyond which --prune
-// moves what is gone under removed/ rather than deleting it: a search
-// gone wrong must not wipe a mirror.
-const pruneShare = 0.5
-
 // update is what an incremental run knows of the directory export it
 // updates in place. Until it finishes, manifest.json stays the previous
 // run's (complete), marked as being updated; an interrupted update leaves
@@ -44,9 +31,9 @@ const pruneShare = 0.5
 // the offsets of each item's previous lines in index.jsonl (read again
 // when the item is written), and the ids of the previous items.
 type update struct {
-	info  exportformat.Incremental
-	prev  *exportformat.Manifest
-	index string // index.jsonl's path
+	info   exportformat.Incremental
+	prev   *exportformat.Manifest
+	mirror sink.Mirror
 	// owners are the offsets in index.jsonl of each owner's previous
 	// lines (see ownerKey); items the previous export's issues, pages and
 	// blog posts (those done: their JSON, or Markdown with --format md,
@@ -75,15 +62,10 @@ type update struct {
 // ownerKey is the object a file belongs to: an issue, page or blog post
 // with its Markdown and attachments, or a space, folder or field list.
 func ownerKey(l exportformat.IndexLine) string {
-	switch l.Kind {
-	case exportformat.KindAttachment, exportformat.KindMarkdown, exportformat.KindIssue, exportformat.KindPage, exportformat.KindBlogpost:
+	if exportformat.HasMarkdown(l.Kind) || l.Kind == exportformat.KindAttachment || l.Kind == exportformat.KindMarkdown {
 		return "item/" + l.Item
 	}
 	return l.Kind + "/" + l.ID
-}
-
-func isContentKind(kind string) bool {
-	return kind == exportformat.KindIssue || kind == exportformat.KindPage || kind == exportformat.KindBlogpost
 }
 
 // updating reports whether a run over prev is an update: --incremental
@@ -93,118 +75,84 @@ func updating(prev *exportformat.Manifest, incremental bool) bool {
 	return incremental && prev != nil && (prev.Complete || prev.Incremental != nil)
 }
 
-// indexRecord is a line of index.jsonl and where it starts.
-type indexRecord struct {
-	line exportformat.IndexLine
-	at   int64
-}
-
-// eachIndexLine calls fn for every whole line of the index file at path,
-// with its offset.
-func eachIndexLine(path string, fn func(indexRecord) error) error {
-	return eachRawLine(path, func(raw []byte, at int64, n int) error {
-		r := indexRecord{at: at}
-		if err := json.Unmarshal(raw, &r.line); err != nil {
-			return &exportformat.IndexLineError{Line: n, Err: err}
-		}
-		return fn(r)
-	})
-}
-
-// eachRawLine calls fn for every whole, non-blank line of the file at
-// path, with its offset and number; a torn last line is no line.
-func eachRawLine(path string, fn func(raw []byte, at int64, n int) error) error {
-	f, err := os.Open(path)
+// eachIndexLine calls fn for every line of the index file name in the
+// mirror, as exportformat.IndexReader reads it.
+func eachIndexLine(mirror sink.Mirror, name string, fn func(exportformat.IndexRecord) error) error {
+	f, err := mirror.Open(name)
 	if err != nil {
 		return err
 	}
 	defer func() { _ = f.Close() }()
-	br := bufio.NewReaderSize(f, 64<<10)
-	var at int64
-	for n := 1; ; n++ {
-		raw, err := br.ReadSlice('\n')
-		if errors.Is(err, bufio.ErrBufferFull) {
-			var long []byte
-			long, err = br.ReadBytes('\n')
-			raw = append(append([]byte(nil), raw...), long...)
-		}
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		start := at
-		at += int64(len(raw))
-		if len(bytes.TrimSpace(raw)) == 0 {
-			continue
-		}
-		if err := fn(raw, start, n); err != nil {
+	r := exportformat.NewIndexReader(f)
+	for r.Next() {
+		if err := fn(r.Record()); err != nil {
 			return err
 		}
 	}
+	return r.Err()
 }
 
-// latestLines maps each path of the index at path (by a hash: a path
+// latestLines maps each path of the mirror's index (by a hash: a path
 // shares one with another at odds of 1 in 2⁶⁴) to the offset of its last
 // line, the one that counts.
-func latestLines(path string, seed maphash.Seed) (map[uint64]int64, error) {
+func latestLines(mirror sink.Mirror, seed maphash.Seed) (map[uint64]int64, error) {
 	last := map[uint64]int64{}
-	err := eachRawLine(path, func(raw []byte, at int64, n int) error {
-		var l struct {
-			Path string `json:"path"`
-		}
-		if err := json.Unmarshal(raw, &l); err != nil {
-			return &exportformat.IndexLineError{Line: n, Err: err}
-		}
-		last[maphash.String(seed, l.Path)] = at
+	err := eachIndexLine(mirror, exportformat.IndexName, func(r exportformat.IndexRecord) error {
+		last[maphash.String(seed, r.Path)] = r.Offset
 		return nil
 	})
 	return last, err
 }
 
-func newUpdate(out string, prev *exportformat.Manifest, markdownMarks bool, now time.Time, st *state) (*update, error) {
+func newUpdate(mirror sink.Mirror, prev *exportformat.Manifest, markdownMarks bool, now time.Time, st *state) (*update, error) {
 	u := &update{
-		prev: prev, index: filepath.Join(out, exportformat.IndexName),
+		prev: prev, mirror: mirror,
 		owners: map[string][]int64{}, items: map[string]bool{},
 		cur: map[string]exportformat.IndexLine{}, uncounted: map[string]bool{},
 		redone: map[string]bool{}, writtenIDs: map[string]bool{},
 	}
 	seed := maphash.MakeSeed()
-	last, err := latestLines(u.index, seed)
+	last, err := latestLines(mirror, seed)
 	if err != nil {
-		return nil, &OutError{Msg: fmt.Sprintf("--out %s: its index.jsonl is unreadable: %v", out, err)}
+		return nil, err
 	}
 	lines := 0
-	err = eachIndexLine(u.index, func(r indexRecord) error {
-		l := r.line
-		k := ownerKey(l)
-		u.owners[k] = append(u.owners[k], r.at)
+	err = eachIndexLine(mirror, exportformat.IndexName, func(r exportformat.IndexRecord) error {
+		k := ownerKey(r.IndexLine)
+		u.owners[k] = append(u.owners[k], r.Offset)
 		lines++
-		if last[maphash.String(seed, l.Path)] != r.at {
+		if last[maphash.String(seed, r.Path)] != r.Offset {
 			return nil // an earlier version of the file
 		}
-		st.count(l)
-		if isContentKind(l.Kind) || (markdownMarks && l.Kind == exportformat.KindMarkdown) {
-			u.items[l.Item] = true
+		st.count(r.IndexLine)
+		if exportformat.HasMarkdown(r.Kind) || (markdownMarks && r.Kind == exportformat.KindMarkdown) {
+			u.items[r.Item] = true
 		}
 		return nil
 	})
 	if err != nil {
-		return nil, &OutError{Msg: fmt.Sprintf("--out %s: its index.jsonl is unreadable: %v", out, err)}
+		return nil, err
 	}
 	u.compact = lines == len(last)
+	u.info = window(prev, now)
+	return u, nil
+}
+
+// window is the update's window: after the previous run's start, or the
+// window of an update that did not finish.
+func window(prev *exportformat.Manifest, now time.Time) exportformat.Incremental {
+	var info exportformat.Incremental
 	switch inc := prev.Incremental; {
 	case inc != nil && inc.Running:
-		u.info = *inc // an update cut short: same window, same start
+		info = *inc // an update cut short: same window, same start
 	case inc != nil && !prev.Complete:
 		// An update that ended with failures: its window again.
-		u.info = exportformat.Incremental{Since: inc.Since, StartedAt: now}
+		info = exportformat.Incremental{Since: inc.Since, StartedAt: now}
 	default:
-		u.info = exportformat.Incremental{Since: prev.StartedAt.Add(-UpdateMargin), StartedAt: now}
+		info = exportformat.Incremental{Since: prev.StartedAt.Add(-UpdateMargin), StartedAt: now}
 	}
-	u.info.Running, u.info.Updated, u.info.Removed = true, 0, 0
-	return u, nil
+	info.Running, info.Updated, info.Removed = true, 0, 0
+	return info
 }
 
 // previous reads an owner's previous lines, the last for each path.
@@ -213,21 +161,18 @@ func (u *update) previous(owner string) ([]exportformat.IndexLine, error) {
 	if len(offsets) == 0 {
 		return nil, nil
 	}
-	f, err := os.Open(u.index)
+	f, err := u.mirror.Open(exportformat.IndexName)
 	if err != nil {
 		return nil, err
 	}
 	defer func() { _ = f.Close() }()
 	var lines []exportformat.IndexLine
 	for _, at := range offsets {
-		raw, err := bufio.NewReader(io.NewSectionReader(f, at, 1<<20)).ReadBytes('\n')
-		if err != nil {
-			return nil, fmt.Errorf("read index.jsonl at %d: %w", at, err)
+		r := exportformat.NewIndexReader(io.NewSectionReader(f, at, math.MaxInt64-at))
+		if !r.Next() {
+			return nil, errors.Join(errors.New("read index.jsonl: no line where the index had one"), r.Err())
 		}
-		var l exportformat.IndexLine
-		if err := json.Unmarshal(raw, &l); err != nil {
-			return nil, fmt.Errorf("read index.jsonl at %d: %w", at, err)
-		}
+		l := r.Record().IndexLine
 		// Offsets grow: a later line for the same path replaces.
 		lines = slices.DeleteFunc(lines, func(o exportformat.IndexLine) bool { return o.Path == l.Path })
 		lines = append(lines, l)
@@ -254,50 +199,68 @@ func (p *Prepared) UpdateResumed() bool {
 	return inc != nil && (inc.Running || !p.update.prev.Complete)
 }
 
-// PreviousItems are the ids of the issues, pages and blog posts the
+// previousItems are the ids of the issues, pages and blog posts the
 // export an incremental run updates holds, or skipped as listed by the
 // search but deleted or forbidden when fetched (which an unchanged one
 // stays: it is not asked for again each run).
-func (p *Prepared) PreviousItems() map[string]bool {
+func (u *update) previousItems() map[string]bool {
 	out := map[string]bool{}
-	if p.update == nil {
-		return out
-	}
-	for id := range p.update.items {
+	for id := range u.items {
 		out[id] = true
 	}
-	for _, s := range p.update.prev.Skipped {
-		if isContentKind(s.Kind) && (s.Reason == exportformat.ReasonDeleted || s.Reason == exportformat.ReasonForbidden) {
+	for _, s := range u.prev.Skipped {
+		if exportformat.HasMarkdown(s.Kind) && (s.Reason == exportformat.ReasonDeleted || s.Reason == exportformat.ReasonForbidden) {
 			out[s.ID] = true
 		}
 	}
 	return out
 }
 
-// PreviousFiles are the paths of the previous export's files of kind, for
-// a plan that needs to read them (e.g. the spaces an update searches).
-func (p *Prepared) PreviousFiles(kind string) []string {
-	var out []string
+// EachPrevious calls fn with the content of the JSON of every item of kind
+// (a space, a folder; not content, which is owned as "item/") the export an incremental run updates holds, for a source that
+// needs to know them (the spaces an update searches).
+func (p *Prepared) EachPrevious(kind string, fn func(data []byte) error) error {
 	if p.update == nil {
-		return out
+		return nil
 	}
+	var paths []string
 	for owner := range p.update.owners {
-		k, id, _ := strings.Cut(owner, "/")
-		if k == kind && (kind == exportformat.KindSpace || kind == exportformat.KindFolder) {
-			out = append(out, filepath.Join(p.opts.Out, kind+"s", id+".json"))
+		if k, id, _ := strings.Cut(owner, "/"); k == kind {
+			paths = append(paths, exportformat.ItemPath(kind, id))
 		}
 	}
-	slices.Sort(out)
-	return out
+	slices.Sort(paths)
+	for _, path := range paths {
+		data, err := readAll(p.update.mirror, path)
+		if err != nil {
+			return err
+		}
+		if err := fn(data); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
-// SetListed tells an incremental run what the query selects now (the
-// ids of an ids-only listing): what the previous export holds and the
-// query no longer selects is removed when the run finishes.
-func (p *Prepared) SetListed(ids map[string]bool) {
-	if p.update != nil {
-		p.update.listed = ids
+func readAll(mirror sink.Mirror, name string) ([]byte, error) {
+	f, err := mirror.Open(name)
+	if err != nil {
+		return nil, err
 	}
+	defer func() { _ = f.Close() }()
+	return io.ReadAll(f)
+}
+
+// Listing is what an incremental run learns of the query before it
+// writes: what it selects now, and what changed besides the items.
+type Listing struct {
+	// IDs are every item the query selects now (an ids-only listing);
+	// Count is how many the API said it selects (0: unknown).
+	IDs   map[string]bool
+	Count int64
+	// Changed are the items whose parts changed in the window without
+	// changing the item (Confluence's comments and attachments).
+	Changed map[string]bool
 }
 
 // Update is how an incremental run goes: the window, the items to export
@@ -319,58 +282,56 @@ type Update struct {
 	ShortListing     bool
 }
 
-// PlanUpdate prepares an incremental run as of now. list gives the ids of
-// every item the query selects now, and the API's own count of them;
-// changed, when set, the items whose parts changed in the window.
-func (p *Prepared) PlanUpdate(ctx context.Context, now time.Time, list func(context.Context) (map[string]bool, int64, error),
-	changed func(ctx context.Context, window int) (map[string]bool, error)) (*Update, error) {
-	since, ok := p.Updating()
-	if !ok {
+// Window is the minutes from the window's start to now, at least one.
+func (p *Prepared) Window(now time.Time) int {
+	since, _ := p.Updating()
+	return max(int(math.Ceil(now.Sub(since).Minutes())), 1)
+}
+
+// PlanUpdate prepares an incremental run from what the query selects now:
+// the items to write besides the window's, and whether what the listing
+// lacks may be removed.
+func (p *Prepared) PlanUpdate(window int, l Listing) (*Update, error) {
+	if p.update == nil {
 		return nil, errors.New("not an incremental run")
 	}
-	window := max(int(math.Ceil(now.Sub(since).Minutes())), 1)
-	listed, estimate, err := list(ctx)
-	if err != nil {
-		return nil, err
+	u := &Update{Window: window, Extra: extraItems(p.update.previousItems(), p.update.info.Pending, l), Listed: int64(len(l.IDs)), Estimate: l.Count}
+	u.ShortListing = (len(l.IDs) == 0 && len(p.update.items) > 0) || (l.Count > 0 && u.Listed < l.Count*9/10)
+	if !u.ShortListing {
+		p.update.listed = l.IDs
 	}
+	return u, nil
+}
+
+// extraItems are the items an update writes besides the window's: those
+// new to the query (changed or not), those an interrupted attempt had
+// begun to remove and that the query selects again, and those whose
+// parts changed.
+func extraItems(prev map[string]bool, pending []string, l Listing) []string {
 	var extra []string
-	prev := p.PreviousItems()
-	for id := range listed {
+	for id := range l.IDs {
 		if !prev[id] {
-			extra = append(extra, id) // new to the query, changed or not
-		}
-	}
-	// An item an interrupted attempt had begun to remove, and that the
-	// query selects again, is written again whole.
-	for _, id := range p.update.info.Pending {
-		if listed[id] && prev[id] {
 			extra = append(extra, id)
 		}
 	}
-	if changed != nil {
-		parts, err := changed(ctx, window)
-		if err != nil {
-			return nil, err
+	for _, id := range pending {
+		if l.IDs[id] && prev[id] {
+			extra = append(extra, id)
 		}
-		for id := range parts {
-			if listed[id] && prev[id] {
-				extra = append(extra, id)
-			}
+	}
+	for id := range l.Changed {
+		if l.IDs[id] && prev[id] {
+			extra = append(extra, id)
 		}
 	}
 	slices.Sort(extra)
-	u := &Update{Window: window, Extra: extra, Listed: int64(len(listed)), Estimate: estimate}
-	u.ShortListing = (len(listed) == 0 && len(p.update.items) > 0) || (estimate > 0 && u.Listed < estimate*9/10)
-	if !u.ShortListing {
-		p.SetListed(listed)
-	}
-	return u, nil
+	return slices.Compact(extra)
 }
 
 // unchanged finds the previous line of an attachment that has not changed
 // since (same id, name, size and time), whose file is still there: the
 // run keeps it rather than downloading it again.
-func (u *update) unchanged(out string, it *Item, a Attachment, path string) (exportformat.IndexLine, bool, error) {
+func (u *update) unchanged(it *Item, a Attachment, path string) (exportformat.IndexLine, bool, error) {
 	lines, err := u.previous("item/" + it.ID)
 	if err != nil {
 		return exportformat.IndexLine{}, false, err
@@ -380,27 +341,29 @@ func (u *update) unchanged(out string, it *Item, a Attachment, path string) (exp
 			(a.Size >= 0 && l.Size != a.Size) || (a.MediaID != "" && l.MediaID != "" && a.MediaID != l.MediaID) {
 			continue
 		}
-		fi, err := lstat(out, l.Path)
-		if err != nil || !fi.Mode().IsRegular() || fi.Size() != l.Size {
-			return l, false, nil
-		}
-		return l, true, nil
+		return l, u.present(l), nil
 	}
 	return exportformat.IndexLine{}, false, nil
+}
+
+// present reports whether the file of a previous line is there as the
+// line says.
+func (u *update) present(l exportformat.IndexLine) bool {
+	fi, err := u.mirror.Lstat(l.Path)
+	return err == nil && fi.Mode().IsRegular() && fi.Size() == l.Size
 }
 
 // same finds the previous line of path, in owner, that has line's size
 // and sha256, with its file still there: the file need not be written
 // again.
-func (u *update) same(out, owner string, line exportformat.IndexLine) (bool, error) {
+func (u *update) same(owner string, line exportformat.IndexLine) (bool, error) {
 	lines, err := u.previous(owner)
 	if err != nil {
 		return false, err
 	}
 	for _, l := range lines {
 		if l.Path == line.Path && l.Size == line.Size && l.SHA256 == line.SHA256 {
-			fi, err := lstat(out, l.Path)
-			return err == nil && fi.Mode().IsRegular() && fi.Size() == l.Size, nil
+			return u.present(l), nil
 		}
 	}
 	return false, nil
@@ -410,29 +373,25 @@ func (u *update) same(out, owner string, line exportformat.IndexLine) (bool, err
 // line already says all that line says: nothing is appended to the
 // index. It reports false when the line says something new (or the file
 // is not there), which must then be appended (or written).
-func (u *update) keep(out, owner string, line exportformat.IndexLine) (bool, error) {
+func (u *update) keep(owner string, line exportformat.IndexLine) (bool, error) {
 	lines, err := u.previous(owner)
 	if err != nil {
 		return false, err
 	}
-	for _, l := range lines {
-		if !sameLine(l, line) {
-			continue
-		}
-		if fi, err := lstat(out, l.Path); err != nil || !fi.Mode().IsRegular() || fi.Size() != l.Size {
-			return false, nil
-		}
-		u.mu.Lock()
-		defer u.mu.Unlock()
-		if _, ok := u.cur[l.Path]; ok {
-			return false, nil // written meanwhile by this run: append
-		}
-		u.cur[l.Path] = l
-		u.writtenIDs[l.Kind+"/"+l.ID] = true
-		u.uncounted[l.Path] = true
-		return true, nil
+	i := slices.IndexFunc(lines, func(l exportformat.IndexLine) bool { return sameLine(l, line) })
+	if i < 0 || !u.present(lines[i]) {
+		return false, nil
 	}
-	return false, nil
+	l := lines[i]
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if _, ok := u.cur[l.Path]; ok {
+		return false, nil // written meanwhile by this run: append
+	}
+	u.cur[l.Path] = l
+	u.writtenIDs[l.Kind+"/"+l.ID] = true
+	u.uncounted[l.Path] = true
+	return true, nil
 }
 
 // sameLine reports whether two index lines say the same.
@@ -500,339 +459,10 @@ func dropProblemsOf(ps []exportformat.Problem, drop func(item string) bool) []ex
 		if item == "" {
 			item = p.ID
 		}
-		ofItem := isContentKind(p.Kind) || p.Kind == exportformat.KindAttachment || p.Kind == exportformat.KindMarkdown
+		ofItem := exportformat.HasMarkdown(p.Kind) || p.Kind == exportformat.KindAttachment || p.Kind == exportformat.KindMarkdown
 		if !ofItem || !drop(item) {
 			out = append(out, p)
 		}
 	}
 	return out
-}
-
-// finishUpdate ends an update once its items are written. The files of
-// items the query no longer selects, and of attachments their updated
-// item no longer has, move under removed/ (listed in removed/index.jsonl)
-// or go with --prune; the index is rewritten without them and without
-// the lines later ones replace; the manifest says what happened. It does
-// not heed cancellation: once begun, it completes. Cut short by a crash,
-// the next run completes it (a move already made is no error).
-func (p *Prepared) finishUpdate(m *exportformat.Manifest) error {
-	u := p.update
-	mirror, ok := p.sink.(sink.Mirror)
-	if !ok {
-		return errors.New("--incremental needs a directory export")
-	}
-	now := p.opts.Now().UTC()
-	removedBefore, err := readRemovedIndex(p.opts.Out)
-	if err != nil {
-		return err
-	}
-
-	// What goes: the items not listed (unless so many would be deleted
-	// that the listing is more likely wrong than the mirror).
-	goneItems := map[string]bool{}
-	if u.listed != nil {
-		for owner := range u.owners {
-			if id, ok := strings.CutPrefix(owner, "item/"); ok && !u.listed[id] && !u.redone[owner] {
-				goneItems[id] = true
-			}
-		}
-	}
-	// What an earlier attempt found gone and had begun to move stays
-	// gone, whatever this run's listing says (unless written again).
-	for _, id := range u.info.Pending {
-		if !u.redone["item/"+id] {
-			goneItems[id] = true
-		}
-	}
-	prune := p.opts.Prune
-	if prune && len(goneItems) > 10 && float64(len(goneItems)) > pruneShare*float64(len(u.items)) {
-		prune = false
-		p.PruneLimited = true
-		p.Warnings = append(p.Warnings, fmt.Sprintf("%d of the %d items are gone from the query: they are moved under %s/ rather than deleted (--prune deletes at most half of an export of more than ten items at once)", len(goneItems), len(u.items), RemovedDir))
-	}
-
-	// A file listed under removed/ whose original is both missing and
-	// still in the index was moved by a run cut short before it rewrote
-	// the index: its line goes now. One whose original is there again
-	// may be back.
-	healed := map[string]bool{}
-	backAgain := false
-	for _, l := range removedBefore {
-		orig := strings.TrimPrefix(l.Path, RemovedDir+"/")
-		if exists(p.opts.Out, orig) {
-			backAgain = true
-		} else {
-			healed[orig] = true
-		}
-	}
-	if u.appended == 0 && len(goneItems) == 0 && u.compact && !backAgain && !healedInIndex(u, healed) {
-		// Nothing written, nothing gone: the index stays as it is, and
-		// so do its counts.
-		p.closeUpdate(m, nil, 0, len(removedBefore), nil)
-		return nil
-	}
-	if len(goneItems) > 0 {
-		// Said before any file moves: cut short, the next run completes
-		// these removals, whatever its own listing says.
-		u.info.Pending = slices.Sorted(maps.Keys(goneItems))
-		if err := p.checkpoint(); err != nil {
-			return err
-		}
-	}
-	seed := maphash.MakeSeed()
-	last, err := latestLines(u.index, seed)
-	if err != nil {
-		return fmt.Errorf("read index.jsonl: %w", err)
-	}
-	var (
-		removals []exportformat.Removal
-		removed  []exportformat.IndexLine // lines of removed/index.jsonl
-		counts   = map[string]int64{}
-		dropped  bool // whether the index changes
-		// removedFiles are the files under removed/ once done.
-		removedFiles = len(removedBefore)
-	)
-	// Earlier runs' removed files stay, unless their item came back: the
-	// original path is in the index again, and stays.
-	restored := map[string]bool{}
-	var keptBefore []exportformat.IndexLine
-	for _, l := range removedBefore {
-		orig := strings.TrimPrefix(l.Path, RemovedDir+"/")
-		_, live := last[maphash.String(seed, orig)]
-		_, fresh := u.cur[orig]
-		owner := "item/" + l.Item
-		if live && !healed[orig] && !goneItems[l.Item] && (fresh || !u.redone[owner]) {
-			restored[l.Path] = true
-			continue
-		}
-		keptBefore = append(keptBefore, l)
-	}
-	// writeRemoved writes removed/index.jsonl once the files have moved,
-	// before index.jsonl changes: cut short in between, the next run
-	// finds the files already moved, and listed.
-	writeRemoved := func() error {
-		all := slices.Clone(removed)
-		moved := map[string]bool{}
-		for _, l := range removed {
-			moved[l.Path] = true
-		}
-		for _, l := range keptBefore {
-			if !moved[l.Path] {
-				all = append(all, l)
-			}
-		}
-		removedFiles = len(all)
-		if len(all) == len(removedBefore) && len(removed) == 0 && len(restored) == 0 {
-			return nil // unchanged
-		}
-		for path := range restored {
-			if err := mirror.Remove(path); err != nil {
-				return err
-			}
-		}
-		if len(all) == 0 {
-			return mirror.Remove(exportformat.RemovedIndexName)
-		}
-		var b bytes.Buffer
-		for _, l := range all {
-			raw, err := json.Marshal(l)
-			if err != nil {
-				return err
-			}
-			b.Write(append(raw, '\n'))
-		}
-		_, err := p.sink.Put(context.Background(), exportformat.RemovedIndexName, &b)
-		return err
-	}
-
-	remove := func(l exportformat.IndexLine) error {
-		r := exportformat.Removal{Kind: l.Kind, ID: l.ID, Key: l.Key, Item: l.Item, At: now}
-		switch {
-		case prune:
-			if err := mirror.Remove(l.Path); err != nil {
-				return err
-			}
-		case !exists(p.opts.Out, l.Path) && !exists(p.opts.Out, RemovedDir+"/"+l.Path):
-			// Gone from the disk as well: nothing to keep.
-		default:
-			to := RemovedDir + "/" + l.Path
-			if err := mirror.Move(l.Path, to); err != nil {
-				return err
-			}
-			l.Path, l.Removed, r.Path = to, now, to
-			removed = append(removed, l)
-		}
-		removals = append(removals, r)
-		return nil
-	}
-	// What becomes of each line: kept, dropped (a later line replaces
-	// it), removed (moved aside or pruned) or deleted (the file was
-	// written again under another name).
-	const (
-		keep = iota
-		drop
-		removeIt
-		deleteIt
-	)
-	fate := func(rec indexRecord) int {
-		l := rec.line
-		if last[maphash.String(seed, l.Path)] != rec.at || healed[l.Path] {
-			return drop
-		}
-		k := ownerKey(l)
-		_, fresh := u.cur[l.Path]
-		switch {
-		case goneItems[l.Item] && strings.HasPrefix(k, "item/"):
-			return removeIt
-		case u.redone[k] && !fresh && l.Kind == exportformat.KindAttachment && !u.writtenIDs[l.Kind+"/"+l.ID]:
-			return removeIt // no longer on its item
-		case u.redone[k] && !fresh:
-			return deleteIt
-		}
-		return keep
-	}
-	err = eachIndexLine(u.index, func(rec indexRecord) error {
-		if fate(rec) != keep {
-			dropped = true
-			return nil
-		}
-		counts[rec.line.Kind]++
-		counts["files"]++
-		counts["bytes"] += rec.line.Size
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("read index.jsonl: %w", err)
-	}
-	if dropped {
-		// The new index streams to a temporary file while the files of
-		// what is gone move; it replaces the old one at the end.
-		err := mirror.ReplaceIndex(func(w io.Writer) error {
-			err := eachIndexLine(u.index, func(rec indexRecord) error {
-				switch fate(rec) {
-				case removeIt:
-					return remove(rec.line)
-				case deleteIt:
-					return mirror.Remove(rec.line.Path)
-				case drop:
-					return nil
-				}
-				b, err := json.Marshal(rec.line)
-				if err == nil {
-					_, err = w.Write(append(b, '\n'))
-				}
-				return err
-			})
-			if err != nil {
-				return err
-			}
-			return writeRemoved()
-		})
-		if err != nil {
-			return err
-		}
-	} else if err := writeRemoved(); err != nil {
-		return err
-	}
-
-	p.closeUpdate(m, removals, int64(len(goneItems)), removedFiles, restored)
-	for _, k := range []string{"skipped", "failed", "removed"} {
-		if v, ok := m.Counts[k]; ok {
-			counts[k] = v
-		}
-	}
-	m.Counts = counts
-	return nil
-}
-
-// healedInIndex reports whether the index still names one of the files
-// healed lists (moved under removed/ by a run cut short).
-func healedInIndex(u *update, healed map[string]bool) bool {
-	if len(healed) == 0 {
-		return false
-	}
-	found := false
-	_ = eachIndexLine(u.index, func(r indexRecord) error {
-		if healed[r.line.Path] {
-			found = true
-			return io.EOF
-		}
-		return nil
-	})
-	return found
-}
-
-// closeUpdate writes what an update did into the final manifest m: the
-// removals (this run's, and those of earlier runs whose files are still
-// under removed/), the counts of what it wrote and removed, and its start.
-func (p *Prepared) closeUpdate(m *exportformat.Manifest, removals []exportformat.Removal, gone int64, removedFiles int, restored map[string]bool) {
-	u := p.update
-	for _, r := range u.prev.Removed {
-		if r.Path != "" && !restored[r.Path] {
-			removals = append(removals, r)
-		}
-	}
-	slices.SortFunc(removals, func(a, b exportformat.Removal) int {
-		if c := a.At.Compare(b.At); c != 0 {
-			return c
-		}
-		if c := strings.Compare(a.Item, b.Item); c != 0 {
-			return c
-		}
-		return strings.Compare(a.Kind+"/"+a.ID, b.Kind+"/"+b.ID)
-	})
-	m.Removed = removals
-	// Skips of items the query no longer selects go with them.
-	m.Skipped = dropProblemsOf(m.Skipped, func(item string) bool {
-		return u.listed != nil && !u.listed[item] && !u.redone["item/"+item]
-	})
-	m.Counts["skipped"] = int64(len(m.Skipped))
-	delete(m.Counts, "removed")
-	if removedFiles > 0 {
-		m.Counts["removed"] = int64(removedFiles)
-	}
-	info := u.info
-	info.Running, info.Pending = false, nil
-	for k := range u.redone {
-		if strings.HasPrefix(k, "item/") {
-			info.Updated++
-		}
-	}
-	info.Removed = gone
-	m.Incremental = &info
-	m.StartedAt = info.StartedAt
-}
-
-// exists reports whether the export in out holds path (as an index names
-// it: relative, /-separated).
-func exists(out, path string) bool {
-	_, err := lstat(out, path)
-	return err == nil
-}
-
-// lstat describes path in the export in out; a path that would lead out
-// of it (from a tampered index) is not there.
-func lstat(out, path string) (os.FileInfo, error) {
-	local := filepath.FromSlash(path)
-	if !filepath.IsLocal(local) {
-		return nil, os.ErrNotExist
-	}
-	return os.Lstat(filepath.Join(out, local)) //nolint:gosec // local, checked above
-}
-
-// readRemovedIndex reads removed/index.jsonl, if any.
-func readRemovedIndex(out string) ([]exportformat.IndexLine, error) {
-	f, err := os.Open(filepath.Join(out, filepath.FromSlash(exportformat.RemovedIndexName)))
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	defer func() { _ = f.Close() }()
-	lines, _, err := exportformat.ReadIndex(f)
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", exportformat.RemovedIndexName, err)
-	}
-	return lines, nil
 }

@@ -7,20 +7,15 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aumo-cli/aumo/internal/export"
 	"github.com/aumo-cli/aumo/pkg/adf"
 )
-
-// File is an issue's attachment as exported: its path relative to the
-// issue's directory and the media id its ADF media nodes use.
-type File struct {
-	ID, Name, Path, MediaID string
-}
 
 // Markdown renders the issue for reading: YAML front matter, the main
 // fields as a table, the description, every comment with its author and
 // time, and the attachments as relative links. It uses the issue as
 // exported (redacted unless --keep-account-ids).
-func (is *Issue) Markdown(files []File) []byte {
+func (is *Issue) Markdown(files []export.AttachmentFile) []byte {
 	var doc map[string]any
 	if err := json.Unmarshal(is.JSON, &doc); err != nil {
 		return []byte(fmt.Sprintf("# %s\n\n(the issue's JSON could not be read: %v)\n", is.Key, err))
@@ -88,7 +83,7 @@ func (is *Issue) Markdown(files []File) []byte {
 		}
 	}
 	if len(files) > 0 {
-		sorted := append([]File(nil), files...)
+		sorted := append([]export.AttachmentFile(nil), files...)
 		sort.Slice(sorted, func(i, j int) bool { return sorted[i].Path < sorted[j].Path })
 		b.WriteString("## Attachments\n\n")
 		for _, f := range sorted {

@@ -28,8 +28,7 @@ func (r *redactor) issue(v any) {
 // walk removes ids from user objects, changelog items and mention nodes,
 // collecting every id it removes.
 func (r *redactor) walk(v any, ids map[string]bool) {
-	switch t := v.(type) {
-	case map[string]any:
+	redact.EachObject(v, func(t map[string]any) bool {
 		if id, ok := t["accountId"].(string); ok {
 			// Any object that names an account: a full user object loses
 			// its links too, a bare reference just the id.
@@ -42,21 +41,21 @@ func (r *redactor) walk(v any, ids map[string]bool) {
 		}
 		redact.Mention(t, ids)
 		if field, ok := t["field"].(string); ok && (userFields[field] || r.userFieldIDs[fieldID(t)]) {
-			for _, k := range []string{"from", "to"} {
-				if id, ok := t[k].(string); ok && id != "" {
-					ids[id] = true
-				}
-				if _, ok := t[k]; ok {
-					t[k] = nil
-				}
-			}
+			forgetUsers(t, ids)
 		}
-		for _, c := range t {
-			r.walk(c, ids)
+		return true
+	})
+}
+
+// forgetUsers empties the from and to of a changelog item whose field
+// holds users, collecting their ids.
+func forgetUsers(item map[string]any, ids map[string]bool) {
+	for _, k := range []string{"from", "to"} {
+		if id, ok := item[k].(string); ok && id != "" {
+			ids[id] = true
 		}
-	case []any:
-		for _, c := range t {
-			r.walk(c, ids)
+		if _, ok := item[k]; ok {
+			item[k] = nil
 		}
 	}
 }

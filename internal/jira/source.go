@@ -1,9 +1,10 @@
-// Package jira plans a Jira Cloud export: it finds the issues a JQL query
-// selects and fetches them completely, with as few requests and rate-limit
-// points as the API allows — ids from /search/jql in pages of thousands,
-// details from /issue/bulkfetch a hundred at a time, and the dedicated
-// comment, worklog and changelog endpoints only where the embedded lists
-// are truncated.
+// Package jira is the Jira Cloud source of an export: it finds the issues
+// a JQL query selects and fetches them completely, with as few requests
+// and rate-limit points as the API allows — ids from /search/jql in pages
+// of thousands, details from /issue/bulkfetch a hundred at a time, and the
+// dedicated comment, worklog and changelog endpoints only where the
+// embedded lists are truncated — and hands them to the export engine as
+// its items.
 package jira
 
 import (
@@ -20,6 +21,9 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/aumo-cli/aumo/internal/atlassian"
+	"github.com/aumo-cli/aumo/internal/export"
+	"github.com/aumo-cli/aumo/internal/query"
+	"github.com/aumo-cli/aumo/pkg/exportformat"
 )
 
 const (
@@ -30,21 +34,30 @@ const (
 	bulkSize = 100
 )
 
-// QueryError is Jira refusing the JQL (exit 2, with Jira's own message).
-type QueryError struct{ Messages []string }
+// Scopes are what a Jira export cannot do without.
+var Scopes = []string{"read:jira-work", "read:jira-user"}
 
-func (e *QueryError) Error() string {
-	msg := strings.Join(e.Messages, "; ")
-	if strings.Contains(strings.ToLower(msg), "unbounded") {
-		msg += ` (add a restriction such as "project = KEY" or "updated >= -30d")`
+// queryError is Jira refusing the JQL (exit 2, with Jira's own message).
+func queryError(err error) error {
+	var ae *atlassian.Error
+	if !errors.As(err, &ae) || ae.Status != 400 {
+		return nil
 	}
-	return "Jira refused the query: " + msg
+	qe := &export.QueryError{Product: "Jira", Message: ae.Message}
+	if strings.Contains(strings.ToLower(ae.Message), "unbounded") {
+		qe.Hint = ` (add a restriction such as "project = KEY" or "updated >= -30d")`
+	}
+	return qe
 }
 
-// Options configure a plan.
+// Options configure a source.
 type Options struct {
 	Client *atlassian.Client
-	JQL    string
+	// JQL is the query as the user gave it.
+	JQL string
+	// Window, when positive, narrows the query to the issues updated in
+	// the last Window minutes (--since, --incremental).
+	Window int
 	// Fields are the issue fields to fetch ("*all" by default).
 	Fields []string
 	// KeepAccountIDs turns the privacy redaction off.
@@ -63,80 +76,108 @@ type Issue struct {
 	Key         string
 	Updated     time.Time
 	JSON        []byte
-	Attachments []Attachment
+	Attachments []export.Attachment
 }
 
-// Attachment is an issue's attachment as listed in fields.attachment.
-type Attachment struct {
-	ID       string
-	Filename string
-	Size     int64
-	Created  time.Time
-}
-
-// ContentPath is where the attachment's bytes are fetched (a 303 to the
-// media host).
-func (a Attachment) ContentPath() string { return api + "/attachment/content/" + a.ID }
-
-// Problem is an issue the plan leaves out (Reason "deleted", "forbidden")
-// or gives up on (Failed).
-type Problem struct {
-	ID, Reason, Detail string
-	Failed             bool
-}
-
-// Plan finds and fetches the issues of a query.
-type Plan struct {
+// Source finds and fetches the issues of a query: the export's source.
+type Source struct {
 	opts     Options
+	jql      string // as sent: the user's, narrowed to the window
 	redactor *redactor
 	listed   atomic.Int64
 }
 
-// Listed is how many issues the search listed (after Issues returns).
-func (p *Plan) Listed() int64 { return p.listed.Load() }
+var _ export.Source = (*Source)(nil)
 
-// New returns a plan.
-func New(opts Options) *Plan {
+// Query is the query as sent: the user's, narrowed to the window.
+func (s *Source) Query() string { return s.jql }
+
+// Listed is how many issues the search listed (after Items returns).
+func (s *Source) Listed() int64 { return s.listed.Load() }
+
+// New returns a source.
+func New(opts Options) *Source {
 	if len(opts.Fields) == 0 {
 		opts.Fields = []string{"*all"}
 	}
 	if opts.Concurrency <= 0 {
 		opts.Concurrency = 4
 	}
-	return &Plan{opts: opts}
+	jql := opts.JQL
+	if opts.Window > 0 {
+		jql = query.And(jql, query.UpdatedWithin(opts.Window))
+	}
+	return &Source{opts: opts, jql: jql}
 }
 
-// Check validates the query with Jira before anything is written and
-// returns Jira's approximate count of its issues.
-func (p *Plan) Check(ctx context.Context) (int64, error) {
+// Check validates the query, as sent, with Jira before anything is
+// written and returns Jira's approximate count of its issues.
+func (s *Source) Check(ctx context.Context) (int64, error) {
+	return s.count(ctx, s.jql)
+}
+
+func (s *Source) count(ctx context.Context, jql string) (int64, error) {
 	var out struct {
 		Count int64 `json:"count"`
 	}
-	err := p.opts.Client.PostJSON(ctx, api+"/search/approximate-count", map[string]string{"jql": p.opts.JQL}, &out, atlassian.Idempotent)
+	err := s.opts.Client.PostJSON(ctx, api+"/search/approximate-count", map[string]string{"jql": jql}, &out, atlassian.Idempotent)
 	if qe := queryError(err); qe != nil {
 		return 0, qe
 	}
 	if err != nil {
 		return 0, fmt.Errorf("check the query: %w", err)
 	}
-	p.opts.Client.AddPoints(1)
+	s.opts.Client.AddPoints(1)
 	return out.Count, nil
 }
 
-func queryError(err error) *QueryError {
-	var ae *atlassian.Error
-	if errors.As(err, &ae) && ae.Status == 400 {
-		return &QueryError{Messages: []string{ae.Message}}
+// List lists every issue the query the user gave selects now, whatever
+// the window, from the ids-only search (thousands a request), with Jira's
+// own count of them: an incremental run compares them with the export it
+// updates.
+func (s *Source) List(ctx context.Context) (export.Listing, error) {
+	count, err := s.count(ctx, s.opts.JQL)
+	if err != nil {
+		return export.Listing{}, err
 	}
-	return nil
+	ids := map[string]bool{}
+	err = s.eachID(ctx, s.opts.JQL, func(id string) error { ids[id] = true; return nil })
+	return export.Listing{IDs: ids, Count: count}, err
 }
 
-// Fields fetches the field list (names and schemas, kept once in
+// Items implements export.Source: fields.json, then every issue of the
+// query with its attachments.
+func (s *Source) Items(ctx context.Context, done func(kind, id string) bool, problems export.Problems, emit func(*export.Item) error) error {
+	fields, err := s.fields(ctx)
+	if err != nil {
+		return err
+	}
+	if !done(exportformat.KindFields, "fields") {
+		it := &export.Item{Kind: exportformat.KindFields, ID: "fields", Path: exportformat.FieldsName, JSON: fields}
+		if err := emit(it); err != nil {
+			return err
+		}
+	}
+	isDone := func(id string) bool { return done(exportformat.KindIssue, id) }
+	return s.issues(ctx, isDone, problems, func(is *Issue) error { return emit(is.item()) })
+}
+
+// item is the issue as the engine writes it.
+func (is *Issue) item() *export.Item {
+	return &export.Item{
+		Kind: exportformat.KindIssue, ID: is.ID, Key: is.Key, Updated: is.Updated,
+		Path: exportformat.ItemPath(exportformat.KindIssue, is.ID), Dir: exportformat.ItemDir(exportformat.KindIssue, is.ID), JSON: is.JSON,
+		MarkdownPath: exportformat.MarkdownPath(exportformat.KindIssue, is.ID), RenderMarkdown: is.Markdown,
+		Attachments: is.Attachments,
+	}
+}
+
+// fields fetches the field list (names and schemas, kept once in
 // fields.json rather than in every issue) and learns which custom fields
 // hold users, for the redaction of changelogs.
-func (p *Plan) Fields(ctx context.Context) ([]byte, error) {
+func (s *Source) fields(ctx context.Context) ([]byte, error) {
 	var raw json.RawMessage
-	if err := p.opts.Client.GetJSON(ctx, api+"/field", nil, &raw); err != nil {
+	if err := s.opts.Client.GetJSON(ctx, api+"/field", nil, &raw); err != nil {
 		return nil, fmt.Errorf("fetch the field list: %w", err)
 	}
 	var fields []struct {
@@ -149,35 +190,35 @@ func (p *Plan) Fields(ctx context.Context) ([]byte, error) {
 	if err := json.Unmarshal(raw, &fields); err != nil {
 		return nil, fmt.Errorf("read the field list: %w", err)
 	}
-	p.opts.Client.AddPoints(len(fields))
+	s.opts.Client.AddPoints(len(fields))
 	users := map[string]bool{}
 	for _, f := range fields {
 		if f.Schema.Type == "user" || f.Schema.Items == "user" {
 			users[f.ID] = true
 		}
 	}
-	if !p.opts.KeepAccountIDs {
-		p.redactor = &redactor{userFieldIDs: users}
+	if !s.opts.KeepAccountIDs {
+		s.redactor = &redactor{userFieldIDs: users}
 	}
 	return raw, nil
 }
 
-// Issues calls emit for every issue of the query that done does not
-// report as exported already, and problem for each one left out.
-func (p *Plan) Issues(ctx context.Context, done func(id string) bool, problem func(Problem), emit func(*Issue) error) error {
-	if p.redactor == nil && !p.opts.KeepAccountIDs {
-		p.redactor = &redactor{}
+// issues calls emit for every issue of the query that done does not
+// report as exported already, and tells problems of each one left out.
+func (s *Source) issues(ctx context.Context, done func(id string) bool, problems export.Problems, emit func(*Issue) error) error {
+	if s.redactor == nil && !s.opts.KeepAccountIDs {
+		s.redactor = &redactor{}
 	}
-	batches := make(chan []string, p.opts.Concurrency)
+	batches := make(chan []string, s.opts.Concurrency)
 	g, ctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
 		defer close(batches)
-		return p.ids(ctx, done, batches)
+		return s.ids(ctx, done, batches)
 	})
-	for range p.opts.Concurrency {
+	for range s.opts.Concurrency {
 		g.Go(func() error {
 			for ids := range batches {
-				if err := p.batch(ctx, ids, problem, emit); err != nil {
+				if err := s.batch(ctx, ids, problems, emit); err != nil {
 					return err
 				}
 			}
@@ -189,7 +230,7 @@ func (p *Plan) Issues(ctx context.Context, done func(id string) bool, problem fu
 
 // ids pages through the search, ids only, and sends batches for bulkfetch,
 // the extra ids last.
-func (p *Plan) ids(ctx context.Context, done func(string) bool, out chan<- []string) error {
+func (s *Source) ids(ctx context.Context, done func(string) bool, out chan<- []string) error {
 	var batch []string
 	// The search is eventually consistent: an id may come back on two pages.
 	seen := map[string]struct{}{}
@@ -210,14 +251,14 @@ func (p *Plan) ids(ctx context.Context, done func(string) bool, out chan<- []str
 		batch = nil
 		return nil
 	}
-	err := p.eachID(ctx, p.opts.JQL, func(id string) error {
-		p.listed.Add(1)
+	err := s.eachID(ctx, s.jql, func(id string) error {
+		s.listed.Add(1)
 		return add(id)
 	})
 	if err != nil {
 		return err
 	}
-	for _, id := range p.opts.ExtraIDs {
+	for _, id := range s.opts.ExtraIDs {
 		if err := add(id); err != nil {
 			return err
 		}
@@ -232,17 +273,8 @@ func (p *Plan) ids(ctx context.Context, done func(string) bool, out chan<- []str
 	return nil
 }
 
-// IDs lists the ids of every issue the plan's JQL selects, from the
-// ids-only search (thousands a request): an incremental run compares
-// them with the export it updates.
-func (p *Plan) IDs(ctx context.Context) (map[string]bool, error) {
-	ids := map[string]bool{}
-	err := p.eachID(ctx, p.opts.JQL, func(id string) error { ids[id] = true; return nil })
-	return ids, err
-}
-
 // eachID pages through the ids-only search of jql.
-func (p *Plan) eachID(ctx context.Context, jql string, fn func(id string) error) error {
+func (s *Source) eachID(ctx context.Context, jql string, fn func(id string) error) error {
 	token := ""
 	for {
 		body := map[string]any{"jql": jql, "fields": []string{"id"}, "maxResults": idPage}
@@ -256,14 +288,14 @@ func (p *Plan) eachID(ctx context.Context, jql string, fn func(id string) error)
 			NextPageToken string `json:"nextPageToken"`
 			IsLast        bool   `json:"isLast"`
 		}
-		err := p.opts.Client.PostJSON(ctx, api+"/search/jql", body, &page, atlassian.Idempotent)
+		err := s.opts.Client.PostJSON(ctx, api+"/search/jql", body, &page, atlassian.Idempotent)
 		if qe := queryError(err); qe != nil {
 			return qe
 		}
 		if err != nil {
 			return fmt.Errorf("search issues: %w", err)
 		}
-		p.opts.Client.AddPoints(len(page.Issues))
+		s.opts.Client.AddPoints(len(page.Issues))
 		for _, is := range page.Issues {
 			if err := fn(is.ID); err != nil {
 				return err
@@ -284,8 +316,8 @@ type bulkResult struct {
 }
 
 // batch fetches up to a hundred issues, completes and emits them.
-func (p *Plan) batch(ctx context.Context, ids []string, problem func(Problem), emit func(*Issue) error) error {
-	issues, errs, err := p.bulkfetch(ctx, ids)
+func (s *Source) batch(ctx context.Context, ids []string, problems export.Problems, emit func(*Issue) error) error {
+	issues, errs, err := s.bulkfetch(ctx, ids)
 	if err != nil {
 		return err
 	}
@@ -293,7 +325,7 @@ func (p *Plan) batch(ctx context.Context, ids []string, problem func(Problem), e
 	// one issue must not cost the others.
 	var still []string
 	if len(errs) > 0 {
-		again, stillErr, err := p.bulkfetch(ctx, errs)
+		again, stillErr, err := s.bulkfetch(ctx, errs)
 		if err != nil {
 			return err
 		}
@@ -308,21 +340,21 @@ func (p *Plan) batch(ctx context.Context, ids []string, problem func(Problem), e
 		switch {
 		case got[id]:
 		case slices.Contains(still, id):
-			problem(Problem{ID: id, Reason: "bulkfetch", Detail: "Jira reported an error for this issue on every try; rerun to retry", Failed: true})
+			problems.Fail(issueProblem(id, "bulkfetch", "Jira reported an error for this issue on every try; rerun to retry"))
 		default:
 			// Missing from both lists: gone, moved, or not visible.
-			problem(Problem{ID: id, Reason: "deleted", Detail: "listed by the search but no longer returned (deleted, moved or no permission)"})
+			problems.Skip(issueProblem(id, exportformat.ReasonDeleted, "listed by the search but no longer returned (deleted, moved or no permission)"))
 		}
 	}
-	issues, gone, err := p.complete(ctx, issues)
+	issues, gone, err := s.complete(ctx, issues)
 	if err != nil {
 		return err
 	}
 	for _, id := range gone {
-		problem(Problem{ID: id, Reason: "deleted", Detail: "went away while its comments or worklogs were fetched"})
+		problems.Skip(issueProblem(id, exportformat.ReasonDeleted, "went away while its comments or worklogs were fetched"))
 	}
 	for _, is := range issues {
-		out, err := p.finish(is)
+		out, err := s.finish(is)
 		if err != nil {
 			return err
 		}
@@ -333,17 +365,22 @@ func (p *Plan) batch(ctx context.Context, ids []string, problem func(Problem), e
 	return nil
 }
 
-func (p *Plan) bulkfetch(ctx context.Context, ids []string) ([]map[string]any, []string, error) {
+// issueProblem is an issue left out or given up on.
+func issueProblem(id, reason, detail string) exportformat.Problem {
+	return exportformat.Problem{Kind: exportformat.KindIssue, ID: id, Item: id, Reason: reason, Detail: detail}
+}
+
+func (s *Source) bulkfetch(ctx context.Context, ids []string) ([]map[string]any, []string, error) {
 	body := map[string]any{
 		"issueIdsOrKeys": ids,
-		"fields":         p.opts.Fields,
+		"fields":         s.opts.Fields,
 		"expand":         []string{"renderedFields", "changelog"},
 	}
 	var res bulkResult
-	if err := p.opts.Client.PostJSON(ctx, api+"/issue/bulkfetch", body, &res, atlassian.Idempotent); err != nil {
+	if err := s.opts.Client.PostJSON(ctx, api+"/issue/bulkfetch", body, &res, atlassian.Idempotent); err != nil {
 		return nil, nil, fmt.Errorf("fetch %d issues: %w", len(ids), err)
 	}
-	p.opts.Client.AddPoints(len(res.Issues))
+	s.opts.Client.AddPoints(len(res.Issues))
 	var errs []string
 	for _, e := range res.IssueErrors {
 		errs = append(errs, e.ID)
@@ -355,7 +392,7 @@ func (p *Plan) bulkfetch(ctx context.Context, ids []string) ([]map[string]any, [
 // dedicated endpoints, and sets each list's total and maxResults to its
 // length. It returns the issues it could complete and the ids of those
 // that went away meanwhile.
-func (p *Plan) complete(ctx context.Context, issues []map[string]any) ([]map[string]any, []string, error) {
+func (s *Source) complete(ctx context.Context, issues []map[string]any) ([]map[string]any, []string, error) {
 	var (
 		truncatedChangelogs []string
 		kept                []map[string]any
@@ -367,9 +404,9 @@ func (p *Plan) complete(ctx context.Context, issues []map[string]any) ([]map[str
 		fields, _ := is["fields"].(map[string]any)
 		if fields != nil {
 			rendered, _ := is["renderedFields"].(map[string]any)
-			err := p.completeList(ctx, fields, rendered, "comment", "comments", api+"/issue/"+id+"/comment", 100)
+			err := s.completeList(ctx, fields, rendered, "comment", "comments", api+"/issue/"+id+"/comment", 100)
 			if err == nil {
-				err = p.completeList(ctx, fields, rendered, "worklog", "worklogs", api+"/issue/"+id+"/worklog", 5000)
+				err = s.completeList(ctx, fields, rendered, "worklog", "worklogs", api+"/issue/"+id+"/worklog", 5000)
 			}
 			if errors.Is(err, errGone) {
 				gone = append(gone, id)
@@ -390,7 +427,7 @@ func (p *Plan) complete(ctx context.Context, issues []map[string]any) ([]map[str
 	// A batch holds at most a hundred issues, well under the thousand
 	// that one changelog bulkfetch takes.
 	if len(truncatedChangelogs) > 0 {
-		all, err := p.changelogs(ctx, truncatedChangelogs)
+		all, err := s.changelogs(ctx, truncatedChangelogs)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -423,7 +460,7 @@ func setTotals(container map[string]any, list string) {
 // completeList fetches a whole comment or worklog list when the embedded
 // one is truncated, and puts it in the rendered fields too (comments with
 // their rendered bodies), so both say the same.
-func (p *Plan) completeList(ctx context.Context, fields, rendered map[string]any, field, list, path string, pageSize int) error {
+func (s *Source) completeList(ctx context.Context, fields, rendered map[string]any, field, list, path string, pageSize int) error {
 	container, ok := fields[field].(map[string]any)
 	if !ok {
 		return nil
@@ -442,14 +479,14 @@ func (p *Plan) completeList(ctx context.Context, fields, rendered map[string]any
 		if field == "comment" && rendered != nil {
 			q["expand"] = []string{"renderedBody"}
 		}
-		if err := p.opts.Client.GetJSON(ctx, path, q, &page); err != nil {
+		if err := s.opts.Client.GetJSON(ctx, path, q, &page); err != nil {
 			if atlassian.IsNotFound(err) {
 				return errGone
 			}
 			return fmt.Errorf("fetch the %s of issue %s: %w", list, path, err)
 		}
 		items, _ := page[list].([]any)
-		p.opts.Client.AddPoints(len(items))
+		s.opts.Client.AddPoints(len(items))
 		all = append(all, items...)
 		total, _ := page["total"].(float64)
 		start += len(items)
@@ -468,7 +505,7 @@ func (p *Plan) completeList(ctx context.Context, fields, rendered map[string]any
 
 // changelogs fetches the whole changelogs of up to a thousand issues in
 // one paginated bulk call.
-func (p *Plan) changelogs(ctx context.Context, ids []string) (map[string][]any, error) {
+func (s *Source) changelogs(ctx context.Context, ids []string) (map[string][]any, error) {
 	all := map[string][]any{}
 	token := ""
 	for {
@@ -483,11 +520,11 @@ func (p *Plan) changelogs(ctx context.Context, ids []string) (map[string][]any, 
 			} `json:"issueChangeLogs"`
 			NextPageToken string `json:"nextPageToken"`
 		}
-		if err := p.opts.Client.PostJSON(ctx, api+"/changelog/bulkfetch", body, &page, atlassian.Idempotent); err != nil {
+		if err := s.opts.Client.PostJSON(ctx, api+"/changelog/bulkfetch", body, &page, atlassian.Idempotent); err != nil {
 			return nil, fmt.Errorf("fetch the changelogs of %d issues: %w", len(ids), err)
 		}
 		for _, l := range page.IssueChangeLogs {
-			p.opts.Client.AddPoints(len(l.ChangeHistories))
+			s.opts.Client.AddPoints(len(l.ChangeHistories))
 			all[l.IssueID] = append(all[l.IssueID], l.ChangeHistories...)
 		}
 		if page.NextPageToken == "" {
@@ -498,7 +535,7 @@ func (p *Plan) changelogs(ctx context.Context, ids []string) (map[string][]any, 
 }
 
 // finish redacts the issue and lists its attachments.
-func (p *Plan) finish(is map[string]any) (*Issue, error) {
+func (s *Source) finish(is map[string]any) (*Issue, error) {
 	out := &Issue{ID: str(is["id"]), Key: str(is["key"])}
 	delete(is, "names")
 	delete(is, "schema")
@@ -515,11 +552,16 @@ func (p *Plan) finish(is map[string]any) (*Issue, error) {
 			}
 			size, _ := m["size"].(float64)
 			created, _ := time.Parse(jiraTime, str(m["created"]))
-			out.Attachments = append(out.Attachments, Attachment{ID: str(m["id"]), Filename: str(m["filename"]), Size: int64(size), Created: created.UTC()})
+			id := str(m["id"])
+			out.Attachments = append(out.Attachments, export.Attachment{
+				ID: id, Name: str(m["filename"]), Size: int64(size), Updated: created.UTC(),
+				// A redirect to the media host.
+				Path: api + "/attachment/content/" + id,
+			})
 		}
 	}
-	if p.redactor != nil {
-		p.redactor.issue(is)
+	if s.redactor != nil {
+		s.redactor.issue(is)
 	}
 	b, err := json.Marshal(is)
 	if err != nil {

@@ -88,3 +88,22 @@ func Mention(node map[string]any, ids map[string]bool) bool {
 	}
 	return true
 }
+
+// EachObject calls fn for every object of a decoded JSON value, each
+// before the values it holds; when fn returns false, what the object
+// holds is left out. fn may change the object it is given.
+func EachObject(v any, fn func(map[string]any) bool) {
+	switch t := v.(type) {
+	case map[string]any:
+		if !fn(t) {
+			return
+		}
+		for _, c := range t {
+			EachObject(c, fn)
+		}
+	case []any:
+		for _, c := range t {
+			EachObject(c, fn)
+		}
+	}
+}

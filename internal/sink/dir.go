@@ -393,10 +393,18 @@ func endError(prev int) error {
 	}
 }
 
-// Mirror is what a directory sink adds for an incremental run, which
-// updates a complete export in place: files of removed items move aside
-// or go, and the index is rewritten once the run is done.
+// Mirror is what a directory sink adds to resume or update the export it
+// holds: it reads the export's files (the index, the files of an update's
+// previous run), and for an incremental run, which updates a complete
+// export in place, files of removed items move aside or go, and the index
+// is rewritten once the run is done. Every path is relative and
+// '/'-separated, and read or written through the sink's os.Root: none
+// leads outside the export, whatever the index or a symlink says.
 type Mirror interface {
+	// Open opens the file name for reading.
+	Open(name string) (*os.File, error)
+	// Lstat describes the file name without following a symlink.
+	Lstat(name string) (fs.FileInfo, error)
 	// Move renames the file from to to (both relative, '/'-separated),
 	// creating to's directories. A file already moved (from missing, to
 	// present) is no error, so that a run cut short can be repeated.
@@ -410,6 +418,22 @@ type Mirror interface {
 }
 
 var _ Mirror = (*dirSink)(nil)
+
+func (s *dirSink) Open(name string) (*os.File, error) {
+	if err := s.lc.enter(); err != nil {
+		return nil, fmt.Errorf("open %s: %w", name, err)
+	}
+	defer s.lc.leave()
+	return s.root.Open(name)
+}
+
+func (s *dirSink) Lstat(name string) (fs.FileInfo, error) {
+	if err := s.lc.enter(); err != nil {
+		return nil, fmt.Errorf("stat %s: %w", name, err)
+	}
+	defer s.lc.leave()
+	return s.root.Lstat(name)
+}
 
 func (s *dirSink) Move(from, to string) error {
 	if err := s.lc.enter(); err != nil {

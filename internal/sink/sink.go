@@ -427,3 +427,23 @@ func hexSum(h hash.Hash) string {
 	var sum [sha256.Size]byte
 	return hex.EncodeToString(h.Sum(sum[:0]))
 }
+
+// ReadManifest reads the manifest.json of the directory export out,
+// through an os.Root like everything a directory sink reads. It returns
+// nil, and no error, when out or its manifest does not exist: Check then
+// judges the directory.
+func ReadManifest(out string) ([]byte, error) {
+	root, err := os.OpenRoot(out)
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = root.Close() }()
+	b, err := root.ReadFile(manifestName)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	return b, err
+}

@@ -1,4 +1,4 @@
-package cli
+package cmdutil
 
 import (
 	"context"
@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/aumo-cli/aumo/internal/auth"
-	"github.com/aumo-cli/aumo/internal/cli/cmdutil"
 	"github.com/aumo-cli/aumo/internal/config"
 	"github.com/aumo-cli/aumo/internal/tokenstore"
 )
@@ -19,7 +18,7 @@ func TestClassify(t *testing.T) {
 		code int
 		hint string
 	}{
-		{cmdutil.Usagef("bad flag"), ExitUsage, ""},
+		{Usagef("bad flag"), ExitUsage, ""},
 		{&config.Error{Msg: "bad config"}, ExitUsage, ""},
 		{fmt.Errorf("sites: %w", auth.ErrNotLoggedIn), ExitAuth, "aumo login"},
 		{fmt.Errorf("refresh: %w", &auth.GrantError{Description: "Unknown or invalid refresh token."}), ExitAuth, "aumo login"},
@@ -36,9 +35,9 @@ func TestClassify(t *testing.T) {
 		{errors.New("something else"), ExitError, ""},
 	}
 	for _, tc := range cases {
-		code, hint := classify(tc.err)
+		code, hint := ExitCode(tc.err)
 		if code != tc.code || !strings.Contains(hint, tc.hint) {
-			t.Errorf("classify(%v) = %d, %q; want %d and a hint with %q", tc.err, code, hint, tc.code, tc.hint)
+			t.Errorf("ExitCode(%v) = %d, %q; want %d and a hint with %q", tc.err, code, hint, tc.code, tc.hint)
 		}
 	}
 }

@@ -29,9 +29,6 @@ type Factory struct {
 	// OpenBrowser opens a URL in the person's browser.
 	OpenBrowser func(url string) error
 	Logger      *slog.Logger
-	// Audit, when a command sets it, is called with the exit code once the
-	// command's outcome is classified (the export's audit line).
-	Audit func(exitCode int)
 }
 
 // New returns the Factory of the real program.

@@ -16,7 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/aumo-cli/aumo/internal/cli/cmdutil"
-	exportcmd "github.com/aumo-cli/aumo/internal/cli/export"
+	"github.com/aumo-cli/aumo/internal/cli/exportcmd"
 	"github.com/aumo-cli/aumo/internal/cli/login"
 	"github.com/aumo-cli/aumo/internal/config"
 	"github.com/aumo-cli/aumo/internal/iostreams"
@@ -118,7 +118,8 @@ func Run(ctx context.Context, opts *Options) error {
 	}
 	jql := "project = " + project
 	fmt.Fprintf(msg, "Exporting Jira: aumo export jira --jql '%s' --out %s\n", jql, jiraOut)
-	err = exportcmd.RunJira(ctx, &exportcmd.JiraOptions{
+	// No audit line: the demo leaves the user's audit trail alone.
+	_, err = exportcmd.RunJira(ctx, &exportcmd.JiraOptions{
 		Options: exportcmd.Options{Factory: &demo, Out: jiraOut, Concurrency: 4},
 		JQL:     jql, Fields: []string{"*all"},
 	})
@@ -127,7 +128,7 @@ func Run(ctx context.Context, opts *Options) error {
 	}
 	cql := "space = " + project
 	fmt.Fprintf(msg, "Exporting Confluence: aumo export confluence --cql '%s' --out %s\n", cql, confluenceOut)
-	err = exportcmd.RunConfluence(ctx, &exportcmd.ConfluenceOptions{
+	_, err = exportcmd.RunConfluence(ctx, &exportcmd.ConfluenceOptions{
 		Options: exportcmd.Options{Factory: &demo, Out: confluenceOut, Concurrency: 4},
 		CQL:     cql,
 	})

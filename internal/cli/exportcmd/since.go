@@ -1,7 +1,6 @@
-package export
+package exportcmd
 
 import (
-	"fmt"
 	"math"
 	"regexp"
 	"strconv"
@@ -15,11 +14,7 @@ import (
 // and clocks differ.
 const sinceMargin = 5 * time.Minute
 
-var (
-	sinceAgo    = regexp.MustCompile(`^(\d+)\s*([mhdw])$`)
-	quotedText  = regexp.MustCompile(`"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'`)
-	orderByWord = regexp.MustCompile(`(?i)\border\s+by\b`)
-)
+var sinceAgo = regexp.MustCompile(`^(\d+)\s*([mhdw])$`)
 
 // parseSince reads --since: an RFC 3339 time, a date or "date hh:mm" in
 // the local time zone, or an age such as 90m, 36h, 7d, 2w.
@@ -47,32 +42,4 @@ func parseSince(s string, now time.Time) (time.Time, error) {
 // profile time zone.
 func sinceMinutes(since, now time.Time) int {
 	return int(math.Ceil((now.Sub(since) + sinceMargin).Minutes()))
-}
-
-// windowAge writes a window of minutes as JQL and CQL take an age:
-// minutes while they are few, then whole hours or days, rounded up, so
-// that the window only ever widens.
-func windowAge(minutes int) string {
-	switch {
-	case minutes <= 10_000:
-		return fmt.Sprintf("%dm", minutes)
-	case minutes <= 60*10_000:
-		return fmt.Sprintf("%dh", (minutes+59)/60)
-	}
-	return fmt.Sprintf("%dd", (minutes+24*60-1)/(24*60))
-}
-
-// narrow adds a clause to a query with AND, before any ORDER BY (outside
-// quoted text).
-func narrow(query, clause string) string {
-	bare := quotedText.ReplaceAllStringFunc(query, func(s string) string { return strings.Repeat("x", len(s)) })
-	q, order := query, ""
-	if loc := orderByWord.FindAllStringIndex(bare, -1); len(loc) > 0 {
-		at := loc[len(loc)-1][0]
-		q, order = strings.TrimSpace(query[:at]), " "+strings.TrimSpace(query[at:])
-	}
-	if strings.TrimSpace(q) == "" {
-		return clause + order
-	}
-	return fmt.Sprintf("(%s) AND %s%s", q, clause, order)
 }

@@ -1,4 +1,4 @@
-package export
+package exportcmd
 
 import (
 	"testing"
@@ -21,23 +21,5 @@ func TestSinceWindow(t *testing.T) {
 	}
 	if got := sinceMinutes(now.Add(-time.Hour), now); got != 65 {
 		t.Errorf("the window of an hour ago is %d minutes, want 65 (with the margin)", got)
-	}
-	for minutes, want := range map[int]string{65: "65m", 10_000: "10000m", 10_001: "167h", 400_000: "6667h", 700_000: "487d"} {
-		if got := windowAge(minutes); got != want {
-			t.Errorf("windowAge(%d) = %q, want %q", minutes, got, want)
-		}
-	}
-}
-
-func TestNarrow(t *testing.T) {
-	for _, c := range []struct{ in, want string }{
-		{"project = ABC", "(project = ABC) AND updated >= -5m"},
-		{"project = ABC ORDER BY key", "(project = ABC) AND updated >= -5m ORDER BY key"},
-		{`summary ~ "order by" and project = A`, `(summary ~ "order by" and project = A) AND updated >= -5m`},
-		{"order by created", "updated >= -5m order by created"},
-	} {
-		if got := narrow(c.in, "updated >= -5m"); got != c.want {
-			t.Errorf("narrow(%q) = %q, want %q", c.in, got, c.want)
-		}
 	}
 }

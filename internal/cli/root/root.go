@@ -13,7 +13,7 @@ import (
 	"github.com/aumo-cli/aumo/internal/buildinfo"
 	"github.com/aumo-cli/aumo/internal/cli/cmdutil"
 	"github.com/aumo-cli/aumo/internal/cli/demo"
-	"github.com/aumo-cli/aumo/internal/cli/export"
+	"github.com/aumo-cli/aumo/internal/cli/exportcmd"
 	"github.com/aumo-cli/aumo/internal/cli/login"
 	"github.com/aumo-cli/aumo/internal/cli/revoke"
 	"github.com/aumo-cli/aumo/internal/cli/sandbox"
@@ -75,7 +75,7 @@ token and file aumo keeps.`,
 
 	cmd.AddCommand(
 		login.NewCmdLogin(f, nil),
-		export.NewCmdExport(f),
+		exportcmd.NewCmdExport(f),
 		status.NewCmdStatus(f, nil),
 		sites.NewCmdSites(f, nil),
 		revoke.NewCmdRevoke(f, nil),

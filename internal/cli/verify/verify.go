@@ -61,46 +61,6 @@ not be checked (no such path, not an export, unreadable).`,
 	return cmd
 }
 
-// DamagedError reports an export that is not intact (exit 1). Run has
-// printed its report by the time it returns one.
-type DamagedError struct {
-	Path   string
-	Report *exportformat.Report
-}
-
-// Error counts what is wrong; the report lists it.
-func (e *DamagedError) Error() string {
-	r := e.Report
-	var parts []string
-	for _, p := range []struct {
-		n        int
-		one, any string
-	}{
-		{len(r.Missing), "missing file", "missing files"},
-		{len(r.Extra), "extra file", "extra files"},
-		{len(r.Corrupt), "corrupt file", "corrupt files"},
-		{len(r.Manifest), "manifest problem", "manifest problems"},
-	} {
-		switch {
-		case p.n == 1:
-			parts = append(parts, "1 "+p.one)
-		case p.n > 1:
-			parts = append(parts, strconv.Itoa(p.n)+" "+p.any)
-		}
-	}
-	return fmt.Sprintf("export %s is damaged: %s", e.Path, strings.Join(parts, ", "))
-}
-
-// UncheckableError reports an export that could not be checked (exit 5):
-// the path is missing or unreadable, or holds no export aumo can read.
-type UncheckableError struct{ Err error }
-
-// Error says why the export could not be checked.
-func (e *UncheckableError) Error() string { return "could not check the export: " + e.Err.Error() }
-
-// Unwrap returns the reason.
-func (e *UncheckableError) Unwrap() error { return e.Err }
-
 // Report is `aumo verify --json`: the export's path, whether it is intact,
 // and what exportformat.Verify found.
 type Report struct {
@@ -131,11 +91,11 @@ func Run(ctx context.Context, opts *Options) error {
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return err
 	case errors.Is(err, exportformat.ErrEncrypted):
-		return &UncheckableError{Err: fmt.Errorf("%s is encrypted: give --identity FILE, or set %s for a passphrase", opts.Path, cmdutil.ExportPassphraseEnv)}
+		return &cmdutil.UncheckableError{Err: fmt.Errorf("%s is encrypted: give --identity FILE, or set %s for a passphrase", opts.Path, cmdutil.ExportPassphraseEnv)}
 	case errors.Is(err, exportformat.ErrNoIdentity):
-		return &UncheckableError{Err: fmt.Errorf("%s: the identity or passphrase given does not decrypt it (another key, or a wrong passphrase)", opts.Path)}
+		return &cmdutil.UncheckableError{Err: fmt.Errorf("%s: the identity or passphrase given does not decrypt it (another key, or a wrong passphrase)", opts.Path)}
 	case err != nil:
-		return &UncheckableError{Err: err}
+		return &cmdutil.UncheckableError{Err: err}
 	}
 
 	w := opts.Factory.IO.Out
@@ -148,7 +108,7 @@ func Run(ctx context.Context, opts *Options) error {
 		return fmt.Errorf("print the report: %w", err)
 	}
 	if !r.OK() {
-		return &DamagedError{Path: opts.Path, Report: r}
+		return &cmdutil.DamagedError{Path: opts.Path, Report: r}
 	}
 	return nil
 }

@@ -79,7 +79,7 @@ func TestDamaged(t *testing.T) {
 	f, out := testFactory()
 	path := damagedExport(t)
 	err := Run(t.Context(), &Options{Factory: f, Path: path})
-	var damaged *DamagedError
+	var damaged *cmdutil.DamagedError
 	if !errors.As(err, &damaged) {
 		t.Fatalf("err = %v, want a DamagedError", err)
 	}
@@ -114,7 +114,7 @@ func TestJSON(t *testing.T) {
 		cmd := NewCmdVerify(f, nil)
 		cmd.SetArgs([]string{"--json", path})
 		err := cmd.ExecuteContext(t.Context())
-		var damaged *DamagedError
+		var damaged *cmdutil.DamagedError
 		if tc.ok != (err == nil) || !tc.ok && !errors.As(err, &damaged) {
 			t.Errorf("%s: err = %v", path, err)
 		}
@@ -152,7 +152,7 @@ func TestUncheckable(t *testing.T) {
 	} {
 		f, out := testFactory()
 		err := Run(t.Context(), &Options{Factory: f, Path: tc.path, JSON: true})
-		var unchecked *UncheckableError
+		var unchecked *cmdutil.UncheckableError
 		if !errors.As(err, &unchecked) || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: err = %v, want an UncheckableError saying %q", tc.path, err, tc.want)
 		}
@@ -167,7 +167,7 @@ func TestCancelledIsNotUncheckable(t *testing.T) {
 	cancel()
 	f, _ := testFactory()
 	err := Run(ctx, &Options{Factory: f, Path: intactDir})
-	var unchecked *UncheckableError
+	var unchecked *cmdutil.UncheckableError
 	if !errors.Is(err, context.Canceled) || errors.As(err, &unchecked) {
 		t.Errorf("err = %v, want the cancellation as it is", err)
 	}

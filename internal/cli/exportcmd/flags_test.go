@@ -1,0 +1,123 @@
+package exportcmd
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aumo-cli/aumo/internal/cli/cmdutil"
+	"github.com/aumo-cli/aumo/internal/iostreams"
+)
+
+// parse runs `aumo export jira` or `aumo export confluence` with args up
+// to the run, and returns the options the run would get.
+func parse(t *testing.T, product string, args []string) (*Options, *JiraOptions, *ConfluenceOptions, error) {
+	t.Helper()
+	ios, _, _, _ := iostreams.Test()
+	f := cmdutil.New(ios)
+	var (
+		opts *Options
+		jo   *JiraOptions
+		co   *ConfluenceOptions
+	)
+	cmd := NewCmdJira(f, func(_ context.Context, o *JiraOptions) error { jo, opts = o, &o.Options; return nil })
+	if product == "confluence" {
+		cmd = NewCmdConfluence(f, func(_ context.Context, o *ConfluenceOptions) error { co, opts = o, &o.Options; return nil })
+	}
+	cmd.SetArgs(args)
+	cmd.SetOut(&strings.Builder{})
+	cmd.SetErr(&strings.Builder{})
+	err := cmd.Execute()
+	return opts, jo, co, err
+}
+
+func TestExportFlags(t *testing.T) {
+	t.Setenv(cmdutil.ExportPassphraseEnv, "")
+	const jql, cql = "--jql=project = ABC", "--cql=space = ENG"
+	cases := []struct {
+		name    string
+		product string
+		args    []string
+		check   func(*Options, *JiraOptions, *ConfluenceOptions) bool
+		usage   string // a usage error with this text
+	}{
+		{name: "jira defaults", product: "jira", args: []string{jql, "--out", "abc"},
+			check: func(o *Options, j *JiraOptions, _ *ConfluenceOptions) bool {
+				return j.JQL == "project = ABC" && o.Out == "abc" && o.Concurrency == 4 && strings.Join(j.Fields, ",") == "*all" &&
+					!o.NoJSON && !o.NoMarkdown && o.MaxAttachmentBytes == 0 && o.Recipients == nil && o.SinceTime.IsZero() &&
+					!o.NoAttachments && !o.KeepAccountIDs && !o.Incremental && !o.Prune && !o.NoProgress
+			}},
+		{name: "jira fields and options", product: "jira",
+			args: []string{jql, "-o", "abc.tar.zst", "--fields", "summary,comment", "--concurrency", "8", "--no-attachments",
+				"--keep-account-ids", "--no-progress", "--max-attachment-size", "2MB", "--format", "md"},
+			check: func(o *Options, j *JiraOptions, _ *ConfluenceOptions) bool {
+				return strings.Join(j.Fields, ",") == "summary,comment" && o.Concurrency == 8 && o.NoAttachments && o.KeepAccountIDs &&
+					o.NoProgress && o.MaxAttachmentBytes == 2_000_000 && o.NoJSON && !o.NoMarkdown
+			}},
+		{name: "confluence defaults", product: "confluence", args: []string{cql, "--out", "eng"},
+			check: func(o *Options, _ *JiraOptions, c *ConfluenceOptions) bool {
+				return c.CQL == "space = ENG" && !c.IncludeArchived && o.Out == "eng" && !o.NoJSON && !o.NoMarkdown
+			}},
+		{name: "confluence archived, json only", product: "confluence", args: []string{cql, "--out", "eng", "--include-archived", "--format", "json"},
+			check: func(o *Options, _ *JiraOptions, c *ConfluenceOptions) bool {
+				return c.IncludeArchived && o.NoMarkdown && !o.NoJSON
+			}},
+		{name: "incremental with prune", product: "jira", args: []string{jql, "--out", "abc", "--incremental", "--prune"},
+			check: func(o *Options, _ *JiraOptions, _ *ConfluenceOptions) bool { return o.Incremental && o.Prune }},
+		{name: "since an age", product: "confluence", args: []string{cql, "--out", "eng.tar", "--since", "36h"},
+			check: func(o *Options, _ *JiraOptions, _ *ConfluenceOptions) bool {
+				ago := time.Since(o.SinceTime)
+				return o.Since == "36h" && ago > 35*time.Hour && ago < 37*time.Hour
+			}},
+		{name: "encrypt to a recipient", product: "jira",
+			args:  []string{jql, "--out", "abc.tar.age", "--encrypt-to", "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p"},
+			check: func(o *Options, _ *JiraOptions, _ *ConfluenceOptions) bool { return len(o.Recipients) == 1 }},
+		{name: "no query", product: "jira", args: []string{"--out", "abc"}, usage: "--jql is required"},
+		{name: "blank query", product: "confluence", args: []string{"--cql", "  ", "--out", "eng"}, usage: "--cql is required"},
+		{name: "concurrency 0", product: "jira", args: []string{jql, "--out", "abc", "--concurrency", "0"}, usage: "--concurrency 0: use 1 to 16"},
+		{name: "concurrency 17", product: "jira", args: []string{jql, "--out", "abc", "--concurrency", "17"}, usage: "--concurrency 17"},
+		{name: "bad size", product: "jira", args: []string{jql, "--out", "abc", "--max-attachment-size", "lots"}, usage: "--max-attachment-size"},
+		{name: "bad format", product: "confluence", args: []string{cql, "--out", "eng", "--format", "pdf"}, usage: `--format "pdf"`},
+		{name: "prune alone", product: "jira", args: []string{jql, "--out", "abc", "--prune"}, usage: "--prune goes with --incremental"},
+		{name: "incremental and since", product: "jira", args: []string{jql, "--out", "abc", "--incremental", "--since", "7d"}, usage: "leave out --since"},
+		{name: "incremental tarball", product: "jira", args: []string{jql, "--out", "abc.tar", "--incremental"}, usage: "updates a directory export in place"},
+		{name: "vague since", product: "jira", args: []string{jql, "--out", "abc", "--since", "last tuesday"}, usage: `--since "last tuesday"`},
+		{name: "since in the future", product: "jira", args: []string{jql, "--out", "abc", "--since", "2999-01-01"}, usage: "is in the future"},
+		{name: "encrypted directory", product: "jira", args: []string{jql, "--out", "abc", "--encrypt-passphrase"}, usage: "directory exports are never encrypted"},
+		{name: ".age without a key", product: "jira", args: []string{jql, "--out", "abc.tar.age"}, usage: "ends in .age"},
+		{name: "encryption without .age", product: "jira", args: []string{jql, "--out", "abc.tar", "--encrypt-passphrase"}, usage: "ends in .age: --out abc.tar.age"},
+		{name: "both encryptions", product: "jira",
+			args: []string{jql, "--out", "abc.tar.age", "--encrypt-passphrase", "--encrypt-to", "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p"}, usage: "cannot be combined"},
+		{name: "passphrase unset", product: "jira", args: []string{jql, "--out", "-", "--encrypt-passphrase"}, usage: "set AUMO_EXPORT_PASSPHRASE"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			o, j, c, err := parse(t, tc.product, tc.args)
+			if tc.usage != "" {
+				var usage *cmdutil.UsageError
+				if !errors.As(err, &usage) || !strings.Contains(err.Error(), tc.usage) {
+					t.Fatalf("got %v, want a usage error with %q", err, tc.usage)
+				}
+				if o != nil {
+					t.Error("the run was reached despite the error")
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !tc.check(o, j, c) {
+				t.Errorf("options: %+v", o)
+			}
+		})
+	}
+}
+
+// The required --out is cobra's to check: refused before any run.
+func TestExportNeedsOut(t *testing.T) {
+	if o, _, _, err := parse(t, "jira", []string{"--jql", "project = ABC"}); err == nil || o != nil {
+		t.Errorf("ran without --out: %v", err)
+	}
+}

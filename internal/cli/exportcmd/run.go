@@ -1,0 +1,358 @@
+package exportcmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"runtime/debug"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aumo-cli/aumo/internal/atlassian"
+	"github.com/aumo-cli/aumo/internal/auth"
+	"github.com/aumo-cli/aumo/internal/buildinfo"
+	"github.com/aumo-cli/aumo/internal/cli/cmdutil"
+	"github.com/aumo-cli/aumo/internal/config"
+	"github.com/aumo-cli/aumo/internal/export"
+	"github.com/aumo-cli/aumo/internal/progress"
+	"github.com/aumo-cli/aumo/internal/sink"
+	"github.com/aumo-cli/aumo/internal/tokenstore"
+	"github.com/aumo-cli/aumo/pkg/exportformat"
+)
+
+// product is what the exports of Jira and Confluence do their own way.
+type product interface {
+	// product, query, scopes and choices describe the export: the
+	// product, the query as the user gave it, the scopes it cannot do
+	// without, and the options that shape its content.
+	product() atlassian.Product
+	query() string
+	scopes() []string
+	choices() map[string]string
+	// list lists what the query selects now, for an incremental run whose
+	// window is the last window minutes.
+	list(ctx context.Context, client *atlassian.Client, window int, prepared *export.Prepared) (listing, error)
+	// start makes the run's source for what sc names and checks its query
+	// with the API; it returns the API's estimate of the items (-1:
+	// unknown).
+	start(ctx context.Context, client *atlassian.Client, site tokenstore.Site, sc scope) (source, int64, error)
+	// after says what the numbers of a run that is no update call for.
+	after(w io.Writer, src source, estimate int64)
+}
+
+// source is a product's source of items.
+type source interface {
+	export.Source
+	// Listed is how many items the search listed; Query the query as
+	// sent.
+	Listed() int64
+	Query() string
+}
+
+// listing is what an incremental run learns of the query before it
+// writes.
+type listing struct {
+	export.Listing
+	// titles are the pages listed, by space key and title (Confluence):
+	// the links of the pages written again resolve to those already in
+	// the export.
+	titles map[string]string
+}
+
+// scope is what a run exports of the query.
+type scope struct {
+	// window, when positive, narrows the query to the last window
+	// minutes (--since, or an update's window).
+	window int
+	// An update's: the items to export besides the window's, the
+	// listing's titles, and whether the listing fell short (nothing is
+	// removed then).
+	updating     bool
+	extra        []string
+	titles       map[string]string
+	shortListing bool
+}
+
+// Record is what an export run leaves for the profile's audit trail: what
+// was exported from where to where, and the manifest it ended with.
+type Record struct {
+	cfg      *config.Config
+	opts     export.Options
+	manifest *exportformat.Manifest
+	started  time.Time
+}
+
+// run runs an export. The record is nil when the run stopped before the
+// export began (the configuration, the grant, the site or its scopes).
+func run(ctx context.Context, opts *Options, p product) (*Record, error) {
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(export.MemoryLimit)
+	}
+	f := opts.Factory
+	cfg, err := f.Config()
+	if err != nil {
+		return nil, err
+	}
+	if !opts.SinceTime.IsZero() {
+		fmt.Fprintf(f.IO.Messages(), "Exporting what changed since %s (the last %d minutes, with a margin of %s).\n",
+			opts.SinceTime.Local().Format("2006-01-02 15:04 MST"), sinceMinutes(opts.SinceTime, time.Now()), sinceMargin)
+	}
+	ts, site, err := signIn(ctx, f, cfg.Site, p.scopes())
+	if err != nil {
+		return nil, err
+	}
+	rec := &Record{cfg: cfg, opts: engineOptions(opts, p, site), started: time.Now()}
+	client, pauses, err := newClient(f, cfg, ts, site, p.product(), opts.Concurrency)
+	if err != nil {
+		return rec, err
+	}
+	rec.manifest, err = exportWith(ctx, opts, p, site, client, pauses, rec)
+	return rec, err
+}
+
+// signIn finds the grant and the site to export from, and checks that
+// the grant has the scopes the export needs.
+func signIn(ctx context.Context, f *cmdutil.Factory, siteFlag string, scopes []string) (*auth.TokenSource, tokenstore.Site, error) {
+	ts, err := f.TokenSource()
+	if err != nil {
+		return nil, tokenstore.Site{}, err
+	}
+	grant, err := ts.Grant(ctx)
+	if err != nil {
+		return nil, tokenstore.Site{}, err
+	}
+	site, err := exportSite(grant, siteFlag)
+	if err != nil {
+		return nil, tokenstore.Site{}, err
+	}
+	if missing := auth.MissingScopes(grant.Scope, scopes); len(missing) > 0 {
+		return nil, tokenstore.Site{}, &auth.MissingScopesError{Scopes: scopeNames(missing)}
+	}
+	return ts, site, nil
+}
+
+// engineOptions are the export engine's options for the run.
+func engineOptions(opts *Options, p product, site tokenstore.Site) export.Options {
+	choices := p.choices()
+	if opts.Since != "" {
+		choices["since"] = opts.Since
+	}
+	f := opts.Factory
+	return export.Options{
+		Out: opts.Out, Product: string(p.product()), Query: p.query(),
+		Site:      exportformat.Site{CloudID: site.CloudID, URL: site.URL, Name: site.Name},
+		Redaction: redaction(opts.KeepAccountIDs), Tool: exportformat.Tool{Name: "aumo", Version: buildinfo.Version},
+		Choices:     choices,
+		Concurrency: opts.Concurrency, NoAttachments: opts.NoAttachments, MaxAttachmentSize: opts.MaxAttachmentBytes,
+		NoJSON: opts.NoJSON, NoMarkdown: opts.NoMarkdown, Recipients: opts.Recipients,
+		Incremental: opts.Incremental, Prune: opts.Prune,
+		Stdout: f.IO.Out, StdoutIsTerminal: f.IO.IsStdoutTTY(),
+	}
+}
+
+// newClient is the API client of the run, which tells of quota pauses
+// through the notice it returns.
+func newClient(f *cmdutil.Factory, cfg *config.Config, ts *auth.TokenSource, site tokenstore.Site, p atlassian.Product, concurrency int) (*atlassian.Client, *pauseNotice, error) {
+	pauses := &pauseNotice{w: f.IO.Messages()}
+	client, err := atlassian.New(atlassian.Options{
+		APIURL: cfg.APIURL, Product: p, CloudID: site.CloudID, SiteURL: site.URL,
+		Tokens: ts, HTTPClient: f.HTTPClient(), Logger: f.Logger,
+		Concurrency: concurrency, MaxConcurrency: concurrency,
+		OnPause: pauses.show,
+	})
+	return client, pauses, err
+}
+
+// pauseNotice tells of the quota pauses of a run: on the progress line
+// once there is one, else as a message. Safe for concurrent use.
+type pauseNotice struct {
+	mu  sync.Mutex
+	w   io.Writer
+	bar *progress.Bar
+}
+
+func (n *pauseNotice) show(until time.Time, reason string) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.bar != nil {
+		n.bar.Paused(until)
+		return
+	}
+	fmt.Fprintf(n.w, "Atlassian's rate-limit quota is used up (%s); waiting until %s\n", reason, until.Local().Format(time.TimeOnly))
+}
+
+func (n *pauseNotice) onBar(bar *progress.Bar) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.bar = bar
+}
+
+// exportWith runs the export once it is signed in: nothing is written and
+// no API is called before --out is known good; an update first lists
+// what the query selects now.
+func exportWith(ctx context.Context, opts *Options, p product, site tokenstore.Site, client *atlassian.Client, pauses *pauseNotice, rec *Record) (m *exportformat.Manifest, err error) {
+	f := opts.Factory
+	eopts := rec.opts
+	eopts.Downloads = client
+	eopts.Cost = func() (int64, int64) { st := client.Stats(); return st.Requests, st.Points }
+	updating, err := export.Check(eopts)
+	if err != nil {
+		return nil, err
+	}
+	sc := scope{window: sinceWindow(opts.SinceTime)}
+	var prepared *export.Prepared
+	if updating {
+		if prepared, err = export.Prepare(eopts); err != nil {
+			return nil, err
+		}
+		defer func() {
+			if m == nil && err != nil {
+				stopUpdate(f.IO.ErrOut, opts.Out, prepared, err)
+			}
+		}()
+		if sc, err = planUpdate(ctx, f, opts.Out, p, client, prepared); err != nil {
+			return nil, err
+		}
+	}
+	src, estimate, err := p.start(ctx, client, site, sc)
+	if err != nil {
+		return nil, err
+	}
+	if prepared == nil {
+		if prepared, err = export.Prepare(eopts); err != nil {
+			return nil, err
+		}
+	}
+	announce(f.IO.Messages(), opts, prepared, updating)
+	if m, err = runWithProgress(ctx, opts, prepared, src, client, estimate, pauses); m == nil {
+		if !updating && sink.KindOf(opts.Out) == sink.KindDir && !isQueryError(err) {
+			fmt.Fprintf(f.IO.ErrOut, "The export in %s is unfinished; run the same command again to resume it.\n", opts.Out)
+		}
+		return nil, err
+	}
+	report(f, opts, p, src, prepared, m, reportOf{estimate: estimate, scope: sc, took: time.Since(rec.started)})
+	return m, err
+}
+
+// sinceWindow is the --since window in minutes, with the margin; 0
+// without --since.
+func sinceWindow(since time.Time) int {
+	if since.IsZero() {
+		return 0
+	}
+	return sinceMinutes(since, time.Now())
+}
+
+// planUpdate prepares an incremental run: the window since the previous
+// run, the items to export besides the window's, and what the query
+// selects now, for the removals.
+func planUpdate(ctx context.Context, f *cmdutil.Factory, out string, p product, client *atlassian.Client, prepared *export.Prepared) (scope, error) {
+	msgs := f.IO.Messages()
+	since, _ := prepared.Updating()
+	if prepared.UpdateResumed() {
+		fmt.Fprintf(msgs, "Completing the update of %s begun earlier, with what changed since %s.\n", out, since.Local().Format("2006-01-02 15:04 MST"))
+	} else {
+		fmt.Fprintf(msgs, "Updating the export in %s with what changed since %s (its last run's start, less %s).\n",
+			out, since.Local().Format("2006-01-02 15:04 MST"), export.UpdateMargin)
+	}
+	window := prepared.Window(time.Now())
+	l, err := p.list(ctx, client, window, prepared)
+	if err != nil {
+		return scope{}, err
+	}
+	upd, err := prepared.PlanUpdate(window, l.Listing)
+	if err != nil {
+		return scope{}, err
+	}
+	switch {
+	case upd.ShortListing && upd.Listed == 0:
+		fmt.Fprintf(f.IO.ErrOut, "warning: the search listed nothing, and %s holds items; nothing is removed from it this run (if the query should select nothing now, export it afresh)\n", out)
+	case upd.ShortListing:
+		fmt.Fprintf(f.IO.ErrOut, "warning: the search listed %d items where it counts %d; nothing is removed from %s this run (a search that ends early must not empty a mirror)\n", upd.Listed, upd.Estimate, out)
+	}
+	return scope{window: upd.Window, updating: true, extra: upd.Extra, titles: l.titles, shortListing: upd.ShortListing}, nil
+}
+
+// stopUpdate ends an update that stopped before its end, and says how
+// the export stands.
+func stopUpdate(w io.Writer, out string, prepared *export.Prepared, err error) {
+	_ = prepared.Close()
+	switch {
+	case errors.Is(err, export.ErrFinishUpdate):
+		fmt.Fprintf(w, "The update stopped while it moved aside what is gone from the query; run the same command again to complete it (until then, aumo verify may find files out of place in %s).\n", out)
+	case !isQueryError(err):
+		fmt.Fprintf(w, "The update stopped before its end: the export in %s is still whole; run the same command again to finish the update.\n", out)
+	}
+}
+
+func isQueryError(err error) bool {
+	var q *export.QueryError
+	return errors.As(err, &q)
+}
+
+// announce says what kind of run begins: a first export into an empty
+// --out despite --incremental, or a resumed one.
+func announce(w io.Writer, opts *Options, prepared *export.Prepared, updating bool) {
+	resuming, done := prepared.Resuming()
+	switch {
+	case resuming:
+		fmt.Fprintf(w, "Resuming the export in %s (%d items already there)\n", opts.Out, done)
+	case !updating && opts.Incremental:
+		fmt.Fprintf(w, "No export in %s yet: exporting everything (the next --incremental run updates it).\n", opts.Out)
+	}
+}
+
+// runWithProgress runs the prepared export, with a progress line on a
+// terminal unless asked not to.
+func runWithProgress(ctx context.Context, opts *Options, prepared *export.Prepared, src export.Source, client *atlassian.Client, estimate int64, pauses *pauseNotice) (*exportformat.Manifest, error) {
+	f := opts.Factory
+	var bar *progress.Bar
+	if f.IO.IsStderrTTY() && !opts.NoProgress && !f.IO.Quiet {
+		bar = progress.New(f.IO.ErrOut, estimate, func() int64 { return client.Stats().Points })
+		prepared.SetProgress(bar)
+		pauses.onBar(bar)
+	}
+	m, err := prepared.Run(ctx, src)
+	bar.Finish()
+	return m, err
+}
+
+func redaction(keep bool) string {
+	if keep {
+		return exportformat.RedactionNone
+	}
+	return exportformat.RedactionAccountIDs
+}
+
+func scopeNames(ms []auth.MissingScope) []string {
+	var out []string
+	for _, m := range ms {
+		out = append(out, m.Scope)
+	}
+	return out
+}
+
+// exportSite picks the site to export from: --site/AUMO_SITE, else the one
+// chosen at login, else the only one.
+func exportSite(g *tokenstore.Grant, want string) (tokenstore.Site, error) {
+	if want != "" {
+		if s, ok := tokenstore.FindSite(g.Sites, want); ok {
+			return s, nil
+		}
+		return tokenstore.Site{}, cmdutil.Usagef("no site of the grant matches %q (`aumo sites` lists them)", want)
+	}
+	if s, ok := g.DefaultSite(); ok {
+		return s, nil
+	}
+	if len(g.Sites) == 1 {
+		return g.Sites[0], nil
+	}
+	var names []string
+	for _, s := range g.Sites {
+		names = append(names, s.Name)
+	}
+	return tokenstore.Site{}, cmdutil.Usagef("the grant reaches %d sites (%s): choose one with --site or AUMO_SITE", len(g.Sites), strings.Join(names, ", "))
+}

@@ -1,0 +1,259 @@
+// Package exporttest helps the tests and benchmarks of the export's
+// sources run real exports against the sandbox cloud: a sandbox logged in
+// to, in this process or its own, an API client for its site, and the run
+// and check of an export. Only tests import it.
+package exporttest
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aumo-cli/aumo/internal/atlassian"
+	"github.com/aumo-cli/aumo/internal/auth"
+	"github.com/aumo-cli/aumo/internal/export"
+	"github.com/aumo-cli/aumo/internal/sandbox"
+	"github.com/aumo-cli/aumo/internal/secret"
+	"github.com/aumo-cli/aumo/internal/tokenstore"
+	"github.com/aumo-cli/aumo/pkg/exportformat"
+)
+
+// Sandbox starts a sandbox on loopback, stopped when the test ends, and
+// returns a token source logged in to it with scopes.
+func Sandbox(t *testing.T, opts sandbox.Options, scopes ...string) (*sandbox.Server, *auth.TokenSource) {
+	t.Helper()
+	srv := sandbox.New(opts)
+	if err := srv.Start("127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = srv.Close() })
+	return srv, Login(t, srv.URL(), scopes...)
+}
+
+// Login logs in to the sandbox at url, the browser played by
+// sandbox.Approve, and keeps the grant in memory. Without scopes it asks
+// for Jira's.
+func Login(tb testing.TB, url string, scopes ...string) *auth.TokenSource {
+	tb.Helper()
+	if len(scopes) == 0 {
+		scopes = []string{"read:jira-work", "read:jira-user"}
+	}
+	client := &auth.Client{
+		ClientID: sandbox.DefaultClientID, ClientSecret: secret.New(sandbox.DefaultClientSecret),
+		AuthURL: url, APIURL: url, Scopes: slices.Concat(scopes, []string{"offline_access"}),
+	}
+	g, err := client.Login(context.Background(), auth.LoginOptions{RedirectURL: "http://127.0.0.1:0/callback", OpenBrowser: sandbox.Approve})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	store := &tokenstore.Memory{}
+	if err := store.Save(context.Background(), "p", g); err != nil {
+		tb.Fatal(err)
+	}
+	return &auth.TokenSource{Client: client, Store: store, StateDir: tb.TempDir(), Profile: "p"}
+}
+
+// Client is an API client for the sandbox's default site.
+func Client(tb testing.TB, apiURL string, product atlassian.Product, tokens *auth.TokenSource) *atlassian.Client {
+	tb.Helper()
+	site := sandbox.DefaultSites[0]
+	client, err := atlassian.New(atlassian.Options{APIURL: apiURL, Product: product, CloudID: site.CloudID, SiteURL: site.URL, Tokens: tokens})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return client
+}
+
+// Options are an export's options for the sandbox's default site, its
+// downloads and costs through client.
+func Options(out string, product atlassian.Product, query string, client *atlassian.Client) export.Options {
+	site := sandbox.DefaultSites[0]
+	return export.Options{
+		Out: out, Product: string(product), Query: query,
+		Site:      exportformat.Site{CloudID: site.CloudID, URL: site.URL, Name: site.Name},
+		Redaction: exportformat.RedactionAccountIDs, Tool: exportformat.Tool{Name: "aumo", Version: "test"},
+		Downloads: client,
+		Cost:      func() (int64, int64) { st := client.Stats(); return st.Requests, st.Points },
+	}
+}
+
+// Run prepares and runs an export of src.
+func Run(ctx context.Context, opts export.Options, src export.Source) (*exportformat.Manifest, error) {
+	p, err := export.Prepare(opts)
+	if err != nil {
+		return nil, err
+	}
+	return p.Run(ctx, src)
+}
+
+// Verify checks the export at out with aumo verify's checks, and fails
+// the test unless it is intact.
+func Verify(tb testing.TB, out string) *exportformat.Report {
+	tb.Helper()
+	r, err := exportformat.Verify(context.Background(), out)
+	if err != nil {
+		tb.Fatalf("verify %s: %v", out, err)
+	}
+	if !r.OK() {
+		tb.Fatalf("verify %s: %+v", out, r)
+	}
+	return r
+}
+
+// Index reads the index of the directory export out: the last line of
+// each path.
+func Index(tb testing.TB, out string) []exportformat.IndexLine {
+	tb.Helper()
+	f, err := os.Open(filepath.Join(out, exportformat.IndexName))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer func() { _ = f.Close() }()
+	lines, _, err := exportformat.ReadIndex(f)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return lines
+}
+
+// StartSandboxProcess builds aumo and runs `aumo sandbox` with args in its
+// own process (so that only the exporter's memory counts in a
+// benchmark), and returns its API URL.
+func StartSandboxProcess(b *testing.B, args ...string) string {
+	b.Helper()
+	bin := filepath.Join(b.TempDir(), "aumo")
+	build := exec.Command("go", "build", "-o", bin, "github.com/aumo-cli/aumo/cmd/aumo")
+	build.Stderr = os.Stderr
+	if err := build.Run(); err != nil {
+		b.Fatalf("build aumo: %v", err)
+	}
+	cmd := exec.Command(bin, append([]string{"sandbox"}, args...)...)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	sc := bufio.NewScanner(stdout)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "export AUMO_API_URL="); ok {
+			go func() {
+				for sc.Scan() { // drain the rest
+				}
+			}()
+			return v
+		}
+	}
+	b.Fatal("the sandbox process printed no AUMO_API_URL")
+	return ""
+}
+
+// BenchExport runs b.N exports of query with the source newSource makes
+// (after its check, which the run also times) and reports the cost per
+// item (the kinds counted as unit) and the peak memory.
+func BenchExport(b *testing.B, apiURL string, tokens *auth.TokenSource, product atlassian.Product, query, unit string, kinds []string,
+	newSource func(*atlassian.Client, string) (func(context.Context) (int64, error), export.Source)) {
+	for i := 0; i < b.N; i++ {
+		client := Client(b, apiURL, product, tokens)
+		opts := Options(filepath.Join(b.TempDir(), "export"), product, query, client)
+		check, src := newSource(client, query)
+		start := time.Now()
+		if _, err := check(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+		m, err := Run(context.Background(), opts, src)
+		if err != nil {
+			b.Fatal(err)
+		}
+		took := time.Since(start)
+		var n float64
+		for _, k := range kinds {
+			n += float64(m.Counts[k])
+		}
+		atts := float64(m.Counts[exportformat.KindAttachment])
+		b.ReportMetric(n/took.Seconds(), unit+"s/s")
+		b.ReportMetric((float64(m.Requests)-atts)/n, "requests/"+unit)
+		b.ReportMetric(atts/n, "downloads/"+unit)
+		b.ReportMetric(float64(m.Points)/n, "points/"+unit)
+	}
+	b.ReportMetric(float64(PeakRSS(b))/(1<<20), "peak-RSS-MiB")
+}
+
+// Size reads a size from the environment, or def.
+func Size(b *testing.B, name string, def int) int {
+	n := def
+	if v := os.Getenv(name); v != "" {
+		if _, err := fmt.Sscan(v, &n); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return n
+}
+
+// Env reads a setting from the environment, or def.
+func Env(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+// PeakRSS is the process's peak resident memory (Linux), or the Go heap
+// obtained from the system elsewhere.
+func PeakRSS(b *testing.B) uint64 {
+	if data, err := os.ReadFile("/proc/self/status"); err == nil {
+		for _, line := range strings.Split(string(data), "\n") {
+			if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+				var kb uint64
+				if _, err := fmt.Sscan(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), &kb); err == nil {
+					return kb << 10
+				}
+			}
+		}
+	}
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	b.Log("no /proc/self/status: reporting the Go heap's system memory instead of RSS")
+	return ms.Sys
+}
+
+var mdLink = regexp.MustCompile(`\]\(([^)\s]+)\)`)
+
+// CheckLinks checks that every relative link of a Markdown file in dir
+// resolves to a file, inside the export at out when out is given.
+func CheckLinks(t *testing.T, out, dir, what, md string) {
+	t.Helper()
+	for _, m := range mdLink.FindAllStringSubmatch(md, -1) {
+		link := m[1]
+		if strings.Contains(link, "://") || strings.HasPrefix(link, "#") {
+			continue
+		}
+		p, err := url.PathUnescape(link)
+		if err != nil {
+			t.Errorf("%s: link %q: %v", what, link, err)
+			continue
+		}
+		target := filepath.Join(dir, filepath.FromSlash(p))
+		if out != "" && !strings.HasPrefix(target, out+string(filepath.Separator)) {
+			t.Errorf("%s: the Markdown links to %q, outside the export", what, link)
+		}
+		if _, err := os.Stat(target); err != nil {
+			t.Errorf("%s: the Markdown links to %q, which is not in the export", what, link)
+		}
+	}
+}
+
+// Normalize folds white space, for comparing text across renderings.
+func Normalize(s string) string { return strings.Join(strings.Fields(s), " ") }
