@@ -16,7 +16,7 @@ import (
 	"github.com/aumo-cli/aumo/internal/cli/export"
 	"github.com/aumo-cli/aumo/internal/cli/login"
 	"github.com/aumo-cli/aumo/internal/cli/revoke"
-	"github.com/aumo-cli/aumo/internal/cli/sandbox"
+	"github.com/aumo-cli/aumo/internal/cli/sandboxcmd"
 	"github.com/aumo-cli/aumo/internal/cli/sites"
 	"github.com/aumo-cli/aumo/internal/cli/status"
 	"github.com/aumo-cli/aumo/internal/cli/verify"
@@ -81,7 +81,7 @@ token and file aumo keeps.`,
 		revoke.NewCmdRevoke(f, nil),
 		verify.NewCmdVerify(f, nil),
 		demo.NewCmdDemo(f),
-		sandbox.NewCmdSandbox(f),
+		sandboxcmd.NewCmdSandbox(f),
 		newCmdVersion(),
 	)
 	return cmd

@@ -1,6 +1,6 @@
-// Package sandbox implements `aumo sandbox`, which serves the built-in
+// Package sandboxcmd implements `aumo sandbox`, which serves the built-in
 // sandbox cloud so that aumo can be tried without an Atlassian account.
-package sandbox
+package sandboxcmd
 
 import (
 	"fmt"
