@@ -80,8 +80,8 @@ token and file aumo keeps.`,
 		sites.NewCmdSites(f, nil),
 		revoke.NewCmdRevoke(f, nil),
 		verify.NewCmdVerify(f, nil),
-		demo.NewCmdDemo(f),
-		sandboxcmd.NewCmdSandbox(f),
+		demo.NewCmdDemo(f, nil),
+		sandboxcmd.NewCmdSandbox(f, nil),
 		newCmdVersion(),
 	)
 	return cmd
