@@ -76,6 +76,21 @@ func (f *Factory) AuthClient() (*auth.Client, error) {
 	}, nil
 }
 
+// ConfigAndStore returns the resolved configuration and the token store
+// it selects: what a command that reads or writes the profile's grant
+// starts with.
+func (f *Factory) ConfigAndStore() (*config.Config, tokenstore.Store, error) {
+	cfg, err := f.Config()
+	if err != nil {
+		return nil, nil, err
+	}
+	store, err := f.Store()
+	if err != nil {
+		return nil, nil, err
+	}
+	return cfg, store, nil
+}
+
 // TokenSource returns the profile's token source.
 func (f *Factory) TokenSource() (*auth.TokenSource, error) {
 	cfg, err := f.Config()

@@ -47,8 +47,8 @@ type Options struct {
 	Pages   int
 }
 
-// NewCmdDemo returns `aumo demo`.
-func NewCmdDemo(f *cmdutil.Factory) *cobra.Command {
+// NewCmdDemo returns `aumo demo`. runF replaces the run in tests.
+func NewCmdDemo(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
 	opts := &Options{Factory: f}
 	cmd := &cobra.Command{
 		Use:   "demo",
@@ -61,7 +61,7 @@ they hold.
 The demo uses a throwaway profile and keeps its tokens in memory: it never
 touches your keychain, configuration or audit trail.`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error { return Run(cmd.Context(), opts) },
+		RunE: cmdutil.RunE(opts, nil, runF, Run),
 	}
 	cmd.Flags().StringVarP(&opts.Out, "out", "o", DefaultOut, "where to write the export")
 	cmd.Flags().IntVar(&opts.Issues, "issues", 120, "how many issues the sandbox project has")

@@ -56,23 +56,25 @@ Confluence does not count as a change of the page).`,
   aumo export confluence --cql 'ancestor = 12345' --out runbooks.tar.zst
   aumo export confluence --cql 'label = runbook and lastmodified >= "2026-01-01"' --out -`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if strings.TrimSpace(opts.CQL) == "" {
-				return cmdutil.Usagef("--cql is required (e.g. --cql 'space = ENG')")
-			}
-			if err := opts.Validate(time.Now()); err != nil {
-				return err
-			}
-			if runF != nil {
-				return runF(cmd.Context(), opts)
-			}
-			return audited(RunConfluence(cmd.Context(), opts))
-		},
+		RunE: cmdutil.RunE(opts, opts.validate, runF, runConfluenceAudited),
 	}
 	cmd.Flags().StringVar(&opts.CQL, "cql", "", "the CQL query (e.g. 'space = ENG')")
 	cmd.Flags().BoolVar(&opts.IncludeArchived, "include-archived", false, "search archived spaces too")
 	addCommonFlags(cmd, &opts.Options)
 	return cmd
+}
+
+// validate checks the query and every flag, as of now.
+func (o *ConfluenceOptions) validate([]string) error {
+	if strings.TrimSpace(o.CQL) == "" {
+		return cmdutil.Usagef("--cql is required (e.g. --cql 'space = ENG')")
+	}
+	return o.Validate(time.Now())
+}
+
+// runConfluenceAudited runs the export and leaves its line in the audit trail.
+func runConfluenceAudited(ctx context.Context, opts *ConfluenceOptions) error {
+	return audited(RunConfluence(ctx, opts))
 }
 
 // RunConfluence runs a Confluence export with checked options (see

@@ -49,23 +49,25 @@ ids-only listing finds those gone (see "aumo export --help").`,
   aumo export jira --jql 'project = ABC AND updated >= -30d' --out abc.tar.zst
   aumo export jira --jql 'project = ABC' --out - | tar -t`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if opts.JQL == "" {
-				return cmdutil.Usagef("--jql is required (e.g. --jql 'project = ABC')")
-			}
-			if err := opts.Validate(time.Now()); err != nil {
-				return err
-			}
-			if runF != nil {
-				return runF(cmd.Context(), opts)
-			}
-			return audited(RunJira(cmd.Context(), opts))
-		},
+		RunE: cmdutil.RunE(opts, opts.validate, runF, runJiraAudited),
 	}
 	cmd.Flags().StringVar(&opts.JQL, "jql", "", "the JQL query (bounded, e.g. 'project = ABC')")
 	cmd.Flags().StringSliceVar(&opts.Fields, "fields", []string{"*all"}, "issue fields to export (Jira's syntax: *all, *navigable, names, -name)")
 	addCommonFlags(cmd, &opts.Options)
 	return cmd
+}
+
+// validate checks the query and every flag, as of now.
+func (o *JiraOptions) validate([]string) error {
+	if o.JQL == "" {
+		return cmdutil.Usagef("--jql is required (e.g. --jql 'project = ABC')")
+	}
+	return o.Validate(time.Now())
+}
+
+// runJiraAudited runs the export and leaves its line in the audit trail.
+func runJiraAudited(ctx context.Context, opts *JiraOptions) error {
+	return audited(RunJira(ctx, opts))
 }
 
 // RunJira runs a Jira export with checked options (see Validate).

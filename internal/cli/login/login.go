@@ -15,6 +15,7 @@ import (
 
 	"github.com/aumo-cli/aumo/internal/auth"
 	"github.com/aumo-cli/aumo/internal/cli/cmdutil"
+	"github.com/aumo-cli/aumo/internal/config"
 	"github.com/aumo-cli/aumo/internal/tokenstore"
 )
 
@@ -49,12 +50,7 @@ grant lacks.`,
   aumo login --site acme.atlassian.net
   aumo login --no-browser`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if runF != nil {
-				return runF(cmd.Context(), opts)
-			}
-			return Run(cmd.Context(), opts)
-		},
+		RunE: cmdutil.RunE(opts, nil, runF, Run),
 	}
 	cmd.Flags().String("site", "", "the site to use: URL, name or cloudId (env AUMO_SITE)")
 	cmd.Flags().BoolVar(&opts.NoBrowser, "no-browser", false, "print the URL and read the redirected address from standard input")
@@ -65,7 +61,7 @@ grant lacks.`,
 // Run signs in and stores the grant.
 func Run(ctx context.Context, opts *Options) error {
 	f := opts.Factory
-	cfg, err := f.Config()
+	cfg, store, err := f.ConfigAndStore()
 	if err != nil {
 		return err
 	}
@@ -73,20 +69,8 @@ func Run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
-	store, err := f.Store()
-	if err != nil {
+	if err := checkStore(ctx, f, store, cfg.Profile); err != nil {
 		return err
-	}
-	// Find a broken store now, not after the person has approved.
-	_, err = store.Load(ctx, cfg.Profile)
-	switch {
-	case errors.Is(err, tokenstore.ErrWrongPassphrase):
-		fmt.Fprintf(f.IO.ErrOut, "warning: the token file of profile %s does not decrypt with this AUMO_TOKEN_PASSPHRASE; this login replaces it\n", cfg.Profile)
-	case err != nil && !errors.Is(err, tokenstore.ErrNotFound):
-		return err
-	}
-	if file, ok := store.(*tokenstore.File); ok && file.Passphrase.IsZero() {
-		return tokenstore.ErrNoPassphrase
 	}
 
 	var (
@@ -136,8 +120,30 @@ func Run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
-	missing := auth.MissingScopes(grant.Scope, cfg.Scopes)
+	printSummary(f, cfg, store, grant, site, who)
+	return nil
+}
 
+// checkStore finds a broken token store now, not after the person has
+// approved.
+func checkStore(ctx context.Context, f *cmdutil.Factory, store tokenstore.Store, profile string) error {
+	_, err := store.Load(ctx, profile)
+	switch {
+	case errors.Is(err, tokenstore.ErrWrongPassphrase):
+		fmt.Fprintf(f.IO.ErrOut, "warning: the token file of profile %s does not decrypt with this AUMO_TOKEN_PASSPHRASE; this login replaces it\n", profile)
+	case err != nil && !errors.Is(err, tokenstore.ErrNotFound):
+		return err
+	}
+	if file, ok := store.(*tokenstore.File); ok && file.Passphrase.IsZero() {
+		return tokenstore.ErrNoPassphrase
+	}
+	return nil
+}
+
+// printSummary says who signed in to which site, where the tokens are,
+// and warns about every needed scope the grant lacks.
+func printSummary(f *cmdutil.Factory, cfg *config.Config, store tokenstore.Store, grant *tokenstore.Grant, site tokenstore.Site, who string) {
+	missing := auth.MissingScopes(grant.Scope, cfg.Scopes)
 	out := f.IO.Out
 	fmt.Fprintf(out, "Logged in to Atlassian Cloud (profile %s)\n", cfg.Profile)
 	if who != "" {
@@ -160,7 +166,6 @@ func Run(ctx context.Context, opts *Options) error {
 	if len(missing) > 0 {
 		fmt.Fprintln(f.IO.ErrOut, "warning: add the scopes to the OAuth app, then run `aumo login` again")
 	}
-	return nil
 }
 
 // signedIn names the signed-in person for the summary, when the grant

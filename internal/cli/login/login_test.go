@@ -6,7 +6,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aumo-cli/aumo/internal/auth"
 	"github.com/aumo-cli/aumo/internal/cli/cmdutil"
+	"github.com/aumo-cli/aumo/internal/cli/cmdutil/cmdtest"
 	"github.com/aumo-cli/aumo/internal/config"
 	"github.com/aumo-cli/aumo/internal/iostreams"
 	"github.com/aumo-cli/aumo/internal/sandbox"
@@ -15,16 +17,27 @@ import (
 )
 
 func TestFlags(t *testing.T) {
-	ios, _, _, _ := iostreams.Test()
-	f := cmdutil.New(ios)
-	var got *Options
-	cmd := NewCmdLogin(f, func(_ context.Context, o *Options) error { got = o; return nil })
-	cmd.SetArgs([]string{"--no-browser", "--timeout", "30s", "--site", "acme"})
+	def := auth.DefaultLoginTimeout
+	cmdtest.Run(t, NewCmdLogin, func(o Options) Options { o.Factory = nil; return o }, []cmdtest.Case[Options]{
+		{Name: "defaults", Want: Options{Timeout: def}},
+		{Name: "no-browser", Args: []string{"--no-browser"}, Want: Options{NoBrowser: true, Timeout: def}},
+		{Name: "timeout", Args: []string{"--timeout", "30s"}, Want: Options{Timeout: 30 * time.Second}},
+		{Name: "site is the configuration's", Args: []string{"--site", "acme"}, Want: Options{Timeout: def}},
+		{Name: "timeout not a duration", Args: []string{"--timeout", "soon"}, Err: `invalid argument "soon" for "--timeout" flag`},
+		{Name: "an argument", Args: []string{"acme"}, Err: `unknown command "acme" for "login"`},
+	})
+}
+
+// TestSiteFlag checks that --site stays a flag of that name: the
+// configuration reads it from there, ahead of AUMO_SITE.
+func TestSiteFlag(t *testing.T) {
+	cmd := NewCmdLogin(cmdtest.Factory(), func(context.Context, *Options) error { return nil })
+	cmd.SetArgs([]string{"--site", "acme"})
 	if err := cmd.Execute(); err != nil {
 		t.Fatal(err)
 	}
-	if !got.NoBrowser || got.Timeout != 30*time.Second || cmd.Flags().Lookup("site").Value.String() != "acme" {
-		t.Errorf("flags not bound: %+v", got)
+	if f := cmd.Flags().Lookup("site"); f == nil || !f.Changed || f.Value.String() != "acme" {
+		t.Errorf("--site acme: flag %+v", f)
 	}
 }
 

@@ -49,12 +49,7 @@ Atlassian offers no way for aumo to withdraw the grant itself: remove aumo at
 		Example: `  aumo revoke
   aumo revoke --yes --all`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if runF != nil {
-				return runF(cmd.Context(), opts)
-			}
-			return Run(cmd.Context(), opts)
-		},
+		RunE: cmdutil.RunE(opts, nil, runF, Run),
 	}
 	cmd.Flags().BoolVarP(&opts.Yes, "yes", "y", false, "do not ask for confirmation")
 	cmd.Flags().BoolVar(&opts.All, "all", false, "revoke every profile")
@@ -64,11 +59,7 @@ Atlassian offers no way for aumo to withdraw the grant itself: remove aumo at
 // Run deletes the profile's (or every profile's) tokens and files.
 func Run(ctx context.Context, opts *Options) error {
 	f := opts.Factory
-	cfg, err := f.Config()
-	if err != nil {
-		return err
-	}
-	store, err := f.Store()
+	cfg, store, err := f.ConfigAndStore()
 	if err != nil {
 		return err
 	}

@@ -16,7 +16,7 @@ import (
 	"github.com/aumo-cli/aumo/internal/cli/exportcmd"
 	"github.com/aumo-cli/aumo/internal/cli/login"
 	"github.com/aumo-cli/aumo/internal/cli/revoke"
-	"github.com/aumo-cli/aumo/internal/cli/sandbox"
+	"github.com/aumo-cli/aumo/internal/cli/sandboxcmd"
 	"github.com/aumo-cli/aumo/internal/cli/sites"
 	"github.com/aumo-cli/aumo/internal/cli/status"
 	"github.com/aumo-cli/aumo/internal/cli/verify"
@@ -80,8 +80,8 @@ token and file aumo keeps.`,
 		sites.NewCmdSites(f, nil),
 		revoke.NewCmdRevoke(f, nil),
 		verify.NewCmdVerify(f, nil),
-		demo.NewCmdDemo(f),
-		sandbox.NewCmdSandbox(f),
+		demo.NewCmdDemo(f, nil),
+		sandboxcmd.NewCmdSandbox(f, nil),
 		newCmdVersion(),
 	)
 	return cmd

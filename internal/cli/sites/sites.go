@@ -31,12 +31,7 @@ func NewCmdSites(f *cmdutil.Factory, runF func(context.Context, *Options) error)
 reaches, as Atlassian reports them now, and mark the one aumo uses by default.
 The stored list is updated when it changed.`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if runF != nil {
-				return runF(cmd.Context(), opts)
-			}
-			return Run(cmd.Context(), opts)
-		},
+		RunE: cmdutil.RunE(opts, nil, runF, Run),
 	}
 	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print JSON")
 	return cmd

@@ -35,12 +35,7 @@ are stored. It reads only local state and makes no network call.
 
 Exit status 4 when the profile is not logged in.`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if runF != nil {
-				return runF(cmd.Context(), opts)
-			}
-			return Run(cmd.Context(), opts)
-		},
+		RunE: cmdutil.RunE(opts, nil, runF, Run),
 	}
 	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print JSON")
 	return cmd
@@ -63,11 +58,7 @@ type Report struct {
 // Run prints the status.
 func Run(ctx context.Context, opts *Options) error {
 	f := opts.Factory
-	cfg, err := f.Config()
-	if err != nil {
-		return err
-	}
-	store, err := f.Store()
+	cfg, store, err := f.ConfigAndStore()
 	if err != nil {
 		return err
 	}

@@ -2,16 +2,16 @@
 package verify
 
 import (
-	"filippo.io/age"
-
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
 
+	"filippo.io/age"
 	"github.com/spf13/cobra"
 
 	"github.com/aumo-cli/aumo/internal/cli/cmdutil"
@@ -25,6 +25,9 @@ type Options struct {
 	Path     string
 	JSON     bool
 	Identity string
+	// Identities are the keys read from the Identity file when the
+	// command's flags are checked; Run decrypts with them.
+	Identities []age.Identity
 }
 
 // NewCmdVerify returns `aumo verify`. runF replaces the run in tests.
@@ -48,17 +51,26 @@ with --encrypt-passphrase, the passphrase in $AUMO_EXPORT_PASSPHRASE.
 Exit status 0 when the export is intact, 1 when it is damaged, 5 when it could
 not be checked (no such path, not an export, unreadable).`,
 		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Path = args[0]
-			if runF != nil {
-				return runF(cmd.Context(), opts)
-			}
-			return Run(cmd.Context(), opts)
-		},
+		RunE: cmdutil.RunE(opts, opts.validate, runF, Run),
 	}
 	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print the report as JSON")
 	cmd.Flags().StringVar(&opts.Identity, "identity", "", "decrypt an encrypted export with the age identity or SSH private key in `FILE`")
 	return cmd
+}
+
+// validate takes the path and reads the --identity file, so that a wrong
+// one is refused before anything is read of the export.
+func (o *Options) validate(args []string) error {
+	o.Path = args[0]
+	if o.Identity == "" {
+		return nil
+	}
+	ids, err := cmdutil.ReadIdentities(o.Identity)
+	if err != nil {
+		return err
+	}
+	o.Identities = ids
+	return nil
 }
 
 // Report is `aumo verify --json`: the export's path, whether it is intact,
@@ -71,14 +83,7 @@ type Report struct {
 
 // Run verifies the export and prints the report.
 func Run(ctx context.Context, opts *Options) error {
-	var identities []age.Identity
-	if opts.Identity != "" {
-		ids, err := cmdutil.ReadIdentities(opts.Identity)
-		if err != nil {
-			return err
-		}
-		identities = ids
-	}
+	identities := slices.Clone(opts.Identities)
 	if pass, ok := cmdutil.ExportPassphrase(); ok {
 		id, err := age.NewScryptIdentity(pass)
 		if err != nil {

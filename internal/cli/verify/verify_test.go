@@ -10,7 +10,10 @@ import (
 	"strings"
 	"testing"
 
+	"filippo.io/age"
+
 	"github.com/aumo-cli/aumo/internal/cli/cmdutil"
+	"github.com/aumo-cli/aumo/internal/cli/cmdutil/cmdtest"
 	"github.com/aumo-cli/aumo/internal/iostreams"
 	"github.com/aumo-cli/aumo/pkg/exportformat"
 )
@@ -43,24 +46,29 @@ func damagedExport(t *testing.T) string {
 }
 
 func TestFlags(t *testing.T) {
-	f, _ := testFactory()
-	var got *Options
-	cmd := NewCmdVerify(f, func(_ context.Context, o *Options) error { got = o; return nil })
-	cmd.SetArgs([]string{"--json", "out.tar.zst"})
-	if err := cmd.Execute(); err != nil {
+	dir := t.TempDir()
+	id, err := age.GenerateX25519Identity()
+	if err != nil {
 		t.Fatal(err)
 	}
-	if got.Path != "out.tar.zst" || !got.JSON {
-		t.Errorf("flags not bound: %+v", got)
+	key, notKey, noFile := filepath.Join(dir, "key.txt"), filepath.Join(dir, "notes.txt"), filepath.Join(dir, "none.txt")
+	if err := os.WriteFile(key, []byte("# a key\n"+id.String()+"\n"), 0o600); err != nil {
+		t.Fatal(err)
 	}
-
-	cmd = NewCmdVerify(f, func(context.Context, *Options) error { t.Error("ran without a path"); return nil })
-	cmd.SetArgs(nil)
-	cmd.SetOut(&bytes.Buffer{})
-	cmd.SetErr(&bytes.Buffer{})
-	if err := cmd.Execute(); err == nil || !strings.HasPrefix(err.Error(), "accepts ") {
-		t.Errorf("no PATH: err = %v, want cobra's usage error", err)
+	if err := os.WriteFile(notKey, []byte("my own notes\n"), 0o600); err != nil {
+		t.Fatal(err)
 	}
+	cmdtest.Run(t, NewCmdVerify, func(o Options) Options { o.Factory = nil; return o }, []cmdtest.Case[Options]{
+		{Name: "path", Args: []string{"out.tar.zst"}, Want: Options{Path: "out.tar.zst"}},
+		{Name: "json", Args: []string{"--json", "out"}, Want: Options{Path: "out", JSON: true}},
+		{Name: "identity", Args: []string{"--identity", key, "out.tar.zst.age"},
+			Want: Options{Path: "out.tar.zst.age", Identity: key, Identities: []age.Identity{id}}},
+		{Name: "identity not a key", Args: []string{"--identity", notKey, "out.tar.zst.age"},
+			Usage: "--identity " + notKey + ": neither an age identity file nor an unencrypted SSH private key"},
+		{Name: "identity missing", Args: []string{"--identity", noFile, "out.tar.zst.age"}, Err: "--identity: open " + noFile},
+		{Name: "no path", Err: "accepts 1 arg(s), received 0"},
+		{Name: "two paths", Args: []string{"a", "b"}, Err: "accepts 1 arg(s), received 2"},
+	})
 }
 
 func TestIntact(t *testing.T) {
