@@ -33,26 +33,9 @@ func TestConfluenceExportIsComplete(t *testing.T) {
 	client := exporttest.Client(t, srv.URL(), atlassian.Confluence, tokens)
 	out := filepath.Join(t.TempDir(), "export")
 	opts := exporttest.Options(out, atlassian.Confluence, "space = ENG", client)
-	plan := confluence.New(confluence.Options{Client: client, CQL: opts.Query, SiteURL: site.URL})
-	if _, err := plan.Check(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	m, err := exporttest.Run(context.Background(), opts, plan)
-	if err != nil {
-		t.Fatal(err)
-	}
-	exporttest.Verify(t, out)
-
-	mediaIDs := map[string]string{}
-	for _, l := range exporttest.Index(t, out) {
-		if l.Kind == exportformat.KindAttachment {
-			mediaIDs[l.ID] = l.MediaID
-		}
-	}
-	skipped := map[string]bool{}
-	for _, p := range m.Skipped {
-		skipped[p.ID] = true
-	}
+	src := confluence.New(confluence.Options{Client: client, CQL: opts.Query, SiteURL: site.URL})
+	m := exporttest.Export(t, opts, src)
+	mediaIDs, skipped := exporttest.MediaIDs(t, out), exporttest.Skipped(m)
 
 	space, ok := srv.ConfluenceSpaceAt(site.CloudID, "ENG")
 	if !ok {
@@ -262,8 +245,8 @@ func TestConfluenceMarkdownKeepsEveryTextRun(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "export")
 	opts := exporttest.Options(out, atlassian.Confluence, "space = ENG", client)
 	opts.NoAttachments = true
-	plan := confluence.New(confluence.Options{Client: client, CQL: opts.Query, SiteURL: site.URL})
-	if _, err := exporttest.Run(context.Background(), opts, plan); err != nil {
+	src := confluence.New(confluence.Options{Client: client, CQL: opts.Query, SiteURL: site.URL})
+	if _, err := exporttest.Run(context.Background(), opts, src); err != nil {
 		t.Fatal(err)
 	}
 	items, _ := filepath.Glob(filepath.Join(out, "*s", "*", "*.json"))
@@ -362,8 +345,8 @@ func TestArchivedSpacesOnlyWhenAsked(t *testing.T) {
 		client := exporttest.Client(t, srv.URL(), atlassian.Confluence, tokens)
 		out := filepath.Join(t.TempDir(), "export")
 		opts := exporttest.Options(out, atlassian.Confluence, "space = OLD", client)
-		plan := confluence.New(confluence.Options{Client: client, CQL: opts.Query, IncludeArchived: include})
-		m, err := exporttest.Run(context.Background(), opts, plan)
+		src := confluence.New(confluence.Options{Client: client, CQL: opts.Query, IncludeArchived: include})
+		m, err := exporttest.Run(context.Background(), opts, src)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -257,3 +257,47 @@ func CheckLinks(t *testing.T, out, dir, what, md string) {
 
 // Normalize folds white space, for comparing text across renderings.
 func Normalize(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// MediaIDs are the media ids the index of the directory export out gives
+// its attachments, by attachment id.
+func MediaIDs(tb testing.TB, out string) map[string]string {
+	tb.Helper()
+	ids := map[string]string{}
+	for _, l := range Index(tb, out) {
+		if l.Kind == exportformat.KindAttachment {
+			ids[l.ID] = l.MediaID
+		}
+	}
+	return ids
+}
+
+// Skipped are the ids of what a manifest lists as skipped.
+func Skipped(m *exportformat.Manifest) map[string]bool {
+	ids := map[string]bool{}
+	for _, p := range m.Skipped {
+		ids[p.ID] = true
+	}
+	return ids
+}
+
+// Checked is a product's source, whose query is checked before a run.
+type Checked interface {
+	export.Source
+	Check(ctx context.Context) (int64, error)
+}
+
+// Export checks src's query and runs an export of it as the command
+// does, and fails the test unless the export ends without error and
+// verifies intact.
+func Export(tb testing.TB, opts export.Options, src Checked) *exportformat.Manifest {
+	tb.Helper()
+	if _, err := src.Check(context.Background()); err != nil {
+		tb.Fatal(err)
+	}
+	m, err := Run(context.Background(), opts, src)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	Verify(tb, opts.Out)
+	return m
+}

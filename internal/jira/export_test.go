@@ -1,7 +1,6 @@
 package jira_test
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -13,7 +12,6 @@ import (
 	"github.com/aumo-cli/aumo/internal/exporttest"
 	"github.com/aumo-cli/aumo/internal/jira"
 	"github.com/aumo-cli/aumo/internal/sandbox"
-	"github.com/aumo-cli/aumo/pkg/exportformat"
 )
 
 // TestJiraExportIsComplete exports a generated project and checks every
@@ -29,26 +27,8 @@ func TestJiraExportIsComplete(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "export")
 	opts := exporttest.Options(out, atlassian.Jira, "project = ABC", client)
 	src := jira.New(jira.Options{Client: client, JQL: opts.Query})
-	if _, err := src.Check(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	m, err := exporttest.Run(context.Background(), opts, src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	exporttest.Verify(t, out)
-
-	mediaIDs := map[string]string{}
-	for _, l := range exporttest.Index(t, out) {
-		if l.Kind == exportformat.KindAttachment {
-			mediaIDs[l.ID] = l.MediaID
-		}
-	}
-
-	skipped := map[string]bool{}
-	for _, p := range m.Skipped {
-		skipped[p.ID] = true
-	}
+	m := exporttest.Export(t, opts, src)
+	mediaIDs, skipped := exporttest.MediaIDs(t, out), exporttest.Skipped(m)
 	var long, textRuns int
 	for i := range issues {
 		want, ok := srv.JiraIssueAt(site.CloudID, "ABC", i)
