@@ -55,8 +55,19 @@ func markerChar(md string) string {
 	return md
 }
 
-// ItemWidth recovers the marker width of a rendered list item.
-func ItemWidth(item string) int {
+// AddToItem puts md under a rendered list item, indented to the item's
+// content column so that it belongs to the item. A nested list (list)
+// follows on the next line; anything else after a blank line.
+func AddToItem(item, md string, list bool) string {
+	sep := "\n\n"
+	if list {
+		sep = "\n"
+	}
+	return item + sep + Indent(md, strings.Repeat(" ", itemWidth(item)))
+}
+
+// itemWidth recovers the marker width of a rendered list item.
+func itemWidth(item string) int {
 	if i := strings.Index(item, " "); i > 0 && i < 12 && !strings.Contains(item[:i], "\n") {
 		return i + 1
 	}
@@ -83,6 +94,15 @@ func Indent(s, pad string) string {
 		}
 	}
 	return strings.Join(lines, "\n")
+}
+
+// Heading writes an ATX heading.
+func Heading(level int, text string) string {
+	// A closing run of '#' would be eaten as an optional closing sequence.
+	if strings.HasSuffix(text, "#") {
+		text = text[:len(text)-1] + `\#`
+	}
+	return strings.Repeat("#", level) + " " + text
 }
 
 // Quote makes body a block quote.

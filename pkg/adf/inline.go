@@ -432,22 +432,10 @@ func (c *converter) card(a map[string]any, x ctx) (md, raw string) {
 		return mdtext.EscapeText(text), text
 	}
 	dest := c.link(url)
-	if name == "" && dest == url && isAutolinkable(url) {
+	if name == "" && dest == url && mdtext.Autolinkable(url) {
 		return "<" + url + ">", url
 	}
 	return "[" + mdtext.EscapeText(text) + "](" + mdtext.LinkDest(dest) + ")", text
-}
-
-func isAutolinkable(url string) bool {
-	if !strings.HasPrefix(url, "https://") && !strings.HasPrefix(url, "http://") {
-		return false
-	}
-	for _, r := range url {
-		if r <= ' ' || r == '<' || r == '>' || r == 0x7f {
-			return false
-		}
-	}
-	return true
 }
 
 var imageExt = map[string]bool{
