@@ -55,8 +55,19 @@ func markerChar(md string) string {
 	return md
 }
 
-// ItemWidth recovers the marker width of a rendered list item.
-func ItemWidth(item string) int {
+// AddToItem puts md under a rendered list item, indented to the item's
+// content column so that it belongs to the item. A nested list (list)
+// follows on the next line; anything else after a blank line.
+func AddToItem(item, md string, list bool) string {
+	sep := "\n\n"
+	if list {
+		sep = "\n"
+	}
+	return item + sep + Indent(md, strings.Repeat(" ", itemWidth(item)))
+}
+
+// itemWidth recovers the marker width of a rendered list item.
+func itemWidth(item string) int {
 	if i := strings.Index(item, " "); i > 0 && i < 12 && !strings.Contains(item[:i], "\n") {
 		return i + 1
 	}
@@ -83,6 +94,15 @@ func Indent(s, pad string) string {
 		}
 	}
 	return strings.Join(lines, "\n")
+}
+
+// Heading writes an ATX heading.
+func Heading(level int, text string) string {
+	// A closing run of '#' would be eaten as an optional closing sequence.
+	if strings.HasSuffix(text, "#") {
+		text = text[:len(text)-1] + `\#`
+	}
+	return strings.Repeat("#", level) + " " + text
 }
 
 // Quote makes body a block quote.
@@ -114,8 +134,84 @@ func Cell(md string) string {
 	return strings.ReplaceAll(strings.Join(parts, "<br>"), "|", `\|`)
 }
 
-// WriteRow writes one GFM table line; a nil row is the delimiter row.
-func WriteRow(b *strings.Builder, row []string, width int) {
+// MaxSpan caps colspan and rowspan so a corrupted attribute cannot
+// allocate a grid of millions of empty cells.
+const MaxSpan = 64
+
+// Grid places a table's cells in the slots of a GFM table. GFM has no
+// merged cells, so a spanned cell keeps its content in its first slot and
+// leaves the slots it covers empty.
+type Grid struct {
+	Rows  [][]string
+	Width int // of the widest row
+
+	col     int             // the current row's next slot
+	covered map[[2]int]bool // slots covered by a rowspan from above
+}
+
+// NewRow starts the next row.
+func (g *Grid) NewRow() {
+	g.Rows = append(g.Rows, nil)
+	g.col = 0
+}
+
+// Add puts a cell's Markdown in the current row's next free slot.
+func (g *Grid) Add(md string, colspan, rowspan int) {
+	r := len(g.Rows) - 1
+	for g.covered[[2]int{r, g.col}] {
+		g.col++
+	}
+	for dr := 1; dr < rowspan; dr++ {
+		for dc := 0; dc < colspan; dc++ {
+			g.cover(r+dr, g.col+dc)
+		}
+	}
+	g.set(r, g.col, md)
+	for dc := 1; dc < colspan; dc++ {
+		g.set(r, g.col+dc, "")
+	}
+	g.col += colspan
+	g.Width = max(g.Width, g.col)
+}
+
+func (g *Grid) cover(r, col int) {
+	if g.covered == nil {
+		g.covered = map[[2]int]bool{}
+	}
+	g.covered[[2]int{r, col}] = true
+}
+
+// set stores md at col, growing the row with empty cells as needed.
+func (g *Grid) set(r, col int, md string) {
+	for len(g.Rows[r]) <= col {
+		g.Rows[r] = append(g.Rows[r], "")
+	}
+	g.Rows[r][col] = md
+}
+
+// GFM writes the grid as a GFM table, its first row the header, or ""
+// when it has no cells. GFM fills short rows itself; padding them to the
+// full width (pad) is only for the reader of the raw Markdown.
+func (g *Grid) GFM(pad bool) string {
+	if len(g.Rows) == 0 || g.Width == 0 {
+		return ""
+	}
+	var b strings.Builder
+	for r, row := range g.Rows {
+		w := max(len(row), 1)
+		if pad || r == 0 {
+			w = g.Width
+		}
+		writeRow(&b, row, w)
+		if r == 0 {
+			writeRow(&b, nil, g.Width)
+		}
+	}
+	return strings.TrimRight(b.String(), "\n")
+}
+
+// writeRow writes one GFM table line; a nil row is the delimiter row.
+func writeRow(b *strings.Builder, row []string, width int) {
 	b.WriteString("|")
 	for i := 0; i < width; i++ {
 		switch {

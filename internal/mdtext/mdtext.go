@@ -156,6 +156,38 @@ func CodeSpan(s string) string {
 	return fence + s + fence
 }
 
+// CodeBlock renders code in a fence longer than any backtick run inside
+// it, with the first word of lang as the info string. A fence cannot live
+// in a one-line table cell, so there (inCell) each line becomes a code
+// span instead.
+func CodeBlock(code, lang string, inCell bool) string {
+	code = strings.ReplaceAll(code, "\x00", "\uFFFD")
+	if inCell {
+		return CodeSpans(code, "<br>")
+	}
+	info := ""
+	if f := strings.Fields(lang); len(f) > 0 {
+		info = strings.ReplaceAll(f[0], "`", "")
+	}
+	fence := strings.Repeat("`", max(3, LongestRun(code, '`')+1))
+	if code == "" {
+		return fence + info + "\n" + fence
+	}
+	return fence + info + "\n" + code + "\n" + fence
+}
+
+// CodeSpans renders each line of code as a code span and joins them with
+// br, for code in places a fence cannot go; empty lines are left out.
+func CodeSpans(code, br string) string {
+	var spans []string
+	for _, l := range strings.Split(code, "\n") {
+		if s := CodeSpan(l); s != "" {
+			spans = append(spans, s)
+		}
+	}
+	return strings.Join(spans, br)
+}
+
 // LongestRun is the length of the longest run of c in s, so that a fence
 // or code span can be made longer than anything inside it.
 func LongestRun(s string, c byte) int {
@@ -178,4 +210,28 @@ func LinkDest(url string) string {
 		return "<" + strings.NewReplacer(`\`, `\\`, "<", `\<`, ">", `\>`).Replace(url) + ">"
 	}
 	return strings.NewReplacer(`\`, `\\`, "(", `\(`, ")", `\)`).Replace(url)
+}
+
+// Autolinkable reports whether url can be written as an autolink, <url>.
+func Autolinkable(url string) bool {
+	if !strings.HasPrefix(url, "https://") && !strings.HasPrefix(url, "http://") {
+		return false
+	}
+	for _, r := range url {
+		if r <= ' ' || r == '<' || r == '>' || r == 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+// AddProblem appends msg to problems unless seen records it already. A
+// converter reports each problem once: a large table full of one
+// unsupported node would otherwise bury everything else.
+func AddProblem(problems []string, seen map[string]bool, msg string) []string {
+	if seen[msg] {
+		return problems
+	}
+	seen[msg] = true
+	return append(problems, msg)
 }

@@ -99,15 +99,9 @@ type converter struct {
 	seen     map[string]bool
 }
 
-// problem records a message once; a large table full of one unsupported
-// node would otherwise bury everything else.
+// problem records a message once (see mdtext.AddProblem).
 func (c *converter) problem(format string, args ...any) {
-	msg := fmt.Sprintf(format, args...)
-	if c.seen[msg] {
-		return
-	}
-	c.seen[msg] = true
-	c.problems = append(c.problems, msg)
+	c.problems = mdtext.AddProblem(c.problems, c.seen, fmt.Sprintf(format, args...))
 }
 
 // normalize turns the accepted input forms into the generic JSON shape.

@@ -188,11 +188,7 @@ func (c *converter) heading(a map[string]any, kids []any, x ctx) string {
 	if text == "" {
 		return ""
 	}
-	// A closing run of '#' would be eaten as an optional closing sequence.
-	if strings.HasSuffix(text, "#") {
-		text = text[:len(text)-1] + `\#`
-	}
-	return strings.Repeat("#", level) + " " + text
+	return mdtext.Heading(level, text)
 }
 
 // list renders any of the four list kinds.
@@ -226,12 +222,7 @@ func (c *converter) list(t string, a map[string]any, kids []any, x ctx) string {
 				continue
 			}
 			if len(items) > 0 {
-				prev := items[len(items)-1]
-				sep := "\n"
-				if !listTypes[it] {
-					sep = "\n\n"
-				}
-				items[len(items)-1] = prev + sep + mdtext.Indent(md, strings.Repeat(" ", mdtext.ItemWidth(prev)))
+				items[len(items)-1] = mdtext.AddToItem(items[len(items)-1], md, listTypes[it])
 				continue
 			}
 			items = append(items, mdtext.Prefix(marker, md))
@@ -290,29 +281,7 @@ func (c *converter) codeBlock(_, a map[string]any, kids []any, x ctx) string {
 		}
 		b.WriteString(strings.Join(collectText(child, nil), ""))
 	}
-	code := strings.TrimRight(b.String(), "\n")
-	code = strings.ReplaceAll(code, "\x00", "\uFFFD")
-	if x.table {
-		// A fence cannot live in a one-line cell; each line becomes a
-		// code span instead.
-		var spans []string
-		for _, l := range strings.Split(code, "\n") {
-			if s := mdtext.CodeSpan(l); s != "" {
-				spans = append(spans, s)
-			}
-		}
-		return strings.Join(spans, "<br>")
-	}
-	lang := strings.Fields(str(a, "language"))
-	info := ""
-	if len(lang) > 0 {
-		info = strings.ReplaceAll(lang[0], "`", "")
-	}
-	fence := strings.Repeat("`", max(3, mdtext.LongestRun(code, '`')+1))
-	if code == "" {
-		return fence + info + "\n" + fence
-	}
-	return fence + info + "\n" + code + "\n" + fence
+	return mdtext.CodeBlock(strings.TrimRight(b.String(), "\n"), str(a, "language"), x.table)
 }
 
 var panelLabels = map[string]string{

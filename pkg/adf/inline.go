@@ -97,85 +97,15 @@ func (c *converter) inlineNode(n map[string]any, x ctx, out []item) []item {
 	}
 	a := c.attrs(n)
 	marks := c.marks(n)
-	add := func(md, raw string) {
-		if md != "" {
+	switch {
+	case t == "hardBreak":
+		out = append(out, item{md: mdtext.HardBreak, raw: " "})
+	case inlineTypes[t] || t == "media":
+		if md, raw := c.leafInline(t, n, a, x); md != "" {
 			out = append(out, item{md: md, raw: raw, marks: marks})
 		}
-	}
-	switch t {
-	case "text":
-		s, ok := n["text"].(string)
-		if !ok && n["text"] != nil {
-			c.problem("text node with non-string text")
-		}
-		if x.oneLine || x.table {
-			s = strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ").Replace(s)
-		}
-		add(mdtext.EscapeText(s), s)
-	case "hardBreak":
-		out = append(out, item{md: mdtext.HardBreak, raw: " "})
-	case "mention":
-		// Only the visible name: account ids are personal data and
-		// meaningless outside the site.
-		name := str(a, "text")
-		if name == "" {
-			name = "@unknown user"
-			c.problem("mention without a display name")
-		}
-		add(mdtext.EscapeText(name), name)
-	case "emoji":
-		s := str(a, "text")
-		if s == "" {
-			s = str(a, "shortName")
-		}
-		add(mdtext.EscapeText(s), s)
-	case "date":
-		s := c.date(a)
-		add(mdtext.EscapeText(s), s)
-	case "status":
-		s := strings.ToUpper(str(a, "text"))
-		if s != "" {
-			add(`\[`+mdtext.EscapeText(s)+`\]`, "["+s+"]")
-		}
-	case "inlineCard":
-		md, raw := c.card(a, x)
-		add(md, raw)
-	case "placeholder":
-		if s := str(a, "text"); s != "" {
-			add(mdtext.Emphasize("*", "<em>", "</em>", mdtext.EscapeText(s), ' ', ' '), s)
-		}
-	case "mediaInline", "media":
-		md := c.media(n, a, false)
-		add(md, md)
-	case "inlineExtension":
-		md := c.extensionMarker(a)
-		add(md, md)
 	default:
-		if inlineTypes[t] {
-			break
-		}
-		if blockTypes[t] {
-			c.problem("block node %s inside inline content rendered inline", t)
-		} else {
-			label := t
-			if label == "" {
-				label = "node without type"
-			}
-			c.problem("unsupported ADF node: %s", label)
-			m := `\[unsupported ADF node: ` + mdtext.EscapeText(label) + `\]`
-			add(m, "[unsupported ADF node: "+label+"]")
-			if s, ok := n["text"].(string); ok {
-				add(" "+mdtext.EscapeText(s), " "+s)
-			}
-		}
-		children := c.items(c.content(n), x.deeper(), nil)
-		for i := range children {
-			children[i].marks = append(append([]mark(nil), marks...), children[i].marks...)
-		}
-		if len(out) > 0 && len(children) > 0 {
-			out = append(out, item{md: " ", raw: " "})
-		}
-		return append(out, children...)
+		return c.foreignInline(n, marks, x, out)
 	}
 	// Leaf nodes should not have children; if they do, their text still
 	// has to come out.
@@ -184,6 +114,88 @@ func (c *converter) inlineNode(n map[string]any, x ctx, out []item) []item {
 		out = append(out, c.items(kids, x.deeper(), nil)...)
 	}
 	return out
+}
+
+// leafInline renders an inline node of type t, one without content of its
+// own; raw is its plain text.
+func (c *converter) leafInline(t string, n, a map[string]any, x ctx) (md, raw string) {
+	switch t {
+	case "text":
+		return c.text(n, x)
+	case "mention":
+		// Only the visible name: account ids are personal data and
+		// meaningless outside the site.
+		name := str(a, "text")
+		if name == "" {
+			name = "@unknown user"
+			c.problem("mention without a display name")
+		}
+		return mdtext.EscapeText(name), name
+	case "emoji":
+		s := str(a, "text")
+		if s == "" {
+			s = str(a, "shortName")
+		}
+		return mdtext.EscapeText(s), s
+	case "date":
+		s := c.date(a)
+		return mdtext.EscapeText(s), s
+	case "status":
+		if s := strings.ToUpper(str(a, "text")); s != "" {
+			return `\[` + mdtext.EscapeText(s) + `\]`, "[" + s + "]"
+		}
+	case "inlineCard":
+		return c.card(a, x)
+	case "placeholder":
+		if s := str(a, "text"); s != "" {
+			return mdtext.Emphasize("*", "<em>", "</em>", mdtext.EscapeText(s), ' ', ' '), s
+		}
+	case "mediaInline", "media":
+		md := c.media(n, a, false)
+		return md, md
+	case "inlineExtension":
+		md := c.extensionMarker(a)
+		return md, md
+	}
+	return "", ""
+}
+
+// text renders a text node; in a heading or a table cell its line breaks
+// become spaces.
+func (c *converter) text(n map[string]any, x ctx) (md, raw string) {
+	s, ok := n["text"].(string)
+	if !ok && n["text"] != nil {
+		c.problem("text node with non-string text")
+	}
+	if x.oneLine || x.table {
+		s = strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ").Replace(s)
+	}
+	return mdtext.EscapeText(s), s
+}
+
+// foreignInline renders a block node, or one of no known type, found in
+// inline content: its children take its place, carrying its marks, and an
+// unknown node also leaves a visible marker and its text.
+func (c *converter) foreignInline(n map[string]any, marks []mark, x ctx, out []item) []item {
+	if t := nodeType(n); blockTypes[t] {
+		c.problem("block node %s inside inline content rendered inline", t)
+	} else {
+		label := describe(n)
+		c.problem("unsupported ADF node: %s", label)
+		m := `\[unsupported ADF node: ` + mdtext.EscapeText(label) + `\]`
+		out = append(out, item{md: m, raw: "[unsupported ADF node: " + label + "]", marks: marks})
+		if s, ok := n["text"].(string); ok {
+			out = append(out, item{md: " " + mdtext.EscapeText(s), raw: " " + s, marks: marks})
+		}
+	}
+	children := c.items(c.content(n), x.deeper(), nil)
+	for i := range children {
+		children[i].marks = append(append([]mark(nil), marks...), children[i].marks...)
+	}
+	if len(out) > 0 && len(children) > 0 {
+		out = append(out, item{md: " ", raw: " "})
+	}
+	return append(out, children...)
 }
 
 func jsonKind(v any) string {
@@ -432,22 +444,10 @@ func (c *converter) card(a map[string]any, x ctx) (md, raw string) {
 		return mdtext.EscapeText(text), text
 	}
 	dest := c.link(url)
-	if name == "" && dest == url && isAutolinkable(url) {
+	if name == "" && dest == url && mdtext.Autolinkable(url) {
 		return "<" + url + ">", url
 	}
 	return "[" + mdtext.EscapeText(text) + "](" + mdtext.LinkDest(dest) + ")", text
-}
-
-func isAutolinkable(url string) bool {
-	if !strings.HasPrefix(url, "https://") && !strings.HasPrefix(url, "http://") {
-		return false
-	}
-	for _, r := range url {
-		if r <= ' ' || r == '<' || r == '>' || r == 0x7f {
-			return false
-		}
-	}
-	return true
 }
 
 var imageExt = map[string]bool{

@@ -272,12 +272,7 @@ func (c *converter) heading(n *html.Node, x ctx) string {
 	if x.table {
 		return mdtext.Emphasize("**", "<strong>", "</strong>", text, ' ', ' ')
 	}
-	level := int(n.Data[1] - '0')
-	// A closing run of '#' would be eaten as an optional closing sequence.
-	if strings.HasSuffix(text, "#") {
-		text = text[:len(text)-1] + `\#`
-	}
-	return strings.Repeat("#", level) + " " + text
+	return mdtext.Heading(int(n.Data[1]-'0'), text)
 }
 
 // list renders ul, ol and ac:task-list.
@@ -327,8 +322,7 @@ func (c *converter) listItems(n *html.Node, kids []*html.Node, x ctx) string {
 			num++
 			return
 		}
-		prev := items[len(items)-1]
-		items[len(items)-1] = prev + "\n\n" + mdtext.Indent(md, strings.Repeat(" ", mdtext.ItemWidth(prev)))
+		items[len(items)-1] = mdtext.AddToItem(items[len(items)-1], md, false)
 	}
 	for _, k := range kids {
 		switch {
@@ -347,8 +341,7 @@ func (c *converter) listItems(n *html.Node, kids []*html.Node, x ctx) string {
 			if md == "" {
 				continue
 			}
-			prev := items[len(items)-1]
-			items[len(items)-1] = prev + "\n" + mdtext.Indent(md, strings.Repeat(" ", mdtext.ItemWidth(prev)))
+			items[len(items)-1] = mdtext.AddToItem(items[len(items)-1], md, true)
 		default:
 			stray = append(stray, k)
 		}
@@ -405,28 +398,12 @@ func (c *converter) pre(n *html.Node, x ctx) string {
 	return c.codeBlock(code, lang, x)
 }
 
-// codeBlock renders code in a fence longer than any backtick run inside it.
+// codeBlock renders code as a fenced code block (see mdtext.CodeBlock).
 func (c *converter) codeBlock(code, lang string, x ctx) string {
 	code = strings.TrimLeft(strings.TrimRight(code, "\n"), "\n")
-	code = strings.ReplaceAll(code, "\x00", "\uFFFD")
-	if x.table {
-		// A fence cannot live in a one-line cell; each line becomes a
-		// code span instead.
-		var spans []string
-		for _, l := range strings.Split(code, "\n") {
-			if s := mdtext.CodeSpan(l); s != "" {
-				spans = append(spans, s)
-			}
-		}
-		return strings.Join(spans, "<br>")
+	if !x.table && strings.TrimSpace(code) == "" {
+		// Only blanks: an empty block, not a block of blank lines.
+		code = ""
 	}
-	info := ""
-	if f := strings.Fields(lang); len(f) > 0 {
-		info = strings.ReplaceAll(f[0], "`", "")
-	}
-	fence := strings.Repeat("`", max(3, mdtext.LongestRun(code, '`')+1))
-	if strings.TrimSpace(code) == "" {
-		return fence + info + "\n" + fence
-	}
-	return fence + info + "\n" + code + "\n" + fence
+	return mdtext.CodeBlock(code, lang, x.table)
 }

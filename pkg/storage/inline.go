@@ -176,7 +176,7 @@ func (c *converter) inline(ps []piece, n *html.Node, x ctx) []piece {
 		dest := c.link(href)
 		// An empty link, or a smart link (whose text is its URL), reads
 		// best as an autolink.
-		if t := strings.TrimFunc(text, mdtext.IsSpace); (t == "" || t == mdtext.EscapeText(href)) && dest == href && isAutolinkable(href) {
+		if t := strings.TrimFunc(text, mdtext.IsSpace); (t == "" || t == mdtext.EscapeText(href)) && dest == href && mdtext.Autolinkable(href) {
 			lead, _, trail := mdtext.SplitSpace(text)
 			return add(lead + "<" + href + ">" + trail)
 		}
@@ -301,17 +301,4 @@ func emoticon(n *html.Node) string {
 		return ""
 	}
 	return ":" + mdtext.EscapeText(name) + ":"
-}
-
-// isAutolinkable reports whether url can be written as <url>.
-func isAutolinkable(url string) bool {
-	if !strings.HasPrefix(url, "https://") && !strings.HasPrefix(url, "http://") {
-		return false
-	}
-	for _, r := range url {
-		if r <= ' ' || r == '<' || r == '>' || r == 0x7f {
-			return false
-		}
-	}
-	return true
 }

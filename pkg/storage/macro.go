@@ -174,78 +174,95 @@ func (c *converter) macroBlocks(out []block, n *xhtml.Node, x ctx) []block {
 // macroInline renders a macro inside a line of text.
 func (c *converter) macroInline(ps []piece, n *xhtml.Node, x ctx) []piece {
 	m := readMacro(n)
-	add := func(md string) []piece {
-		if md == "" {
-			return ps
-		}
-		return append(ps, piece{md: md})
-	}
-	extras := func(ps []piece) []piece {
-		if len(m.extra) == 0 && m.rich == nil && m.plain == nil {
-			return ps
-		}
-		for _, k := range c.body(m) {
-			ps = c.inline(ps, k, x)
-		}
-		return ps
-	}
 	switch m.name {
 	case "status":
-		title := m.param("title")
-		if title == "" {
-			title = m.param("colour")
-		}
-		if title != "" {
-			md := `\[` + mdtext.EscapeText(strings.ToUpper(title)) + `\]`
-			if x.strong {
-				ps = add(md)
-			} else {
-				ps = append(ps, piece{md: md, emph: true, delim: "**", open: "<strong>", end: "</strong>"})
-			}
-		}
-		return extras(ps)
+		return c.bodyInline(statusLozenge(ps, m, x), m, x)
 	case "jira":
 		if key := m.param("key"); key != "" {
-			if base := c.jiraURL(m); base != "" && !x.inLink {
-				ps = add("[" + mdtext.EscapeText(key) + "](" + mdtext.LinkDest(c.link(base+"/browse/"+key)) + ")")
-			} else {
-				ps = add(mdtext.EscapeText(key))
-			}
-			return extras(ps)
+			return c.bodyInline(addPiece(ps, c.jiraIssue(m, key, x)), m, x)
 		}
 	case "anchor":
-		name := m.param("")
-		if name == "" && len(m.params) > 0 {
-			name = m.param(m.params[0].name)
-		}
-		if name != "" {
-			ps = add(`<a id="` + html.EscapeString(name) + `"></a>`)
-		}
-		return extras(ps)
+		return c.bodyInline(addPiece(ps, anchorTag(m)), m, x)
 	case "excerpt":
-		return extras(ps)
+		return c.bodyInline(ps, m, x)
 	case "code", "noformat":
-		m = bothBodies(m)
-		code := strings.Trim(rawText(codeSource(m)), "\n")
-		var spans []string
-		for _, l := range strings.Split(code, "\n") {
-			if s := mdtext.CodeSpan(l); s != "" {
-				spans = append(spans, s)
-			}
-		}
-		ps = add(strings.Join(spans, mdtext.HardBreak))
-		if len(m.extra) > 0 {
-			c.problem("unexpected content in macro %s kept", m.name)
-			for _, k := range m.extra {
-				ps = c.inline(ps, k, x)
-			}
-		}
-		return ps
+		return c.codeInline(ps, m, x)
 	}
 	if blockMacros[m.name] {
-		return add(c.flat([]*xhtml.Node{n}, x))
+		return addPiece(ps, c.flat([]*xhtml.Node{n}, x))
 	}
-	return add(c.unknownMacro(m, x, false))
+	return addPiece(ps, c.unknownMacro(m, x, false))
+}
+
+// addPiece appends md as a piece of its own, unless it is empty.
+func addPiece(ps []piece, md string) []piece {
+	if md == "" {
+		return ps
+	}
+	return append(ps, piece{md: md})
+}
+
+// bodyInline renders a macro's body, and anything else found inside it,
+// in the line after the macro.
+func (c *converter) bodyInline(ps []piece, m macro, x ctx) []piece {
+	for _, k := range c.body(m) {
+		ps = c.inline(ps, k, x)
+	}
+	return ps
+}
+
+// statusLozenge renders a status macro as its title in bold capitals, the
+// colour standing in for a missing title.
+func statusLozenge(ps []piece, m macro, x ctx) []piece {
+	title := m.param("title")
+	if title == "" {
+		title = m.param("colour")
+	}
+	if title == "" {
+		return ps
+	}
+	md := `\[` + mdtext.EscapeText(strings.ToUpper(title)) + `\]`
+	if x.strong {
+		return append(ps, piece{md: md})
+	}
+	return append(ps, piece{md: md, emph: true, delim: "**", open: "<strong>", end: "</strong>"})
+}
+
+// jiraIssue renders the issue key of a jira macro, linked to the issue
+// when the macro names its Jira site.
+func (c *converter) jiraIssue(m macro, key string, x ctx) string {
+	if base := c.jiraURL(m); base != "" && !x.inLink {
+		return "[" + mdtext.EscapeText(key) + "](" + mdtext.LinkDest(c.link(base+"/browse/"+key)) + ")"
+	}
+	return mdtext.EscapeText(key)
+}
+
+// anchorTag renders an anchor macro as the empty HTML anchor that links
+// to "#name" on the page point at.
+func anchorTag(m macro) string {
+	name := m.param("")
+	if name == "" && len(m.params) > 0 {
+		name = m.param(m.params[0].name)
+	}
+	if name == "" {
+		return ""
+	}
+	return `<a id="` + html.EscapeString(name) + `"></a>`
+}
+
+// codeInline renders a code or noformat macro inside a line of text, where
+// no fence fits: each line of the code becomes a code span.
+func (c *converter) codeInline(ps []piece, m macro, x ctx) []piece {
+	m = bothBodies(m)
+	code := strings.Trim(rawText(codeSource(m)), "\n")
+	ps = addPiece(ps, mdtext.CodeSpans(code, mdtext.HardBreak))
+	if len(m.extra) > 0 {
+		c.problem("unexpected content in macro %s kept", m.name)
+		for _, k := range m.extra {
+			ps = c.inline(ps, k, x)
+		}
+	}
+	return ps
 }
 
 // bothBodies handles a code macro with a plain and a rich text body: the

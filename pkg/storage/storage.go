@@ -88,15 +88,9 @@ type converter struct {
 	blockMemo map[*html.Node]bool
 }
 
-// problem records a message once; a large table full of one unsupported
-// element would otherwise bury everything else.
+// problem records a message once (see mdtext.AddProblem).
 func (c *converter) problem(format string, args ...any) {
-	msg := fmt.Sprintf(format, args...)
-	if c.seen[msg] {
-		return
-	}
-	c.seen[msg] = true
-	c.problems = append(c.problems, msg)
+	c.problems = mdtext.AddProblem(c.problems, c.seen, fmt.Sprintf(format, args...))
 }
 
 // sanitize replaces invalid UTF-8 once, up front, so every later step sees
