@@ -63,7 +63,7 @@ func TestWhatIsGone(t *testing.T) {
 		{name: "pending but written again", run: runFacts{previous: []string{"1", "2"}, unlisted: true, pending: []string{"2"}, redone: []string{"2"}}},
 		{name: "prune of a few", prune: true, run: runFacts{previous: []string{"1", "2", "3"}, listed: []string{"3"}}, gone: []string{"1", "2"}},
 		{name: "prune of most of a large export is held", prune: true,
-			run: runFacts{previous: strings.Fields("1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20"), listed: []string{"1"}},
+			run:  runFacts{previous: strings.Fields("1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20"), listed: []string{"1"}},
 			gone: strings.Fields("10 11 12 13 14 15 16 17 18 19 2 20 3 4 5 6 7 8 9"), held: true},
 		{name: "prune of half of a large export goes ahead", prune: true,
 			run:  runFacts{previous: strings.Fields("1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22"), listed: strings.Fields("1 2 3 4 5 6 7 8 9 10 11")},
