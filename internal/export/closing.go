@@ -85,9 +85,10 @@ func originalPath(removed string) string { return strings.TrimPrefix(removed, Re
 
 // unchanged reports an update that wrote nothing and found nothing gone:
 // the index and its counts stay as they are. healedInIndex says whether
-// the index still names a healed path.
-func (c *closing) unchanged(u *update, healedInIndex bool) bool {
-	return u.appended == 0 && len(c.gone) == 0 && u.compact && !c.backAgain && !healedInIndex
+// the index still names a healed path; it reads the index, so it is
+// asked last.
+func (c *closing) unchanged(u *update, healedInIndex func() bool) bool {
+	return u.appended == 0 && len(c.gone) == 0 && u.compact && !c.backAgain && !healedInIndex()
 }
 
 // restore sorts the files earlier runs moved under removed/: those whose

@@ -40,11 +40,7 @@ func (p *Prepared) finishUpdate(m *exportformat.Manifest) error {
 		p.PruneLimited = true
 		p.Warnings = append(p.Warnings, fmt.Sprintf("%d of the %d items are gone from the query: they are moved under %s/ rather than deleted (--prune deletes at most half of an export of more than ten items at once)", len(c.gone), len(u.items), RemovedDir))
 	}
-	healed, err := namesAny(mirror, c.healed)
-	if err != nil {
-		return fmt.Errorf("read index.jsonl: %w", err)
-	}
-	if c.unchanged(u, healed) {
+	if c.unchanged(u, func() bool { return namesAny(mirror, c.healed) }) {
 		p.closeUpdate(m, nil, 0, len(before), nil)
 		return nil
 	}
@@ -107,10 +103,12 @@ func (p *Prepared) exists(path string) bool {
 	return err == nil
 }
 
-// namesAny reports whether the index names one of paths.
-func namesAny(mirror sink.Mirror, paths map[string]bool) (bool, error) {
+// namesAny reports whether the index names one of paths. An index it
+// cannot read names none: the rewrite that follows reads it again, and
+// says why it cannot.
+func namesAny(mirror sink.Mirror, paths map[string]bool) bool {
 	if len(paths) == 0 {
-		return false, nil
+		return false
 	}
 	errFound := errors.New("found")
 	err := eachIndexLine(mirror, exportformat.IndexName, func(r exportformat.IndexRecord) error {
@@ -119,10 +117,7 @@ func namesAny(mirror sink.Mirror, paths map[string]bool) (bool, error) {
 		}
 		return nil
 	})
-	if errors.Is(err, errFound) {
-		return true, nil
-	}
-	return false, err
+	return errors.Is(err, errFound)
 }
 
 // applying carries out a closing decision: it streams the index through

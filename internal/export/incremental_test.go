@@ -635,3 +635,86 @@ func exists(out, path string) bool {
 	_, err := os.Lstat(filepath.Join(out, filepath.FromSlash(path)))
 	return err == nil
 }
+
+// snapshotDir reads every file under dir, by relative path.
+func snapshotDir(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	files := map[string]string{}
+	err := filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(path)
+		rel, _ := filepath.Rel(dir, path)
+		files[rel] = string(b)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files
+}
+
+// An index the update cannot trust is refused before anything is written
+// or asked of the API, and the export is left as it was.
+func TestUpdateRefusesAnIndexItCannotTrust(t *testing.T) {
+	for name, damage := range map[string]func(index string) error{
+		"a damaged last line": func(index string) error {
+			f, err := os.OpenFile(index, os.O_APPEND|os.O_WRONLY, 0)
+			if err == nil {
+				_, err = f.WriteString(`{"path":"issues/9/iss` + "\n")
+				err = errors.Join(err, f.Close())
+			}
+			return err
+		},
+		"no index": os.Remove,
+		"a bad line before a torn one": func(index string) error {
+			b, err := os.ReadFile(index)
+			if err == nil {
+				err = os.WriteFile(index, append(append([]byte("garbage\n"), b...), `{"path":"to`...), 0o600)
+			}
+			return err
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			out, opts, _, _ := fullThenUpdate(t, false)
+			if err := damage(filepath.Join(out, exportformat.IndexName)); err != nil {
+				t.Fatal(err)
+			}
+			before := snapshotDir(t, out)
+			var oe *OutError
+			if _, err := Prepare(opts); !errors.As(err, &oe) || !strings.Contains(err.Error(), "index.jsonl is unreadable") {
+				t.Fatalf("got %v, want the index refused", err)
+			}
+			if after := snapshotDir(t, out); !maps.Equal(before, after) {
+				t.Error("the refused update changed the export")
+			}
+		})
+	}
+}
+
+// A resume that is refused leaves the export as it was, torn last line
+// included.
+func TestRefusedResumeWritesNothing(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "export")
+	ctx, cancel := context.WithCancel(context.Background())
+	if _, err := run(ctx, t, options(out), &fakePlan{n: 20, attachments: 1, size: 10, stopAfter: 5, cancel: cancel}); !errors.Is(err, context.Canceled) {
+		t.Fatalf("interrupted run: %v", err)
+	}
+	index := filepath.Join(out, exportformat.IndexName)
+	b, err := os.ReadFile(index)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(index, append(append([]byte("garbage\n"), b...), `{"path":"to`...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	before := snapshotDir(t, out)
+	var oe *OutError
+	if _, err := Prepare(options(out)); !errors.As(err, &oe) {
+		t.Fatalf("got %v, want the resume refused", err)
+	}
+	if after := snapshotDir(t, out); !maps.Equal(before, after) {
+		t.Error("the refused resume changed the export")
+	}
+}

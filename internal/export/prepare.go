@@ -175,6 +175,13 @@ func Prepare(opts Options) (*Prepared, error) {
 		return nil, err
 	}
 	p := &Prepared{opts: opts, state: newState(opts.NoJSON), manifest: newManifest(opts)}
+	if prev != nil {
+		// The previous export is read before the sink opens it: a
+		// refusal leaves it as it was.
+		if err := p.readPrevious(prev); err != nil {
+			return nil, err
+		}
+	}
 	initial, err := json.MarshalIndent(p.manifest, "", "  ")
 	if err != nil {
 		return nil, err
@@ -183,11 +190,8 @@ func Prepare(opts Options) (*Prepared, error) {
 	if p.sink, err = sink.Open(opts.Out, sopts); err != nil {
 		return nil, outErrorf("--out %s: %v", opts.Out, err)
 	}
-	if prev != nil {
-		if err := p.takeOver(prev); err != nil {
-			_ = p.sink.Abort()
-			return nil, err
-		}
+	if p.update != nil {
+		p.update.mirror = p.sink.(sink.Mirror) // only directory exports update
 	}
 	return p, nil
 }
@@ -201,13 +205,17 @@ func newManifest(opts Options) exportformat.Manifest {
 	}
 }
 
-// takeOver reads the existing export prev describes, to update it (an
-// incremental run) or resume it.
-func (p *Prepared) takeOver(prev *exportformat.Manifest) error {
-	mirror := p.sink.(sink.Mirror) // only directory exports resume
+// readPrevious reads the existing directory export prev describes, to
+// update it (an incremental run) or resume it.
+func (p *Prepared) readPrevious(prev *exportformat.Manifest) error {
+	r, err := sink.OpenReader(p.opts.Out)
+	if err != nil || r == nil {
+		return outErrorf("--out %s: cannot read it: %v", p.opts.Out, err)
+	}
+	defer func() { _ = r.Close() }()
 	if updating(prev, p.opts.Incremental) {
 		// An update: the previous state counts, nothing is done yet.
-		up, err := newUpdate(mirror, prev, p.opts.NoJSON, p.opts.Now().UTC(), p.state)
+		up, err := newUpdate(r, prev, p.opts.NoJSON, p.opts.Now().UTC(), p.state)
 		if err != nil {
 			return outErrorf("--out %s: its index.jsonl is unreadable: %v", p.opts.Out, err)
 		}
@@ -218,7 +226,7 @@ func (p *Prepared) takeOver(prev *exportformat.Manifest) error {
 		p.manifest = m
 		return nil
 	}
-	if err := p.state.load(mirror); err != nil {
+	if err := p.state.load(r); err != nil {
 		return outErrorf("--out %s: its index.jsonl is unreadable: %v", p.opts.Out, err)
 	}
 	p.manifest.StartedAt = prev.StartedAt

@@ -1,6 +1,8 @@
 package export
 
 import (
+	"errors"
+	"io/fs"
 	"slices"
 	"sort"
 	"sync"
@@ -40,9 +42,12 @@ func (s *state) marks(l exportformat.IndexLine) bool {
 
 // load takes over an unfinished export's index. Files of items that are
 // not done will be written again, so only done items' files count.
-func (s *state) load(mirror sink.Mirror) error {
+func (s *state) load(r sink.Reader) error {
 	s.resumed = true
-	f, err := mirror.Open(exportformat.IndexName)
+	f, err := r.Open(exportformat.IndexName)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil // stopped before its first file
+	}
 	if err != nil {
 		return err
 	}

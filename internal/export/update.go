@@ -31,9 +31,10 @@ const UpdateMargin = 15 * time.Minute
 // the offsets of each item's previous lines in index.jsonl (read again
 // when the item is written), and the ids of the previous items.
 type update struct {
-	info   exportformat.Incremental
-	prev   *exportformat.Manifest
-	mirror sink.Mirror
+	info exportformat.Incremental
+	prev *exportformat.Manifest
+	// mirror reads the export once the sink has opened it.
+	mirror sink.Reader
 	// owners are the offsets in index.jsonl of each owner's previous
 	// lines (see ownerKey); items the previous export's issues, pages and
 	// blog posts (those done: their JSON, or Markdown with --format md,
@@ -75,49 +76,54 @@ func updating(prev *exportformat.Manifest, incremental bool) bool {
 	return incremental && prev != nil && (prev.Complete || prev.Incremental != nil)
 }
 
-// eachIndexLine calls fn for every line of the index file name in the
-// mirror, as exportformat.IndexReader reads it.
-func eachIndexLine(mirror sink.Mirror, name string, fn func(exportformat.IndexRecord) error) error {
-	f, err := mirror.Open(name)
+// eachIndexLine calls fn for every line of the index file name, as
+// exportformat.IndexReader reads it. A damaged last line is an error: the
+// lines an update appends would bury it.
+func eachIndexLine(r sink.Reader, name string, fn func(exportformat.IndexRecord) error) error {
+	f, err := r.Open(name)
 	if err != nil {
 		return err
 	}
 	defer func() { _ = f.Close() }()
-	r := exportformat.NewIndexReader(f)
-	for r.Next() {
-		if err := fn(r.Record()); err != nil {
+	ir := exportformat.NewIndexReader(f)
+	for ir.Next() {
+		if err := fn(ir.Record()); err != nil {
 			return err
 		}
 	}
-	return r.Err()
+	if err := ir.Err(); err != nil {
+		return err
+	}
+	return ir.Damage()
 }
 
 // latestLines maps each path of the mirror's index (by a hash: a path
 // shares one with another at odds of 1 in 2⁶⁴) to the offset of its last
 // line, the one that counts.
-func latestLines(mirror sink.Mirror, seed maphash.Seed) (map[uint64]int64, error) {
+func latestLines(r sink.Reader, seed maphash.Seed) (map[uint64]int64, error) {
 	last := map[uint64]int64{}
-	err := eachIndexLine(mirror, exportformat.IndexName, func(r exportformat.IndexRecord) error {
+	err := eachIndexLine(r, exportformat.IndexName, func(r exportformat.IndexRecord) error {
 		last[maphash.String(seed, r.Path)] = r.Offset
 		return nil
 	})
 	return last, err
 }
 
-func newUpdate(mirror sink.Mirror, prev *exportformat.Manifest, markdownMarks bool, now time.Time, st *state) (*update, error) {
+// newUpdate reads the index of the export prev describes, through r.
+func newUpdate(r sink.Reader, prev *exportformat.Manifest, markdownMarks bool, now time.Time, st *state) (*update, error) {
 	u := &update{
-		prev: prev, mirror: mirror,
+		prev:   prev,
 		owners: map[string][]int64{}, items: map[string]bool{},
 		cur: map[string]exportformat.IndexLine{}, uncounted: map[string]bool{},
 		redone: map[string]bool{}, writtenIDs: map[string]bool{},
 	}
 	seed := maphash.MakeSeed()
-	last, err := latestLines(mirror, seed)
+	last, err := latestLines(r, seed)
 	if err != nil {
 		return nil, err
 	}
 	lines := 0
-	err = eachIndexLine(mirror, exportformat.IndexName, func(r exportformat.IndexRecord) error {
+	err = eachIndexLine(r, exportformat.IndexName, func(r exportformat.IndexRecord) error {
 		k := ownerKey(r.IndexLine)
 		u.owners[k] = append(u.owners[k], r.Offset)
 		lines++
@@ -242,8 +248,8 @@ func (p *Prepared) EachPrevious(kind string, fn func(data []byte) error) error {
 	return nil
 }
 
-func readAll(mirror sink.Mirror, name string) ([]byte, error) {
-	f, err := mirror.Open(name)
+func readAll(r sink.Reader, name string) ([]byte, error) {
+	f, err := r.Open(name)
 	if err != nil {
 		return nil, err
 	}

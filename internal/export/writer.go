@@ -183,11 +183,14 @@ func downloadFate(ctx context.Context, err error, it *Item, a Attachment, limit 
 // markdown writes the item's Markdown, made now that its attachments'
 // files are known, unless --format json; it returns its line, if any.
 func (w *writer) markdown(ctx context.Context, it *Item, attachments []exportformat.IndexLine) ([]exportformat.IndexLine, error) {
+	if w.opts.NoMarkdown {
+		return nil, nil
+	}
 	md := it.Markdown
 	if it.RenderMarkdown != nil {
 		md = it.RenderMarkdown(files(it, attachments))
 	}
-	if md == nil || w.opts.NoMarkdown {
+	if md == nil {
 		return nil, nil
 	}
 	line, err := w.putBytes(ctx, it.MarkdownPath, md, exportformat.IndexLine{

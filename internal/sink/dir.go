@@ -393,18 +393,14 @@ func endError(prev int) error {
 	}
 }
 
-// Mirror is what a directory sink adds to resume or update the export it
-// holds: it reads the export's files (the index, the files of an update's
-// previous run), and for an incremental run, which updates a complete
-// export in place, files of removed items move aside or go, and the index
-// is rewritten once the run is done. Every path is relative and
-// '/'-separated, and read or written through the sink's os.Root: none
-// leads outside the export, whatever the index or a symlink says.
+// Mirror is what a directory sink adds to update the export it holds: it
+// reads the export's files (the index, the files of the previous run),
+// and for an incremental run, which updates a complete export in place,
+// files of removed items move aside or go, and the index is rewritten
+// once the run is done. Every path is relative and '/'-separated, and
+// read or written through the sink's os.Root.
 type Mirror interface {
-	// Open opens the file name for reading.
-	Open(name string) (*os.File, error)
-	// Lstat describes the file name without following a symlink.
-	Lstat(name string) (fs.FileInfo, error)
+	Reader
 	// Move renames the file from to to (both relative, '/'-separated),
 	// creating to's directories. A file already moved (from missing, to
 	// present) is no error, so that a run cut short can be repeated.

@@ -428,20 +428,59 @@ func hexSum(h hash.Hash) string {
 	return hex.EncodeToString(h.Sum(sum[:0]))
 }
 
-// ReadManifest reads the manifest.json of the directory export out,
-// through an os.Root like everything a directory sink reads. It returns
-// nil, and no error, when out or its manifest does not exist: Check then
-// judges the directory.
-func ReadManifest(out string) ([]byte, error) {
-	root, err := os.OpenRoot(out)
-	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
-		return nil, nil
+// Reader reads an existing directory export, through an os.Root like
+// everything a directory sink does: no path leads outside the export,
+// whatever an index or a symlink says. Paths are relative and
+// '/'-separated.
+type Reader interface {
+	// Open opens the file name for reading.
+	Open(name string) (*os.File, error)
+	// Lstat describes the file name without following a symlink.
+	Lstat(name string) (fs.FileInfo, error)
+}
+
+// DirReader is a Reader of a directory export that no sink has open yet:
+// a resume or an update reads the previous export with it before
+// anything is written.
+type DirReader struct{ root *os.Root }
+
+var _ Reader = (*DirReader)(nil)
+
+// OpenReader opens the directory export out for reading. It returns nil,
+// and no error, when out is not a directory: Check then judges it.
+func OpenReader(out string) (*DirReader, error) {
+	if fi, err := os.Stat(out); err != nil || !fi.IsDir() {
+		if err == nil || errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
+			return nil, nil
+		}
+		return nil, err
 	}
+	root, err := os.OpenRoot(out)
 	if err != nil {
 		return nil, err
 	}
-	defer func() { _ = root.Close() }()
-	b, err := root.ReadFile(manifestName)
+	return &DirReader{root: root}, nil
+}
+
+// Open opens the file name for reading.
+func (r *DirReader) Open(name string) (*os.File, error) { return r.root.Open(name) }
+
+// Lstat describes the file name without following a symlink.
+func (r *DirReader) Lstat(name string) (fs.FileInfo, error) { return r.root.Lstat(name) }
+
+// Close releases the directory.
+func (r *DirReader) Close() error { return r.root.Close() }
+
+// ReadManifest reads the manifest.json of the directory export out. It
+// returns nil, and no error, when out is not a directory or holds no
+// manifest: Check then judges it.
+func ReadManifest(out string) ([]byte, error) {
+	r, err := OpenReader(out)
+	if r == nil || err != nil {
+		return nil, err
+	}
+	defer func() { _ = r.Close() }()
+	b, err := r.root.ReadFile(manifestName)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}

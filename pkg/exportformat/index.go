@@ -145,6 +145,17 @@ func (r *IndexReader) Err() error { return r.err }
 // returned false.
 func (r *IndexReader) Torn() bool { return r.torn }
 
+// Damage is the *IndexLineError of a torn last line that ended in a
+// newline: not a write cut short, which leaves no newline, but a damaged
+// line (Torn reports it too). It is nil otherwise, and until Next has
+// returned false.
+func (r *IndexReader) Damage() error {
+	if !r.done || r.err != nil || r.bad == nil {
+		return nil
+	}
+	return r.bad
+}
+
 // ReadIndex parses a whole index.jsonl, as IndexReader reads it. lines
 // holds one IndexLine per path: the last line written for it, in the
 // order those lines were written. It holds every path of the index in

@@ -97,3 +97,26 @@ func TestIndexReaderGivesEveryLineWithItsPlace(t *testing.T) {
 		t.Error("the offset does not point at the line")
 	}
 }
+
+// Damage tells a damaged last line from one an interrupted write cut
+// short; both are torn.
+func TestIndexReaderDamage(t *testing.T) {
+	const a = `{"path":"a.json","kind":"issue","id":"1","size":1,"sha256":"aa"}`
+	for _, tc := range []struct {
+		in      string
+		damaged bool
+	}{
+		{a + "\n" + `{"path":"b.js`, false},
+		{a + "\n" + `{"path":"b.js` + "\n", true},
+		{a + "\n{}\n\n", true},
+		{a + "\n", false},
+	} {
+		r := exportformat.NewIndexReader(strings.NewReader(tc.in))
+		for r.Next() {
+		}
+		var lineErr *exportformat.IndexLineError
+		if got := errors.As(r.Damage(), &lineErr); got != tc.damaged || r.Err() != nil || (got && !r.Torn()) {
+			t.Errorf("%q: damage %v (torn %v, err %v), want %v", tc.in, r.Damage(), r.Torn(), r.Err(), tc.damaged)
+		}
+	}
+}

@@ -96,21 +96,26 @@ func run(ctx context.Context, opts *Options, p product) (*Record, error) {
 	if err != nil {
 		return nil, err
 	}
+	window := 0
 	if !opts.SinceTime.IsZero() {
+		window = sinceMinutes(opts.SinceTime, time.Now())
 		fmt.Fprintf(f.IO.Messages(), "Exporting what changed since %s (the last %d minutes, with a margin of %s).\n",
-			opts.SinceTime.Local().Format("2006-01-02 15:04 MST"), sinceMinutes(opts.SinceTime, time.Now()), sinceMargin)
+			opts.SinceTime.Local().Format("2006-01-02 15:04 MST"), window, sinceMargin)
 	}
 	ts, site, err := signIn(ctx, f, cfg.Site, p.scopes())
 	if err != nil {
 		return nil, err
 	}
 	rec := &Record{cfg: cfg, opts: engineOptions(opts, p, site), started: time.Now()}
-	client, pauses, err := newClient(f, cfg, ts, site, p.product(), opts.Concurrency)
-	if err != nil {
-		return rec, err
-	}
-	rec.manifest, err = exportWith(ctx, opts, p, site, client, pauses, rec)
+	rec.manifest, err = exportWith(ctx, opts, p, session{cfg: cfg, tokens: ts, site: site}, window, rec)
 	return rec, err
+}
+
+// session is what the run is signed in with.
+type session struct {
+	cfg    *config.Config
+	tokens *auth.TokenSource
+	site   tokenstore.Site
 }
 
 // signIn finds the grant and the site to export from, and checks that
@@ -155,11 +160,11 @@ func engineOptions(opts *Options, p product, site tokenstore.Site) export.Option
 
 // newClient is the API client of the run, which tells of quota pauses
 // through the notice it returns.
-func newClient(f *cmdutil.Factory, cfg *config.Config, ts *auth.TokenSource, site tokenstore.Site, p atlassian.Product, concurrency int) (*atlassian.Client, *pauseNotice, error) {
+func newClient(f *cmdutil.Factory, s session, p atlassian.Product, concurrency int) (*atlassian.Client, *pauseNotice, error) {
 	pauses := &pauseNotice{w: f.IO.Messages()}
 	client, err := atlassian.New(atlassian.Options{
-		APIURL: cfg.APIURL, Product: p, CloudID: site.CloudID, SiteURL: site.URL,
-		Tokens: ts, HTTPClient: f.HTTPClient(), Logger: f.Logger,
+		APIURL: s.cfg.APIURL, Product: p, CloudID: s.site.CloudID, SiteURL: s.site.URL,
+		Tokens: s.tokens, HTTPClient: f.HTTPClient(), Logger: f.Logger,
 		Concurrency: concurrency, MaxConcurrency: concurrency,
 		OnPause: pauses.show,
 	})
@@ -193,16 +198,20 @@ func (n *pauseNotice) onBar(bar *progress.Bar) {
 // exportWith runs the export once it is signed in: nothing is written and
 // no API is called before --out is known good; an update first lists
 // what the query selects now.
-func exportWith(ctx context.Context, opts *Options, p product, site tokenstore.Site, client *atlassian.Client, pauses *pauseNotice, rec *Record) (m *exportformat.Manifest, err error) {
+func exportWith(ctx context.Context, opts *Options, p product, s session, window int, rec *Record) (m *exportformat.Manifest, err error) {
 	f := opts.Factory
-	eopts := rec.opts
-	eopts.Downloads = client
-	eopts.Cost = func() (int64, int64) { st := client.Stats(); return st.Requests, st.Points }
-	updating, err := export.Check(eopts)
+	updating, err := export.Check(rec.opts)
 	if err != nil {
 		return nil, err
 	}
-	sc := scope{window: sinceWindow(opts.SinceTime)}
+	client, pauses, err := newClient(f, s, p.product(), opts.Concurrency)
+	if err != nil {
+		return nil, err
+	}
+	eopts := rec.opts
+	eopts.Downloads = client
+	eopts.Cost = func() (int64, int64) { st := client.Stats(); return st.Requests, st.Points }
+	sc := scope{window: window}
 	var prepared *export.Prepared
 	if updating {
 		if prepared, err = export.Prepare(eopts); err != nil {
@@ -217,7 +226,7 @@ func exportWith(ctx context.Context, opts *Options, p product, site tokenstore.S
 			return nil, err
 		}
 	}
-	src, estimate, err := p.start(ctx, client, site, sc)
+	src, estimate, err := p.start(ctx, client, s.site, sc)
 	if err != nil {
 		return nil, err
 	}
@@ -235,15 +244,6 @@ func exportWith(ctx context.Context, opts *Options, p product, site tokenstore.S
 	}
 	report(f, opts, p, src, prepared, m, reportOf{estimate: estimate, scope: sc, took: time.Since(rec.started)})
 	return m, err
-}
-
-// sinceWindow is the --since window in minutes, with the margin; 0
-// without --since.
-func sinceWindow(since time.Time) int {
-	if since.IsZero() {
-		return 0
-	}
-	return sinceMinutes(since, time.Now())
 }
 
 // planUpdate prepares an incremental run: the window since the previous
