@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/aumo-cli/aumo/internal/bytesize"
 	"github.com/schollz/progressbar/v3"
 )
 
@@ -61,7 +62,7 @@ func (b *Bar) tick() {
 func (b *Bar) describe() {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	d := HumanBytes(b.bytes)
+	d := bytesize.Format(b.bytes)
 	if b.points != nil {
 		d += fmt.Sprintf(" · %d points", b.points())
 	}
@@ -102,18 +103,4 @@ func (b *Bar) Finish() {
 	b.describe()
 	_ = b.bar.Finish()
 	fmt.Fprintln(b.w)
-}
-
-// HumanBytes writes a byte count the way people read it: 1.5 KiB, 3.0 MiB.
-func HumanBytes(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }

@@ -6,6 +6,7 @@ package sink
 
 import (
 	"filippo.io/age"
+	"github.com/aumo-cli/aumo/internal/bytesize"
 
 	"context"
 	"crypto/sha256"
@@ -279,22 +280,9 @@ func checkSpace(dir string, opts Options) error {
 		return fmt.Errorf("check free space in %s: %w", dir, err)
 	}
 	if ok && free < uint64(need) {
-		return fmt.Errorf("not enough free space in %s: %s free, at least %s needed", dir, humanBytes(free), humanBytes(uint64(need)))
+		return fmt.Errorf("not enough free space in %s: %s free, at least %s needed", dir, bytesize.Format(free), bytesize.Format(need))
 	}
 	return nil
-}
-
-func humanBytes(n uint64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := uint64(unit), 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }
 
 // errAborted is what a Put still reading sees once Abort has been called.

@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/aumo-cli/aumo/internal/bytesize"
 	"github.com/aumo-cli/aumo/internal/cli/cmdutil"
 	"github.com/aumo-cli/aumo/internal/export"
 	"github.com/aumo-cli/aumo/internal/sink"
@@ -197,7 +198,7 @@ func maxAttachmentSize(s string) (int64, error) {
 	if s == "" {
 		return 0, nil
 	}
-	n, err := cmdutil.ParseSize(s)
+	n, err := bytesize.Parse(s)
 	if err != nil {
 		return 0, cmdutil.Usagef("--max-attachment-size: %v", err)
 	}

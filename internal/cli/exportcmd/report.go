@@ -9,9 +9,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aumo-cli/aumo/internal/bytesize"
 	"github.com/aumo-cli/aumo/internal/cli/cmdutil"
 	"github.com/aumo-cli/aumo/internal/export"
-	"github.com/aumo-cli/aumo/internal/progress"
 	"github.com/aumo-cli/aumo/pkg/exportformat"
 )
 
@@ -61,10 +61,10 @@ func summary(w io.Writer, out string, m *exportformat.Manifest, took time.Durati
 	if inc := m.Incremental; inc != nil && m.StartedAt.Equal(inc.StartedAt) {
 		// An update: the export as a whole, then what the run changed.
 		fmt.Fprintf(w, "Updated %s in %s; it holds %s (%s); %d requests, %d rate-limit points.\n",
-			where, took.Round(time.Second), strings.Join(parts, ", "), progress.HumanBytes(m.Counts["bytes"]), m.Requests, m.Points)
+			where, took.Round(time.Second), strings.Join(parts, ", "), bytesize.Format(m.Counts["bytes"]), m.Requests, m.Points)
 	} else {
 		fmt.Fprintf(w, "Exported %s (%s) to %s in %s; %d requests, %d rate-limit points.\n",
-			strings.Join(parts, ", "), progress.HumanBytes(m.Counts["bytes"]), where, took.Round(time.Second), m.Requests, m.Points)
+			strings.Join(parts, ", "), bytesize.Format(m.Counts["bytes"]), where, took.Round(time.Second), m.Requests, m.Points)
 	}
 	if len(m.Skipped) > 0 {
 		fmt.Fprintf(w, "Skipped by design: %d (listed in the manifest's \"skipped\").\n", len(m.Skipped))

@@ -14,8 +14,8 @@ import (
 	"filippo.io/age"
 	"github.com/spf13/cobra"
 
+	"github.com/aumo-cli/aumo/internal/bytesize"
 	"github.com/aumo-cli/aumo/internal/cli/cmdutil"
-	"github.com/aumo-cli/aumo/internal/progress"
 	"github.com/aumo-cli/aumo/pkg/exportformat"
 )
 
@@ -120,7 +120,7 @@ func Run(ctx context.Context, opts *Options) error {
 
 func printReport(w io.Writer, path string, r *exportformat.Report) error {
 	p := &printer{w: w}
-	p.linef("Checked %d files (%s) of %s against an index of %d.", r.Files, progress.HumanBytes(r.Bytes), path, r.Indexed)
+	p.linef("Checked %d files (%s) of %s against an index of %d.", r.Files, bytesize.Format(r.Bytes), path, r.Indexed)
 	p.list("Missing, in the index but not in the export", r.Missing)
 	p.list("Extra, in the export but not in the index", r.Extra)
 	if len(r.Corrupt) > 0 {

@@ -1,4 +1,6 @@
-package cmdutil
+// Package bytesize reads and writes sizes as people write them: 250MB,
+// 1.5GiB, 3.0 MiB.
+package bytesize
 
 import (
 	"fmt"
@@ -6,9 +8,9 @@ import (
 	"strings"
 )
 
-// ParseSize reads a size such as "250MB", "1.5GiB", "512k" or "1048576"
+// Parse reads a size such as "250MB", "1.5GiB", "512k" or "1048576"
 // (bytes). Decimal units are powers of 1000, binary ones of 1024.
-func ParseSize(s string) (int64, error) {
+func Parse(s string) (int64, error) {
 	t := strings.TrimSpace(strings.ToLower(s))
 	units := []struct {
 		suffix string
@@ -30,4 +32,19 @@ func ParseSize(s string) (int64, error) {
 		return 0, fmt.Errorf("%q is not a size (e.g. 250MB, 1.5GiB, 1048576)", s)
 	}
 	return int64(n * mult), nil
+}
+
+// Format writes a byte count the way people read it: 512 B, 1.5 KiB,
+// 3.0 MiB.
+func Format[N ~int64 | ~uint64](n N) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := N(unit), 0
+	for m := n / unit; m >= unit; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }
