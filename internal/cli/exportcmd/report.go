@@ -162,5 +162,3 @@ func (r *Record) write(runErr error, exitCode int) {
 	_, _ = fh.Write(append(b, '\n'))
 	_ = fh.Close()
 }
-
-var _ io.Writer = (*strings.Builder)(nil)
