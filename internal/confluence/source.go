@@ -33,7 +33,7 @@ const (
 	v1 = "/wiki/rest/api"
 	v2 = "/wiki/api/v2"
 	// searchLimit is the page size asked of the v1 search; Confluence may
-	// return fewer, and the plan follows the next links whatever it gets.
+	// return fewer, and the source follows the next links whatever it gets.
 	searchLimit = 100
 	// idSearchLimit is the page size asked of a search without expansions
 	// (Confluence Data Center documents 1000 as its cap then; Cloud's is
@@ -98,7 +98,7 @@ type Options struct {
 	// changed, or that newly match the query unchanged.
 	ExtraIDs []string
 	// Titles are pages in the export besides those the CQL lists (an
-	// incremental run's, from Titles of the plan that listed them all),
+	// incremental run's, from Titles of the source that listed them all),
 	// for links between pages.
 	Titles map[string]string
 }

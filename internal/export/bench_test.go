@@ -19,11 +19,11 @@ import (
 	"github.com/aumo-cli/aumo/pkg/exportformat"
 )
 
-// fieldsPlan yields Jira's field list only, as a plan does when no issue
+// fieldsSource yields Jira's field list only, as Jira's source does when no issue
 // changed.
-type fieldsPlan []byte
+type fieldsSource []byte
 
-func (f fieldsPlan) Items(_ context.Context, _ func(kind, id string) bool, _ Problems, emit func(*Item) error) error {
+func (f fieldsSource) Items(_ context.Context, _ func(kind, id string) bool, _ Problems, emit func(*Item) error) error {
 	return emit(&Item{Kind: exportformat.KindFields, ID: "fields", Path: exportformat.FieldsName, JSON: f})
 }
 
@@ -57,7 +57,7 @@ func BenchmarkUpdateNothingChanged(b *testing.B) {
 	}
 	w := bufio.NewWriter(idx)
 	enc := json.NewEncoder(w)
-	// fields.json is real: Jira's plan writes it each run, and the
+	// fields.json is real: Jira's source writes it each run, and the
 	// update keeps it when it has not changed.
 	fields := []byte(`[{"id":"summary","name":"Summary"}]`)
 	if err := os.WriteFile(filepath.Join(out, exportformat.FieldsName), fields, 0o600); err != nil {
@@ -130,9 +130,9 @@ func BenchmarkUpdateNothingChanged(b *testing.B) {
 		}
 		u, err := p.PlanUpdate(p.Window(time.Now()), Listing{IDs: listed, Count: int64(len(listed))})
 		if err != nil || len(u.Extra) != 0 {
-			b.Fatalf("plan: %v, extra %d", err, len(u.Extra))
+			b.Fatalf("plan the update: %v, extra %d", err, len(u.Extra))
 		}
-		m, err := p.Run(context.Background(), fieldsPlan(fields))
+		m, err := p.Run(context.Background(), fieldsSource(fields))
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -20,10 +20,10 @@ import (
 	"github.com/aumo-cli/aumo/pkg/exportformat"
 )
 
-// fakePlan yields n issues, each with attachments generated from its id.
+// fakeSource yields n issues, each with attachments generated from its id.
 // It plays a product's source without an API; the attachments come from
 // the test cloud.
-type fakePlan struct {
+type fakeSource struct {
 	n           int
 	attachments int
 	size        int64
@@ -52,7 +52,7 @@ func content(id string, size int64) []byte {
 	return b
 }
 
-func (p *fakePlan) Items(_ context.Context, done func(kind, id string) bool, _ Problems, emit func(*Item) error) error {
+func (p *fakeSource) Items(_ context.Context, done func(kind, id string) bool, _ Problems, emit func(*Item) error) error {
 	p.faults.short, p.faults.denied = p.shortFor, p.mediaDenied
 	for i := 1; i <= p.n; i++ {
 		id := strconv.Itoa(10000 + i)
@@ -96,13 +96,13 @@ func options(out string) Options {
 	}
 }
 
-func run(ctx context.Context, t *testing.T, opts Options, plan Source) (*exportformat.Manifest, error) {
+func run(ctx context.Context, t *testing.T, opts Options, src Source) (*exportformat.Manifest, error) {
 	t.Helper()
 	p, err := Prepare(opts)
 	if err != nil {
 		return nil, err
 	}
-	return p.Run(ctx, plan)
+	return p.Run(ctx, src)
 }
 
 func verify(t *testing.T, out string) *exportformat.Report {
@@ -142,7 +142,7 @@ func TestExportToEverySink(t *testing.T) {
 	for _, name := range []string{"dir", "out.tar", "out.tar.gz", "out.tgz", "out.tar.zst"} {
 		t.Run(name, func(t *testing.T) {
 			out := filepath.Join(t.TempDir(), name)
-			m, err := run(context.Background(), t, options(out), &fakePlan{n: 12, attachments: 2, size: 50_000})
+			m, err := run(context.Background(), t, options(out), &fakeSource{n: 12, attachments: 2, size: 50_000})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -160,7 +160,7 @@ func TestExportToEverySink(t *testing.T) {
 func TestInterruptedDirectoryResumesWithoutLossOrDuplicates(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "export")
 	ctx, cancel := context.WithCancel(context.Background())
-	plan := &fakePlan{n: 40, attachments: 1, size: 1000, stopAfter: 10, cancel: cancel}
+	plan := &fakeSource{n: 40, attachments: 1, size: 1000, stopAfter: 10, cancel: cancel}
 	if _, err := run(ctx, t, options(out), plan); !errors.Is(err, context.Canceled) {
 		t.Fatalf("interrupted run: %v, want context.Canceled", err)
 	}
@@ -179,7 +179,7 @@ func TestInterruptedDirectoryResumesWithoutLossOrDuplicates(t *testing.T) {
 	if !resuming || done == 0 {
 		t.Fatalf("not resuming (%v, %d done)", resuming, done)
 	}
-	final, err := p.Run(context.Background(), &fakePlan{n: 40, attachments: 1, size: 1000})
+	final, err := p.Run(context.Background(), &fakeSource{n: 40, attachments: 1, size: 1000})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -201,7 +201,7 @@ func TestInterruptedTarballLeavesNothing(t *testing.T) {
 	dir := t.TempDir()
 	out := filepath.Join(dir, "export.tar.zst")
 	ctx, cancel := context.WithCancel(context.Background())
-	plan := &fakePlan{n: 40, attachments: 1, size: 1000, stopAfter: 5, cancel: cancel}
+	plan := &fakeSource{n: 40, attachments: 1, size: 1000, stopAfter: 5, cancel: cancel}
 	if _, err := run(ctx, t, options(out), plan); !errors.Is(err, context.Canceled) {
 		t.Fatalf("got %v, want context.Canceled", err)
 	}
@@ -215,7 +215,7 @@ func TestShortDownloadsAreFetchedAgain(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "export")
 	twice := &atomic.Int32{}
 	twice.Store(2)
-	plan := &fakePlan{n: 3, attachments: 1, size: 10_000, shortFor: map[string]*atomic.Int32{"1000100": twice}}
+	plan := &fakeSource{n: 3, attachments: 1, size: 10_000, shortFor: map[string]*atomic.Int32{"1000100": twice}}
 	if _, err := run(context.Background(), t, options(out), plan); err != nil {
 		t.Fatal(err)
 	}
@@ -226,7 +226,7 @@ func TestAnAttachmentThatKeepsFailingFailsItsItemUntilARerun(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "export")
 	always := &atomic.Int32{}
 	always.Store(1000)
-	plan := &fakePlan{n: 3, attachments: 1, size: 10_000, shortFor: map[string]*atomic.Int32{"1000200": always}}
+	plan := &fakeSource{n: 3, attachments: 1, size: 10_000, shortFor: map[string]*atomic.Int32{"1000200": always}}
 	m, err := run(context.Background(), t, options(out), plan)
 	var partial *PartialError
 	if !errors.As(err, &partial) {
@@ -239,7 +239,7 @@ func TestAnAttachmentThatKeepsFailingFailsItsItemUntilARerun(t *testing.T) {
 		t.Error("the failed item's own file was written, so a rerun would not retry it")
 	}
 	// The attachment works again: the rerun finishes the export.
-	m, err = run(context.Background(), t, options(out), &fakePlan{n: 3, attachments: 1, size: 10_000})
+	m, err = run(context.Background(), t, options(out), &fakeSource{n: 3, attachments: 1, size: 10_000})
 	if err != nil || !m.Complete || m.Counts["issue"] != 3 {
 		t.Fatalf("rerun: %v, %+v", err, m)
 	}
@@ -250,7 +250,7 @@ func TestAttachmentLimits(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "export")
 	opts := options(out)
 	opts.MaxAttachmentSize = 5000
-	m, err := run(context.Background(), t, opts, &fakePlan{n: 2, attachments: 1, size: 8000})
+	m, err := run(context.Background(), t, opts, &fakeSource{n: 2, attachments: 1, size: 8000})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -260,7 +260,7 @@ func TestAttachmentLimits(t *testing.T) {
 	out2 := filepath.Join(t.TempDir(), "export")
 	opts = options(out2)
 	opts.NoAttachments = true
-	m, err = run(context.Background(), t, opts, &fakePlan{n: 2, attachments: 2, size: 10})
+	m, err = run(context.Background(), t, opts, &fakeSource{n: 2, attachments: 2, size: 10})
 	if err != nil || len(m.Skipped) != 4 || m.Skipped[0].Reason != exportformat.ReasonExcluded {
 		t.Errorf("--no-attachments: %v %+v", err, m.Skipped)
 	}
@@ -272,7 +272,7 @@ func TestHostileAttachmentNamesStayInside(t *testing.T) {
 	root := t.TempDir()
 	out := filepath.Join(root, "export")
 	names := []string{"../../etc/passwd", "same.txt", "same.txt", "con.txt", "tab\tand\x01control", strings.Repeat("é", 300) + ".pdf"}
-	if _, err := run(context.Background(), t, options(out), &fakePlan{n: 1, attachments: len(names), size: 10, names: names}); err != nil {
+	if _, err := run(context.Background(), t, options(out), &fakeSource{n: 1, attachments: len(names), size: 10, names: names}); err != nil {
 		t.Fatal(err)
 	}
 	verify(t, out)
@@ -288,7 +288,7 @@ func TestHostileAttachmentNamesStayInside(t *testing.T) {
 
 func TestRefusals(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "export")
-	if _, err := run(context.Background(), t, options(out), &fakePlan{n: 1}); err != nil {
+	if _, err := run(context.Background(), t, options(out), &fakeSource{n: 1}); err != nil {
 		t.Fatal(err)
 	}
 	var oe *OutError
@@ -344,7 +344,7 @@ func TestKilledDirectoryExportResumes(t *testing.T) {
 	}
 	_ = cmd.Wait()
 
-	m, err := run(context.Background(), t, options(out), &fakePlan{n: 60, attachments: 2, size: 20_000})
+	m, err := run(context.Background(), t, options(out), &fakeSource{n: 60, attachments: 2, size: 20_000})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -365,14 +365,14 @@ func TestHelperExport(t *testing.T) {
 	if out == "" {
 		return // only as the helper process
 	}
-	_, err := run(context.Background(), t, options(out), &fakePlan{n: 60, attachments: 2, size: 20_000, slow: 20 * time.Millisecond})
+	_, err := run(context.Background(), t, options(out), &fakeSource{n: 60, attachments: 2, size: 20_000, slow: 20 * time.Millisecond})
 	t.Fatalf("the helper export was meant to be killed, but it ended: %v", err)
 }
 
 func TestResumeRefusesOtherOptions(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "export")
 	ctx, cancel := context.WithCancel(context.Background())
-	if _, err := run(ctx, t, options(out), &fakePlan{n: 20, attachments: 1, size: 10, stopAfter: 5, cancel: cancel}); !errors.Is(err, context.Canceled) {
+	if _, err := run(ctx, t, options(out), &fakeSource{n: 20, attachments: 1, size: 10, stopAfter: 5, cancel: cancel}); !errors.Is(err, context.Canceled) {
 		t.Fatalf("interrupted run: %v", err)
 	}
 	for name, change := range map[string]func(*Options){
@@ -398,11 +398,11 @@ func TestResumeKeepsWhatEarlierRunsSkipped(t *testing.T) {
 	opts := options(out)
 	opts.MaxAttachmentSize = 500
 	ctx, cancel := context.WithCancel(context.Background())
-	plan := &fakePlan{n: 20, attachments: 1, size: 1000, stopAfter: 10, cancel: cancel}
+	plan := &fakeSource{n: 20, attachments: 1, size: 1000, stopAfter: 10, cancel: cancel}
 	if _, err := run(ctx, t, opts, plan); !errors.Is(err, context.Canceled) {
 		t.Fatalf("interrupted run: %v", err)
 	}
-	m, err := run(context.Background(), t, opts, &fakePlan{n: 20, attachments: 1, size: 1000})
+	m, err := run(context.Background(), t, opts, &fakeSource{n: 20, attachments: 1, size: 1000})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -416,7 +416,7 @@ func TestAStaleMediaLinkIsFetchedAgainNotSkipped(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "export")
 	once := &atomic.Int32{}
 	once.Store(1)
-	m, err := run(context.Background(), t, options(out), &fakePlan{n: 2, attachments: 1, size: 100, mediaDenied: map[string]*atomic.Int32{"1000100": once}})
+	m, err := run(context.Background(), t, options(out), &fakeSource{n: 2, attachments: 1, size: 100, mediaDenied: map[string]*atomic.Int32{"1000100": once}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -434,7 +434,7 @@ func TestMarkdownOnlyExportResumes(t *testing.T) {
 	opts := options(out)
 	opts.NoJSON = true
 	ctx, cancel := context.WithCancel(context.Background())
-	if _, err := run(ctx, t, opts, &fakePlan{n: 30, attachments: 1, size: 100, stopAfter: 10, cancel: cancel}); !errors.Is(err, context.Canceled) {
+	if _, err := run(ctx, t, opts, &fakeSource{n: 30, attachments: 1, size: 100, stopAfter: 10, cancel: cancel}); !errors.Is(err, context.Canceled) {
 		t.Fatalf("interrupted run: %v, want context.Canceled", err)
 	}
 	p, err := Prepare(opts)
@@ -444,7 +444,7 @@ func TestMarkdownOnlyExportResumes(t *testing.T) {
 	if resuming, done := p.Resuming(); !resuming || done == 0 {
 		t.Fatalf("not resuming (%v, %d done)", resuming, done)
 	}
-	plan := &fakePlan{n: 30, attachments: 1, size: 100}
+	plan := &fakeSource{n: 30, attachments: 1, size: 100}
 	m, err := p.Run(context.Background(), plan)
 	if err != nil {
 		t.Fatal(err)

@@ -19,16 +19,16 @@ import (
 	"github.com/aumo-cli/aumo/pkg/exportformat"
 )
 
-// versionedItem is an issue of a versionedPlan: its version shows in its
+// versionedItem is an issue of a versionedSource: its version shows in its
 // JSON, and its attachments are named by suffix ("a0", "a1", …).
 type versionedItem struct {
 	version     int
 	attachments []string
 }
 
-// versionedPlan yields the items it is given; its attachments come from
+// versionedSource yields the items it is given; its attachments come from
 // the test cloud, which counts the downloads.
-type versionedPlan struct {
+type versionedSource struct {
 	items map[string]versionedItem
 	// stopAfter cancels the run after this many items (0: never).
 	stopAfter int
@@ -42,9 +42,9 @@ type versionedPlan struct {
 }
 
 // downloads counts the attachments downloaded.
-func (p *versionedPlan) downloads() int32 { return p.faults.downloads.Load() }
+func (p *versionedSource) downloads() int32 { return p.faults.downloads.Load() }
 
-func (p *versionedPlan) Items(_ context.Context, done func(kind, id string) bool, _ Problems, emit func(*Item) error) error {
+func (p *versionedSource) Items(_ context.Context, done func(kind, id string) bool, _ Problems, emit func(*Item) error) error {
 	p.faults.failing, p.faults.stopAt, p.faults.cancel = p.failing, p.stopAt, p.cancel
 	ids := make([]string, 0, len(p.items))
 	for id := range p.items {
@@ -113,10 +113,10 @@ func readManifestFile(t *testing.T, out string) *exportformat.Manifest {
 // fullThenUpdate exports five issues with two attachments each, then
 // prepares an update in which issue 2 changed (a1 gone, a2 new), issue
 // 4 is gone and issue 6 is new.
-func fullThenUpdate(t *testing.T, prune bool) (string, Options, *versionedPlan, map[string]bool) {
+func fullThenUpdate(t *testing.T, prune bool) (string, Options, *versionedSource, map[string]bool) {
 	t.Helper()
 	out := filepath.Join(t.TempDir(), "mirror")
-	full := &versionedPlan{items: map[string]versionedItem{}}
+	full := &versionedSource{items: map[string]versionedItem{}}
 	for _, id := range []string{"1", "2", "3", "4", "5"} {
 		full.items[id] = versionedItem{version: 1, attachments: []string{"a0", "a1"}}
 	}
@@ -125,7 +125,7 @@ func fullThenUpdate(t *testing.T, prune bool) (string, Options, *versionedPlan, 
 	}
 	opts := options(out)
 	opts.Incremental, opts.Prune = true, prune
-	changed := &versionedPlan{items: map[string]versionedItem{
+	changed := &versionedSource{items: map[string]versionedItem{
 		"2": {version: 2, attachments: []string{"a0", "a2"}},
 		"6": {version: 1, attachments: []string{"a0", "a1"}},
 	}}
@@ -133,7 +133,7 @@ func fullThenUpdate(t *testing.T, prune bool) (string, Options, *versionedPlan, 
 	return out, opts, changed, listed
 }
 
-func runUpdate(ctx context.Context, t *testing.T, opts Options, plan Source, listed map[string]bool) (*exportformat.Manifest, error) {
+func runUpdate(ctx context.Context, t *testing.T, opts Options, src Source, listed map[string]bool) (*exportformat.Manifest, error) {
 	t.Helper()
 	updating, err := Check(opts)
 	if err != nil || !updating {
@@ -150,7 +150,7 @@ func runUpdate(ctx context.Context, t *testing.T, opts Options, plan Source, lis
 		}
 	}
 	p.update.listed = listed
-	return p.Run(ctx, plan)
+	return p.Run(ctx, src)
 }
 
 func TestIncrementalRunWritesWhatChangedAndMovesWhatIsGone(t *testing.T) {
@@ -216,7 +216,7 @@ func TestIncrementalRunWritesWhatChangedAndMovesWhatIsGone(t *testing.T) {
 
 	// A second update with nothing changed downloads nothing and keeps
 	// the removed files listed.
-	again := &versionedPlan{items: map[string]versionedItem{}}
+	again := &versionedSource{items: map[string]versionedItem{}}
 	m2, err := runUpdate(context.Background(), t, opts, again, listed)
 	if err != nil {
 		t.Fatal(err)
@@ -227,7 +227,7 @@ func TestIncrementalRunWritesWhatChangedAndMovesWhatIsGone(t *testing.T) {
 	verify(t, out)
 
 	// Issue 2 is edited again: the copy of the attachment it lost stays.
-	edited := &versionedPlan{items: map[string]versionedItem{"2": {version: 3, attachments: []string{"a0", "a2"}}}}
+	edited := &versionedSource{items: map[string]versionedItem{"2": {version: 3, attachments: []string{"a0", "a2"}}}}
 	if _, err := runUpdate(context.Background(), t, opts, edited, listed); err != nil {
 		t.Fatal(err)
 	}
@@ -239,7 +239,7 @@ func TestIncrementalRunWritesWhatChangedAndMovesWhatIsGone(t *testing.T) {
 
 	// Issue 4 comes back, with one of its two attachments: the copies of
 	// what is back go from removed/, that of the other stays.
-	back := &versionedPlan{items: map[string]versionedItem{"4": {version: 3, attachments: []string{"a0"}}}}
+	back := &versionedSource{items: map[string]versionedItem{"4": {version: 3, attachments: []string{"a0"}}}}
 	listed["4"] = true
 	m3, err := runUpdate(context.Background(), t, opts, back, listed)
 	if err != nil {
@@ -381,7 +381,7 @@ func TestEmptyListingRemovesNothing(t *testing.T) {
 	if !u.ShortListing {
 		t.Errorf("update: %+v", u)
 	}
-	m, err := p.Run(context.Background(), &versionedPlan{})
+	m, err := p.Run(context.Background(), &versionedSource{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -397,7 +397,7 @@ func TestNewItemCutShortIsCompletedNextRun(t *testing.T) {
 	out, opts, _, _ := fullThenUpdate(t, false)
 	listed := map[string]bool{"1": true, "2": true, "3": true, "4": true, "5": true, "7": true}
 	ctx, cancel := context.WithCancel(context.Background())
-	cut := &versionedPlan{items: map[string]versionedItem{"7": {version: 1, attachments: []string{"a0", "a1"}}}, cancel: cancel, stopAt: "7a1"}
+	cut := &versionedSource{items: map[string]versionedItem{"7": {version: 1, attachments: []string{"a0", "a1"}}}, cancel: cancel, stopAt: "7a1"}
 	p, u := planUpdate(t, opts, listed)
 	if !slices.Equal(u.Extra, []string{"7"}) {
 		t.Fatalf("extra %v, want [7]", u.Extra)
@@ -413,7 +413,7 @@ func TestNewItemCutShortIsCompletedNextRun(t *testing.T) {
 	if !slices.Equal(u.Extra, []string{"7"}) {
 		t.Fatalf("next run's extra %v, want [7]", u.Extra)
 	}
-	m, err := p.Run(context.Background(), &versionedPlan{items: cut.items})
+	m, err := p.Run(context.Background(), &versionedSource{items: cut.items})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -431,7 +431,7 @@ func TestFailedUpdateIsRetriedByTheNext(t *testing.T) {
 			out := filepath.Join(t.TempDir(), "mirror")
 			opts := options(out)
 			opts.NoJSON = format == "md"
-			full := &versionedPlan{items: map[string]versionedItem{
+			full := &versionedSource{items: map[string]versionedItem{
 				"1": {version: 1, attachments: []string{"a0"}}, "2": {version: 1, attachments: []string{"a0"}},
 			}}
 			if _, err := run(context.Background(), t, opts, full); err != nil {
@@ -439,7 +439,7 @@ func TestFailedUpdateIsRetriedByTheNext(t *testing.T) {
 			}
 			opts.Incremental = true
 			listed := map[string]bool{"1": true, "2": true}
-			changed := &versionedPlan{
+			changed := &versionedSource{
 				items: map[string]versionedItem{
 					"1": {version: 2, attachments: []string{"a0"}}, "2": {version: 2, attachments: []string{"a0", "a1"}},
 				},
@@ -502,7 +502,7 @@ func TestRemovalOfAFileAlreadyGone(t *testing.T) {
 // gone moves under removed/, with a warning.
 func TestPruneOfMostOfAnExportMovesInstead(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "mirror")
-	full := &versionedPlan{items: map[string]versionedItem{}}
+	full := &versionedSource{items: map[string]versionedItem{}}
 	for i := range 12 {
 		full.items[fmt.Sprint(i+1)] = versionedItem{version: 1}
 	}
@@ -512,7 +512,7 @@ func TestPruneOfMostOfAnExportMovesInstead(t *testing.T) {
 	opts := options(out)
 	opts.Incremental, opts.Prune = true, true
 	p, _ := planUpdate(t, opts, map[string]bool{"1": true})
-	m, err := p.Run(context.Background(), &versionedPlan{})
+	m, err := p.Run(context.Background(), &versionedSource{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -551,7 +551,7 @@ func TestUpdateCutShortWhileRemovingIsCompleted(t *testing.T) {
 			if m := readManifestFile(t, out); m.Incremental == nil || !slices.Equal(m.Incremental.Pending, []string{"4"}) {
 				t.Fatalf("manifest after the cut: %+v", m.Incremental)
 			}
-			next := &versionedPlan{items: map[string]versionedItem{}}
+			next := &versionedSource{items: map[string]versionedItem{}}
 			again := map[string]bool{}
 			if name == "item back" {
 				maps.Copy(again, listed)
@@ -586,7 +586,7 @@ func TestRestoredItemAcrossAnInterruptedRun(t *testing.T) {
 	listed["4"], listed["8"] = true, true
 	opts.Concurrency = 1 // issue 4 is written whole before issue 8 begins
 	ctx, cancel := context.WithCancel(context.Background())
-	cut := &versionedPlan{items: map[string]versionedItem{
+	cut := &versionedSource{items: map[string]versionedItem{
 		"4": {version: 2, attachments: []string{"a0", "a1"}}, "8": {version: 1, attachments: []string{"a0"}},
 	}, cancel: cancel, stopAt: "8a0"}
 	if _, err := runUpdate(ctx, t, opts, cut, listed); !errors.Is(err, context.Canceled) {
@@ -595,7 +595,7 @@ func TestRestoredItemAcrossAnInterruptedRun(t *testing.T) {
 	if !exists(out, "issues/4/issue.json") {
 		t.Fatal("issue 4 was not written before the cut")
 	}
-	m, err := runUpdate(context.Background(), t, opts, &versionedPlan{items: map[string]versionedItem{"8": cut.items["8"]}}, listed)
+	m, err := runUpdate(context.Background(), t, opts, &versionedSource{items: map[string]versionedItem{"8": cut.items["8"]}}, listed)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -616,12 +616,12 @@ func TestCutShortItemThatLeavesTheQuery(t *testing.T) {
 	out, opts, _, _ := fullThenUpdate(t, false)
 	listed := map[string]bool{"1": true, "2": true, "3": true, "4": true, "5": true, "7": true}
 	ctx, cancel := context.WithCancel(context.Background())
-	cut := &versionedPlan{items: map[string]versionedItem{"7": {version: 1, attachments: []string{"a0", "a1"}}}, cancel: cancel, stopAt: "7a1"}
+	cut := &versionedSource{items: map[string]versionedItem{"7": {version: 1, attachments: []string{"a0", "a1"}}}, cancel: cancel, stopAt: "7a1"}
 	if _, err := runUpdate(ctx, t, opts, cut, listed); !errors.Is(err, context.Canceled) {
 		t.Fatalf("cut short: %v", err)
 	}
 	delete(listed, "7")
-	if _, err := runUpdate(context.Background(), t, opts, &versionedPlan{}, listed); err != nil {
+	if _, err := runUpdate(context.Background(), t, opts, &versionedSource{}, listed); err != nil {
 		t.Fatal(err)
 	}
 	verify(t, out)
@@ -698,7 +698,7 @@ func TestUpdateRefusesAnIndexItCannotTrust(t *testing.T) {
 func TestRefusedResumeWritesNothing(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "export")
 	ctx, cancel := context.WithCancel(context.Background())
-	if _, err := run(ctx, t, options(out), &fakePlan{n: 20, attachments: 1, size: 10, stopAfter: 5, cancel: cancel}); !errors.Is(err, context.Canceled) {
+	if _, err := run(ctx, t, options(out), &fakeSource{n: 20, attachments: 1, size: 10, stopAfter: 5, cancel: cancel}); !errors.Is(err, context.Canceled) {
 		t.Fatalf("interrupted run: %v", err)
 	}
 	index := filepath.Join(out, exportformat.IndexName)
