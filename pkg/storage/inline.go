@@ -100,6 +100,29 @@ func finishInline(s string, x ctx) string {
 	return strings.ReplaceAll(s, mdtext.HardBreak, "\\\n")
 }
 
+// codeSpan renders inline code, its surrounding white space kept outside
+// the span.
+func codeSpan(n *html.Node) string {
+	lead, body, trail := mdtext.SplitSpace(collapse(rawText(n)))
+	if body == "" {
+		return lead
+	}
+	return lead + mdtext.CodeSpan(body) + trail
+}
+
+// anchor renders a link to href. An empty link, or a smart link (whose
+// text is its URL), reads best as an autolink.
+func (c *converter) anchor(n *html.Node, href string, x ctx) string {
+	x.inLink = true
+	text := c.inlines(children(n), x)
+	dest := c.link(href)
+	if t := strings.TrimFunc(text, mdtext.IsSpace); (t == "" || t == mdtext.EscapeText(href)) && dest == href && mdtext.Autolinkable(href) {
+		lead, _, trail := mdtext.SplitSpace(text)
+		return lead + "<" + href + ">" + trail
+	}
+	return c.linkTo(text, mdtext.EscapeText(href), dest)
+}
+
 // inline renders one node and appends its pieces.
 func (c *converter) inline(ps []piece, n *html.Node, x ctx) []piece {
 	switch n.Type {
@@ -152,11 +175,7 @@ func (c *converter) inline(ps []piece, n *html.Node, x ctx) []piece {
 	case "sub", "sup":
 		return add(mdtext.Tag("<"+n.Data+">", "</"+n.Data+">", c.inlines(children(n), x)))
 	case "code", "tt", "kbd", "samp":
-		lead, body, trail := mdtext.SplitSpace(collapse(rawText(n)))
-		if body == "" {
-			return add(lead)
-		}
-		return add(lead + mdtext.CodeSpan(body) + trail)
+		return add(codeSpan(n))
 	case "span":
 		style := strings.ToLower(attr(n, "style"))
 		switch {
@@ -167,20 +186,10 @@ func (c *converter) inline(ps []piece, n *html.Node, x ctx) []piece {
 		}
 		return c.passThrough(ps, n, x)
 	case "a":
-		href := strings.TrimSpace(attr(n, "href"))
-		if href == "" || x.inLink {
-			return c.passThrough(ps, n, x)
+		if href := strings.TrimSpace(attr(n, "href")); href != "" && !x.inLink {
+			return add(c.anchor(n, href, x))
 		}
-		x.inLink = true
-		text := c.inlines(children(n), x)
-		dest := c.link(href)
-		// An empty link, or a smart link (whose text is its URL), reads
-		// best as an autolink.
-		if t := strings.TrimFunc(text, mdtext.IsSpace); (t == "" || t == mdtext.EscapeText(href)) && dest == href && mdtext.Autolinkable(href) {
-			lead, _, trail := mdtext.SplitSpace(text)
-			return add(lead + "<" + href + ">" + trail)
-		}
-		return add(c.linkTo(text, mdtext.EscapeText(href), dest))
+		return c.passThrough(ps, n, x)
 	case "br":
 		return append(ps, piece{md: mdtext.HardBreak})
 	case "img":
