@@ -235,3 +235,14 @@ func AddProblem(problems []string, seen map[string]bool, msg string) []string {
 	seen[msg] = true
 	return append(problems, msg)
 }
+
+// Plain renders a title, a name or a summary as one line of Markdown that
+// reads as the plain text it is, wherever it lands: in a Heading, a table
+// cell, a list item or a link's text. Whitespace runs become one space.
+func Plain(s string) string {
+	s = EscapeLineStart(EscapeText(strings.Join(strings.Fields(s), " ")))
+	// A pipe would end a table cell, even escaped text's (GFM splits
+	// cells before anything else).
+	// (Heading guards a closing run of '#'.)
+	return strings.ReplaceAll(s, "|", `\|`)
+}
