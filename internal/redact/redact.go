@@ -19,12 +19,29 @@ const Redacted = "redacted"
 // far longer, and shorter strings would hit ordinary text.
 const minID = 8
 
+// profilePrefix is what comes before an account id in the links
+// Atlassian builds to people. Personal spaces are keyed "~<accountId>",
+// so their keys and links name a person too.
+const profilePrefix = `(/jira/people/|/wiki/people/|/display/~|/spaces/~|space-key="~|space-key=&quot;~|spaceKey=~|[?&;]key=~|ViewProfile\.jspa\?accountId=|[?&;]accountId=)`
+
+// accountID is what an account id can hold: 24 hex digits,
+// "557058:<uuid>", "qm:<uuid>:<uuid>" and other prefixed forms, plain or
+// with ':' URL-encoded. Whatever follows (")", ".", a quote, a tag) is
+// the text around the link, never part of the id.
+const accountID = `((?:[A-Za-z0-9_-]|:|%3[Aa])+)`
+
 // profileLink finds account ids in the links Atlassian builds to people,
 // also for people named nowhere else in the item.
-//
-// Personal spaces are keyed "~<accountId>", so their keys and links
-// name a person too.
-var profileLink = regexp.MustCompile(`(/jira/people/|/wiki/people/|/display/~|/spaces/~|space-key="~|space-key=&quot;~|spaceKey=~|[?&;]key=~|ViewProfile\.jspa\?accountId=|[?&;]accountId=)([^/?&#"'\s<>\\]+)`)
+var profileLink = regexp.MustCompile(profilePrefix + accountID)
+
+// ProfileLink reports whether url links to a person: it holds one of the
+// prefixes of the links Atlassian builds to people (/wiki/people/,
+// /jira/people/, /display/~, /spaces/~, ?accountId=, …) followed by an
+// account id or by Redacted. The Markdown of both products shows such a
+// link, once redacted, as the person's name alone.
+func ProfileLink(url string) bool {
+	return profileLink.MatchString(url)
+}
 
 // Replacer replaces a set of account ids inside strings.
 type Replacer struct {
