@@ -250,6 +250,7 @@ type ConfluenceStats struct {
 	AttachmentDownload     int // GET /rest/api/content/{id}/child/attachment/{attachmentId}/download
 	DownloadServlet        int // GET /download/attachments/…, always refused
 	UsersBulk              int // POST /api/v2/users-bulk
+	UserMigration          int // GET /rest/api/user/bulk/migration
 
 	SearchResults  int // hits in /rest/api/search and /rest/api/content/search pages
 	ContentFetched int // pages and blog posts returned by the v2 page and blog post routes
@@ -257,8 +258,9 @@ type ConfluenceStats struct {
 	// Points estimates the hourly quota the requests cost, as
 	// JiraStats.Points does: 1 per request, 1 per page, blog post,
 	// search hit, comment, attachment (metadata or download), label,
-	// space or folder returned, 2 per user users-bulk returns (people
-	// embedded in content, such as version.by, cost nothing of their own).
+	// space or folder returned, 2 per user users-bulk or the user key
+	// lookup returns (people embedded in content, such as version.by,
+	// cost nothing of their own).
 	Points int
 }
 
@@ -267,7 +269,8 @@ func (st ConfluenceStats) Requests() int {
 	return st.Search + st.ContentSearch + st.Pages + st.Page + st.BlogPosts + st.BlogPost + st.Spaces + st.Folder +
 		st.PageLabels + st.BlogPostLabels + st.PageFooterComments + st.PageInlineComments +
 		st.BlogPostFooterComments + st.BlogPostInlineComments + st.FooterCommentChildren + st.InlineCommentChildren +
-		st.PageAttachments + st.BlogPostAttachments + st.AttachmentDownload + st.DownloadServlet + st.UsersBulk
+		st.PageAttachments + st.BlogPostAttachments + st.AttachmentDownload + st.DownloadServlet + st.UsersBulk +
+		st.UserMigration
 }
 
 // confluenceSpace is one generated space. Its fields never change once
@@ -317,6 +320,8 @@ func (sp *confluenceSpace) data(site int) *cfData {
 // Server.mu.
 type confluenceState struct {
 	spaces [MaxConfluenceSpaces]*confluenceSpace
+	// userKeysRefused makes the user key lookup answer 403.
+	userKeysRefused bool
 }
 
 var confluenceKeyPattern = regexp.MustCompile(`^[A-Z][A-Z0-9]{0,254}$`)
@@ -380,6 +385,13 @@ var confluenceKeyPattern = regexp.MustCompile(`^[A-Z][A-Z0-9]{0,254}$`)
 //	POST /api/v2/users-bulk   read:user:confluence; {"accountIds"
 //	                          (1–250)} → {results, _links}; unknown ids
 //	                          are left out
+//	GET /rest/api/user/bulk/migration  read:confluence-user; key
+//	                          (repeated) → MigratedUserArray; the user
+//	                          keys of Server that some bodies name in
+//	                          <ri:user ri:userkey="…"/> (see
+//	                          ConfluenceItem.UserKeys), unknown ones left
+//	                          out; start, limit (200, capped at 200);
+//	                          403 after RefuseConfluenceUserKeys
 //
 // A limit above a list's cap is capped, a limit below 1 or not a number
 // and a cursor the route did not issue for the same query are 400. The
@@ -479,6 +491,7 @@ var (
 	confluenceAttachmentScopes = []string{"read:attachment:confluence"}
 	confluenceDownloadScopes   = []string{"readonly:content.attachment:confluence"}
 	confluenceUserScopes       = []string{"read:user:confluence"}
+	confluenceUserV1Scopes     = []string{"read:confluence-user"}
 )
 
 func (s *Server) registerConfluenceRoutes() {
@@ -530,6 +543,8 @@ func (s *Server) registerConfluenceRoutes() {
 		{"GET /download/attachments/{pageId}/{file...}", func(st *ConfluenceStats) *int { return &st.DownloadServlet },
 			nil, func(_ *cfCall, w http.ResponseWriter, _ *http.Request) { handleConfluenceDownloadServlet(w) }},
 		{"POST /api/v2/users-bulk", func(st *ConfluenceStats) *int { return &st.UsersBulk }, confluenceUserScopes, (*cfCall).handleUsersBulk},
+		{"GET /rest/api/user/bulk/migration", func(st *ConfluenceStats) *int { return &st.UserMigration }, confluenceUserV1Scopes,
+			(*cfCall).handleUserMigration},
 	}
 	for _, rt := range routes {
 		method, path, _ := strings.Cut(rt.pattern, " ")
@@ -551,6 +566,8 @@ type cfCall struct {
 	users   int
 	listed  int
 	fetched int
+	// keysRefused: the user key lookup answers 403.
+	keysRefused bool
 }
 
 func (s *Server) serveConfluence(w http.ResponseWriter, r *http.Request, count func(*ConfluenceStats) *int, scopes []string,
@@ -579,6 +596,9 @@ func (s *Server) serveConfluence(w http.ResponseWriter, r *http.Request, count f
 	}
 	c.site, c.siteURL = site, strings.TrimSuffix(s.sites[site].URL, "/")
 	c.spaces = s.confluenceSpaces()
+	s.mu.Lock()
+	c.keysRefused = s.gw.confluence.userKeysRefused
+	s.mu.Unlock()
 	c.now = s.now()
 	handle(c, w, r)
 }
@@ -827,6 +847,8 @@ type ConfluenceItem struct {
 	Labels              []string // names, in the order the API lists them
 	Comments            []ConfluenceComment
 	Attachments         []ConfluenceAttachment
+	// UserKeys are the people its body names by user key, in order.
+	UserKeys []ConfluenceUserKey
 }
 
 // ConfluenceComment is one comment of a ConfluenceItem: roots and replies
@@ -908,6 +930,7 @@ func (s *Server) ConfluenceItemAt(cloudID, id string) (ConfluenceItem, bool) {
 		}
 		out.Comments = append(out.Comments, cc)
 	}
+	out.UserKeys = c.userKeys(s.user)
 	for _, a := range c.attachments {
 		out.Attachments = append(out.Attachments, ConfluenceAttachment{
 			ID: a.idString(), FileID: a.fileID, Filename: a.filename, MediaType: a.mediaType, Size: a.size,

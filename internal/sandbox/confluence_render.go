@@ -582,6 +582,7 @@ func (c *cfCall) contentBody(ct *cfContent) (storage, adf string) {
 		doc.paragraph(c.siteURL, cfInline{text: "Questions? Ask "}, cfInline{text: u.name, href: c.siteURL + "/wiki/people/" + u.accountID},
 			cfInline{text: "."})
 	}
+	c.userKeyParagraph(&doc, ct)
 	for range ct.edits {
 		doc.paragraph(c.siteURL, cfInline{text: confluenceEditedParagraph})
 	}

@@ -182,6 +182,7 @@ func TestConfluenceResponsesMatchSpec(t *testing.T) {
 		{"attachments", "getPageAttachments", "AttachmentBulk", v2, s.get(cfPath("/api/v2/pages/"+withAtts.ID+"/attachments"), tk)},
 		{"blog attachments", "getBlogpostAttachments", "AttachmentBulk", v2, s.get(cfPath("/api/v2/blogposts/"+blogWithAtts.ID+"/attachments"), tk)},
 		{"users", "createBulkUserLookup", "User", v2, s.post(cfPath("/api/v2/users-bulk"), tk, map[string]any{"accountIds": usersOf(t, s, tk)})},
+		{"user keys", "getBulkUserMigration", "MigratedUser", v1, s.get(cfPath("/rest/api/user/bulk/migration?"+url.Values{"key": userKeysOf(t, s)}.Encode()), tk)},
 	}
 	for _, c := range cases {
 		if c.r.status != http.StatusOK {
@@ -216,4 +217,21 @@ func usersOf(t *testing.T, s *sandbox, tk string) []string {
 		ids[p.AuthorID], ids[p.OwnerID] = true, true
 	}
 	return mapKeysSorted(ids)
+}
+
+// userKeysOf returns the user keys the pages name.
+func userKeysOf(t *testing.T, s *sandbox) []string {
+	t.Helper()
+	sp, _ := s.ConfluenceSpaceAt(DefaultSites[0].CloudID, "DEMO")
+	var keys []string
+	for _, id := range sp.Pages {
+		it, _ := s.ConfluenceItemAt(DefaultSites[0].CloudID, id)
+		for _, k := range it.UserKeys {
+			keys = append(keys, k.Key)
+		}
+	}
+	if len(keys) == 0 {
+		t.Fatal("no page names anyone by user key")
+	}
+	return keys
 }

@@ -1435,3 +1435,99 @@ func TestConfluenceItemAtMatchesAPI(t *testing.T) {
 		t.Error("an item of a site that does not exist")
 	}
 }
+
+// TestConfluenceUserKeys: some bodies name people by Server user key, in
+// storage only; /rest/api/user/bulk/migration maps the keys to the
+// account ids users-bulk knows, leaves unknown keys out, pages through
+// long answers and refuses when told to.
+func TestConfluenceUserKeys(t *testing.T) {
+	s, tk := startConfluence(t, 30, 14, ConfluenceOptions{})
+	cloud := DefaultSites[0].CloudID
+	sp, _ := s.ConfluenceSpaceAt(cloud, "DEMO")
+	want := map[string]string{}
+	var keys []string
+	unknown := 0
+	for _, id := range sp.Pages {
+		it, _ := s.ConfluenceItemAt(cloud, id)
+		if it.Trashed || it.Restricted {
+			continue
+		}
+		storage := decode[cfPageT](t, s.get(cfPath("/api/v2/pages/"+id+"?body-format=storage"), tk)).Body["storage"].Value
+		if got := strings.Count(storage, `ri:userkey="`); got != len(it.UserKeys) {
+			t.Errorf("%s: %d user key references, want %d", id, got, len(it.UserKeys))
+		}
+		for _, k := range it.UserKeys {
+			if !strings.Contains(storage, `<ri:user ri:userkey="`+k.Key+`"/>`) || len(k.Key) != 32 {
+				t.Errorf("%s: no reference to %+v", id, k)
+			}
+			keys = append(keys, k.Key)
+			if k.AccountID == "" {
+				unknown++
+				continue
+			}
+			want[k.Key] = k.AccountID
+		}
+	}
+	if len(want) < 3 || unknown == 0 {
+		t.Fatalf("%d known user keys, %d unknown: the test proves little", len(want), unknown)
+	}
+	lookup := func(q url.Values) response {
+		return s.get(cfPath("/rest/api/user/bulk/migration?"+q.Encode()), tk)
+	}
+	type migrated struct {
+		Results []struct {
+			Key       string `json:"key"`
+			AccountID string `json:"accountId"`
+		} `json:"results"`
+		Start, Limit, Size int
+		Links              map[string]string `json:"_links"`
+	}
+	before := s.Stats().Confluence
+	r := lookup(url.Values{"key": append(keys, keys[0], "no-such-key")})
+	wantStatus(t, "lookup", r, http.StatusOK)
+	got := decode[migrated](t, r)
+	if len(got.Results) != len(want) || got.Size != len(want) || got.Links["next"] != "" {
+		t.Errorf("%d results (size %d, next %q) for %d known keys", len(got.Results), got.Size, got.Links["next"], len(want))
+	}
+	for _, u := range got.Results {
+		if want[u.Key] != u.AccountID {
+			t.Errorf("key %s: account %q, want %q", u.Key, u.AccountID, want[u.Key])
+		}
+	}
+	st := s.Stats().Confluence
+	if st.UserMigration != before.UserMigration+1 || st.Points != before.Points+1+2*len(want) {
+		t.Errorf("stats: %d lookups, %d points, want 1 and %d", st.UserMigration-before.UserMigration, st.Points-before.Points, 1+2*len(want))
+	}
+	// Pages of two.
+	seen := 0
+	q := url.Values{"key": keys, "limit": {"2"}}
+	for range len(keys) {
+		p := decode[migrated](t, lookup(q))
+		seen += len(p.Results)
+		next := p.Links["next"]
+		if next == "" {
+			break
+		}
+		u, err := url.Parse(next)
+		if err != nil || !strings.HasPrefix(next, "/rest/api/user/bulk/migration?") {
+			t.Fatalf("next %q", next)
+		}
+		q = u.Query()
+	}
+	if seen != len(want) {
+		t.Errorf("paged: %d results, want %d", seen, len(want))
+	}
+	if r := decode[migrated](t, lookup(url.Values{"username": {"admin"}})); len(r.Results) != 0 {
+		t.Errorf("by username: %+v", r)
+	}
+	wantV1Error(t, "no key", lookup(url.Values{}), http.StatusBadRequest, v1BadRequest+"Either 'key' or 'username' is required")
+	wantStatus(t, "key and username", lookup(url.Values{"key": {keys[0]}, "username": {"x"}}), http.StatusBadRequest)
+	wantStatus(t, "bad limit", lookup(url.Values{"key": {keys[0]}, "limit": {"x"}}), http.StatusBadRequest)
+	s.RefuseConfluenceUserKeys(true)
+	wantStatus(t, "refused", lookup(url.Values{"key": {keys[0]}}), http.StatusForbidden)
+	s.RefuseConfluenceUserKeys(false)
+	s.SetWithheldScopes("read:confluence-user")
+	narrow := s.login().AccessToken
+	s.SetWithheldScopes()
+	wantUnauthorized(t, s.get(cfPath("/rest/api/user/bulk/migration?key=x"), narrow), MessageScopeMismatch)
+}
