@@ -77,10 +77,15 @@ func (s *Source) batch(ctx context.Context, hits []*hit, out output) error {
 		}
 		ready = append(ready, h)
 	}
-	// The batch's people, looked up together.
-	ids := map[string]bool{}
+	// The batch's people, looked up together: user keys first, for the
+	// account ids behind them.
+	ids, keys := map[string]bool{}, map[string]bool{}
 	for _, h := range ready {
 		collectIDs(docs[h.kind+h.id], ids)
+		collectKeys(docs[h.kind+h.id], keys)
+	}
+	if err := s.resolveKeys(ctx, keys, ids); err != nil {
+		return err
 	}
 	if err := s.resolve(ctx, ids); err != nil {
 		return err

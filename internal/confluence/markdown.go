@@ -69,9 +69,12 @@ func (it *content) storageOptions(spaceKey string, files []export.AttachmentFile
 			return "../../" + strings.TrimSuffix(target, ".json") + ".md", true
 		},
 		SpaceKey: spaceKey,
+		// The converter asks by account id, else by user key.
 		User: func(id string) (string, bool) {
-			u := it.src.user(id)
-			return u.DisplayName, u.DisplayName != "Unknown user"
+			if n, ok := it.src.name(id, ""); ok {
+				return n, true
+			}
+			return it.src.name("", id)
 		},
 	}
 }

@@ -49,15 +49,21 @@ const (
 	listPage = 250
 	// usersPerCall is users-bulk's limit.
 	usersPerCall = 250
+	// keysPerCall is how many user keys one lookup names: each is a
+	// parameter of the query string.
+	keysPerCall = 100
 )
 
 // The scopes each call needs, so that a missing one is named.
 const (
-	scopeSearch     = "search:confluence"
-	scopePage       = "read:page:confluence"
-	scopeSpace      = "read:space:confluence"
-	scopeFolder     = "read:folder:confluence"
-	scopeUser       = "read:user:confluence"
+	scopeSearch = "search:confluence"
+	scopePage   = "read:page:confluence"
+	scopeSpace  = "read:space:confluence"
+	scopeFolder = "read:folder:confluence"
+	scopeUser   = "read:user:confluence"
+	// scopeUserKeys is the v1 lookup of user keys': without it, people a
+	// page names by user key stay unknown.
+	scopeUserKeys   = "read:confluence-user"
 	scopeAttachment = "readonly:content.attachment:confluence"
 )
 
@@ -175,6 +181,11 @@ type Source struct {
 	// claimed are the spaces and folders some batch has taken on.
 	claimed map[string]bool
 	users   map[string]*User
+	// userKeys maps the user keys of storage user references to account
+	// ids ("" when Confluence knows none); keysRefused is set once
+	// Confluence refused the lookup.
+	userKeys    map[string]string
+	keysRefused bool
 	// containersListed are the spaces and folders ("space:<id>",
 	// "folder:<id>") above the listed pages.
 	containersListed map[string]bool
@@ -205,7 +216,7 @@ func New(opts Options) *Source {
 	if opts.Window > 0 {
 		asked = query.And(asked, query.ModifiedWithin(opts.Window))
 	}
-	return &Source{opts: opts, asked: asked, cql: query.WithContentTypes(asked), titles: titles, spaceKeys: map[string]string{}, containersListed: map[string]bool{}, claimed: map[string]bool{}, users: map[string]*User{}}
+	return &Source{opts: opts, asked: asked, cql: query.WithContentTypes(asked), titles: titles, spaceKeys: map[string]string{}, containersListed: map[string]bool{}, claimed: map[string]bool{}, users: map[string]*User{}, userKeys: map[string]string{}}
 }
 
 // Listed is how many pages and blog posts the search listed.

@@ -3,10 +3,13 @@ package confluence
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"html"
+	"net/url"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -24,18 +27,41 @@ var idFields = map[string]string{
 	"resolutionLastModifierId": "resolutionLastModifier",
 }
 
-// riUser finds the account ids of storage format's user references.
+// riUser finds storage format's user references: by account id, or by
+// the user key of Confluence Server (pages migrated from it keep those).
 var (
-	riUser = regexp.MustCompile(`<ri:user\b[^>]*?\bri:account-id\s*=\s*"([^"]*)"[^>]*?(?:/>|>\s*</ri:user>)`)
+	riUser = regexp.MustCompile(`<ri:user\b[^>]*?\bri:(?:account-id|userkey)\s*=\s*"[^"]*"[^>]*?(?:/>|>\s*</ri:user>)`)
 	// A mention: the link, with or without a link body of its own.
-	linkedRiUser = regexp.MustCompile(`(?s)<ac:link\b[^>]*>\s*(<ri:user\b[^>]*?\bri:account-id\s*=\s*"[^"]*"[^>]*?(?:/>|>\s*</ri:user>))\s*(?:<ac:plain-text-link-body>.*?</ac:plain-text-link-body>|<ac:link-body>.*?</ac:link-body>)?\s*</ac:link>`)
+	linkedRiUser = regexp.MustCompile(`(?s)<ac:link\b[^>]*>\s*(<ri:user\b[^>]*?\bri:(?:account-id|userkey)\s*=\s*"[^"]*"[^>]*?(?:/>|>\s*</ri:user>))\s*(?:<ac:plain-text-link-body>.*?</ac:plain-text-link-body>|<ac:link-body>.*?</ac:link-body>)?\s*</ac:link>`)
+	// riUserAttr is a user reference's account id or user key.
+	riUserAttr = regexp.MustCompile(`\bri:(account-id|userkey)\s*=\s*"([^"]*)"`)
 )
+
+// userRef reads a user reference: its account id, else its user key.
+func userRef(ref string) (id, key string) {
+	for _, m := range riUserAttr.FindAllStringSubmatch(ref, -1) {
+		v := html.UnescapeString(m[2])
+		if m[1] == "account-id" && id == "" {
+			id = v
+		} else if m[1] == "userkey" && key == "" {
+			key = v
+		}
+	}
+	if id != "" {
+		key = ""
+	}
+	return id, key
+}
 
 // finish names the people an item refers to, redacts it unless asked
 // not to, and encodes it.
 func (s *Source) finish(ctx context.Context, kind string, doc map[string]any, atts []export.Attachment) (*content, error) {
-	ids := map[string]bool{}
+	ids, keys := map[string]bool{}, map[string]bool{}
 	collectIDs(doc, ids)
+	collectKeys(doc, keys)
+	if err := s.resolveKeys(ctx, keys, ids); err != nil {
+		return nil, err
+	}
 	if err := s.resolve(ctx, ids); err != nil {
 		return nil, err
 	}
@@ -78,11 +104,25 @@ func collectIDs(v any, ids map[string]bool) {
 				}
 			}
 		}
-		for _, m := range riUser.FindAllStringSubmatch(str(obj(t["storage"])["value"]), -1) {
-			ids[html.UnescapeString(m[1])] = true
+		for _, ref := range riUser.FindAllString(str(obj(t["storage"])["value"]), -1) {
+			if id, _ := userRef(ref); id != "" {
+				ids[id] = true
+			}
 		}
 		if d, ok := adfBody(t); ok {
 			mentions(d, ids)
+		}
+		return true
+	})
+}
+
+// collectKeys finds the user keys of an item's storage user references.
+func collectKeys(v any, keys map[string]bool) {
+	redact.EachObject(v, func(t map[string]any) bool {
+		for _, ref := range riUser.FindAllString(str(obj(t["storage"])["value"]), -1) {
+			if _, key := userRef(ref); key != "" {
+				keys[key] = true
+			}
 		}
 		return true
 	})
@@ -150,6 +190,122 @@ func (s *Source) resolve(ctx context.Context, ids map[string]bool) error {
 	return nil
 }
 
+// resolveKeys asks Confluence for the account ids behind the user keys
+// not known yet, keysPerCall at a time, and adds them to ids. A lookup
+// Confluence refuses (it needs a scope or a permission the export may
+// lack) is not tried again: those people stay unknown.
+func (s *Source) resolveKeys(ctx context.Context, keys, ids map[string]bool) error {
+	s.resolving.Lock()
+	defer s.resolving.Unlock()
+	var want []string
+	s.mu.Lock()
+	for k := range keys {
+		if _, ok := s.userKeys[k]; !ok {
+			want = append(want, k)
+		}
+	}
+	s.mu.Unlock()
+	slices.Sort(want)
+	for len(want) > 0 && !s.keysRefused {
+		n := min(keysPerCall, len(want))
+		found, err := s.lookUpKeys(ctx, want[:n])
+		if refused(err) {
+			s.keysRefused = true
+			break
+		}
+		if err != nil {
+			return fmt.Errorf("look up %d user keys: %w", n, err)
+		}
+		s.mu.Lock()
+		for _, k := range want[:n] {
+			s.userKeys[k] = found[k] // "" unless the answer names them
+		}
+		s.mu.Unlock()
+		want = want[n:]
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for k := range keys {
+		if id := s.userKeys[k]; id != "" {
+			ids[id] = true
+		}
+	}
+	return nil
+}
+
+// lookUpKeys maps user keys to account ids with one call of
+// /user/bulk/migration, following its next links should Confluence cut
+// the answer short.
+func (s *Source) lookUpKeys(ctx context.Context, keys []string) (map[string]string, error) {
+	found := map[string]string{}
+	path, q := v1+"/user/bulk/migration", url.Values{"key": keys, "limit": {strconv.Itoa(len(keys))}}
+	for {
+		var page struct {
+			Results []struct {
+				Key       string `json:"key"`
+				AccountID string `json:"accountId"`
+			} `json:"results"`
+			Links struct {
+				Base string `json:"base"`
+				Next string `json:"next"`
+			} `json:"_links"`
+		}
+		if err := s.opts.Client.GetJSON(ctx, path, q, &page, atlassian.Scope(scopeUserKeys)); err != nil {
+			return nil, err
+		}
+		s.opts.Client.AddPoints(2 * len(page.Results))
+		for _, r := range page.Results {
+			if r.Key != "" && r.AccountID != "" {
+				found[r.Key] = r.AccountID
+			}
+		}
+		if page.Links.Next == "" || len(page.Results) == 0 {
+			return found, nil
+		}
+		next, err := s.opts.Client.RewriteRelative(page.Links.Base, page.Links.Next)
+		if err != nil {
+			return nil, err
+		}
+		path, q = next, nil
+	}
+}
+
+// refused reports whether Confluence refused a lookup: no permission, no
+// such route, or a scope the token lacks.
+func refused(err error) bool {
+	var se *atlassian.ScopeError
+	return atlassian.IsForbidden(err) || atlassian.IsNotFound(err) || errors.As(err, &se)
+}
+
+// keyAccount is the account id behind a user key, "" when unknown.
+func (s *Source) keyAccount(key string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.userKeys[key]
+}
+
+// name is the name of the person a storage user reference names, by
+// account id or user key; ok is false for people not known.
+func (s *Source) name(id, key string) (string, bool) {
+	if id == "" && key != "" {
+		id = s.keyAccount(key)
+	}
+	if id == "" {
+		return "", false
+	}
+	s.mu.Lock()
+	u := s.users[id]
+	s.mu.Unlock()
+	if u == nil {
+		return "", false
+	}
+	n := u.DisplayName
+	if n == "" {
+		n = u.PublicName
+	}
+	return n, n != ""
+}
+
 // user returns the person behind an id; people users-bulk does not know
 // (deleted accounts) get a placeholder.
 func (s *Source) user(id string) *User {
@@ -213,21 +369,19 @@ func (s *Source) redact(doc map[string]any, ids map[string]bool) {
 	redact.NewReplacer(ids).Walk(doc)
 }
 
-// storageNames replaces storage format's user references by the person's
-// name: a mention link becomes "@Name" in the text.
+// storageNames replaces storage format's user references (by account id
+// or user key) by the person's name: a mention link becomes "@Name" in
+// the text, and a person not known "@unknown user", as the Markdown
+// converter says.
 func (s *Source) storageNames(value string) string {
 	if !strings.Contains(value, "ri:user") {
 		return value
 	}
 	name := func(ref string) string {
-		m := riUser.FindStringSubmatch(ref)
-		if m == nil {
-			return ref
-		}
-		u := s.user(html.UnescapeString(m[1]))
-		n := u.DisplayName
-		if n == "" {
-			n = u.PublicName
+		id, key := userRef(ref)
+		n, ok := s.name(id, key)
+		if !ok {
+			n = "unknown user"
 		}
 		return html.EscapeString("@" + n)
 	}
