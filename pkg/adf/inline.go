@@ -331,7 +331,7 @@ func (c *converter) group(items []item, level int, x ctx) string {
 	var b strings.Builder
 	for k, s := range segs {
 		if !s.markup {
-			b.WriteString(s.md)
+			mdtext.AppendInline(&b, s.md)
 			continue
 		}
 		next := ' '
@@ -342,7 +342,7 @@ func (c *converter) group(items []item, level int, x ctx) string {
 				next = mdtext.FirstRune(segs[k+1].md)
 			}
 		}
-		b.WriteString(c.wrap(*s.m, s.inner, mdtext.LastRune(b.String()), next))
+		mdtext.AppendInline(&b, c.wrap(*s.m, s.inner, mdtext.LastRune(b.String()), next))
 	}
 	return b.String()
 }

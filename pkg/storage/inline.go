@@ -73,7 +73,7 @@ func joinPieces(ps []piece) string {
 		if s := b.String(); (strings.HasSuffix(s, " ") || s == "") && strings.HasPrefix(md, " ") {
 			md = strings.TrimLeft(md, " ")
 		}
-		b.WriteString(md)
+		mdtext.AppendInline(&b, md)
 	}
 	return b.String()
 }
