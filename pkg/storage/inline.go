@@ -13,7 +13,8 @@ import (
 type ctx struct {
 	depth     int
 	listDepth int
-	table     bool // inside a GFM table cell: one line, <br> for breaks
+	table     bool // one line, <br> for breaks: in a GFM table cell, or block content flattened into a line
+	cell      bool // inside a GFM table cell
 	oneLine   bool // inside a heading: breaks become spaces
 	inLink    bool // links cannot nest
 	// Emphasis already applied around this content; nesting the same
