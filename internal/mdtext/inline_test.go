@@ -1,10 +1,8 @@
-package mdtext_test
+package mdtext
 
 import (
 	"strings"
 	"testing"
-
-	"github.com/aumo-cli/aumo/internal/mdtext"
 )
 
 func TestAppendInline(t *testing.T) {
@@ -23,7 +21,7 @@ func TestAppendInline(t *testing.T) {
 	for _, tc := range cases {
 		var b strings.Builder
 		b.WriteString(tc.before)
-		mdtext.AppendInline(&b, tc.piece)
+		AppendInline(&b, tc.piece)
 		if got := b.String(); got != tc.want {
 			t.Errorf("%q + %q = %q, want %q", tc.before, tc.piece, got, tc.want)
 		}
