@@ -23,7 +23,7 @@ func FrontMatter(fields []Field) string {
 	for _, f := range fields {
 		var v yaml.Node
 		switch {
-		case f.Values != nil && len(f.Values) > 0:
+		case len(f.Values) > 0:
 			_ = v.Encode(f.Values) // a []string always encodes
 			v.Style = yaml.FlowStyle
 		case f.Value != "":

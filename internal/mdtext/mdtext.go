@@ -159,9 +159,12 @@ func CodeSpan(s string) string {
 // CodeBlock renders code in a fence longer than any backtick run inside
 // it, with the first word of lang as the info string. A fence cannot live
 // in a one-line table cell, so there (inCell) each line becomes a code
-// span instead.
+// span instead (see CodeSpans); callers report that flattening.
 func CodeBlock(code, lang string, inCell bool) string {
 	code = strings.ReplaceAll(code, "\x00", "\uFFFD")
+	// A lone CR ends a line in Markdown too; inside a table row it
+	// would end the row.
+	code = strings.NewReplacer("\r\n", "\n", "\r", "\n").Replace(code)
 	if inCell {
 		return CodeSpans(code, "<br>")
 	}
@@ -177,15 +180,45 @@ func CodeBlock(code, lang string, inCell bool) string {
 }
 
 // CodeSpans renders each line of code as a code span and joins them with
-// br, for code in places a fence cannot go; empty lines are left out.
+// br, for code in places a fence cannot go. Every character stays: spaces
+// at the ends of a line are kept inside its span, and an empty line is an
+// empty stretch between two breaks. Code of nothing but line breaks is "".
 func CodeSpans(code, br string) string {
-	var spans []string
-	for _, l := range strings.Split(code, "\n") {
-		if s := CodeSpan(l); s != "" {
-			spans = append(spans, s)
+	if strings.Trim(code, "\n") == "" {
+		return ""
+	}
+	lines := strings.Split(code, "\n")
+	for i, l := range lines {
+		lines[i] = CodeSpan(l)
+	}
+	return strings.Join(lines, br)
+}
+
+// AppendInline appends the rendered inline piece md to b. A '!' that ends
+// b unescaped would turn a link that md starts with into an image (and
+// lose the link's text), so it is escaped first.
+func AppendInline(b *strings.Builder, md string) {
+	if strings.HasPrefix(md, "[") {
+		if s := b.String(); endsWithBang(s) {
+			b.Reset()
+			b.WriteString(s[:len(s)-1])
+			b.WriteString(`\!`)
 		}
 	}
-	return strings.Join(spans, br)
+	b.WriteString(md)
+}
+
+// endsWithBang reports whether s ends with a '!' that no backslash
+// escapes: one preceded by an even number of backslashes.
+func endsWithBang(s string) bool {
+	if !strings.HasSuffix(s, "!") {
+		return false
+	}
+	n := 0
+	for i := len(s) - 2; i >= 0 && s[i] == '\\'; i-- {
+		n++
+	}
+	return n%2 == 0
 }
 
 // LongestRun is the length of the longest run of c in s, so that a fence

@@ -1,4 +1,4 @@
-package mdtext_test
+package mdtext
 
 import (
 	"bytes"
@@ -10,8 +10,6 @@ import (
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/extension"
 	"go.yaml.in/yaml/v3"
-
-	"github.com/aumo-cli/aumo/internal/mdtext"
 )
 
 var tags = regexp.MustCompile(`<[^>]*>`)
@@ -44,9 +42,9 @@ func TestPlainReadsAsItself(t *testing.T) {
 		"> quoted",
 		"~~strike~~ [link][ref] <https://example.com>",
 	} {
-		p := mdtext.Plain(title)
+		p := Plain(title)
 		for _, md := range []string{
-			mdtext.Heading(1, p),
+			Heading(1, p),
 			"| Field | Value |\n| --- | --- |\n| x | " + p + " |",
 			"[" + p + "](https://example.com)",
 		} {
@@ -67,7 +65,7 @@ func TestPlainReadsAsItself(t *testing.T) {
 // every value comes back as the very string given, and what a person
 // reads has no JSON escapes.
 func TestFrontMatterReadsBack(t *testing.T) {
-	fields := []mdtext.Field{
+	fields := []Field{
 		{Key: "title", Value: "Runbook: Tundra report & <Revised>"},
 		{Key: "number", Value: "123"},
 		{Key: "bool", Value: "yes"},
@@ -81,7 +79,7 @@ func TestFrontMatterReadsBack(t *testing.T) {
 		{Key: "empty", Value: ""},
 		{Key: "labels", Values: []string{"a b", "1", "x,y", "[z]"}},
 	}
-	fm := mdtext.FrontMatter(fields)
+	fm := FrontMatter(fields)
 	if !strings.HasPrefix(fm, "---\n") || !strings.HasSuffix(fm, "\n---\n") {
 		t.Fatalf("not a front matter block:\n%s", fm)
 	}

@@ -281,6 +281,9 @@ func (c *converter) codeBlock(_, a map[string]any, kids []any, x ctx) string {
 		}
 		b.WriteString(strings.Join(collectText(child, nil), ""))
 	}
+	if x.table {
+		c.problem("code block in a table cell flattened to inline code")
+	}
 	return mdtext.CodeBlock(strings.TrimRight(b.String(), "\n"), str(a, "language"), x.table)
 }
 

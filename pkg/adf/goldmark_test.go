@@ -2,6 +2,7 @@ package adf_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/extension"
+	"github.com/yuin/goldmark/renderer/html"
 )
 
 // TestGoldmarkRendersTheGoldens renders a few golden files with a
@@ -36,5 +38,68 @@ func TestGoldmarkRendersTheGoldens(t *testing.T) {
 				t.Errorf("%s: the HTML lacks %q:\n%s", golden, w, buf.String())
 			}
 		}
+	}
+}
+
+// renderHTML renders Markdown as a GFM reader sees it, raw HTML (the <br>
+// of table cells) included.
+func renderHTML(t *testing.T, src []byte) string {
+	t.Helper()
+	md := goldmark.New(goldmark.WithExtensions(extension.GFM), goldmark.WithRendererOptions(html.WithUnsafe()))
+	var buf bytes.Buffer
+	if err := md.Convert(src, &buf); err != nil {
+		t.Fatal(err)
+	}
+	return buf.String()
+}
+
+// cellCodeHTML is how a code block flattened into a table cell must render:
+// each line a code span holding exactly that line, an empty line an empty
+// stretch between two breaks.
+func cellCodeHTML(code string) string {
+	esc := strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;")
+	lines := strings.Split(code, "\n")
+	for i, l := range lines {
+		if l != "" {
+			lines[i] = "<code>" + esc.Replace(l) + "</code>"
+		}
+	}
+	return strings.Join(lines, "<br>")
+}
+
+// TestGoldmarkCodeInCell checks that a code block in a table cell keeps
+// every character: spaces at both ends of a line, empty lines, backticks,
+// pipes, backslashes and HTML.
+func TestGoldmarkCodeInCell(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join(goldenDir, "code-in-cell.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Content []struct {
+			Content []struct {
+				Content []struct {
+					Content []struct {
+						Type    string
+						Content []struct{ Text string }
+					}
+				}
+			}
+		}
+	}
+	if err := json.Unmarshal(data, &doc); err != nil {
+		t.Fatal(err)
+	}
+	code := doc.Content[0].Content[1].Content[1].Content[0]
+	if code.Type != "codeBlock" {
+		t.Fatalf("the second row's second cell holds a %s, not a codeBlock", code.Type)
+	}
+	src, err := os.ReadFile(filepath.Join(goldenDir, "code-in-cell.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := renderHTML(t, src)
+	if want := "<td>" + cellCodeHTML(code.Content[0].Text) + "</td>"; !strings.Contains(out, want) {
+		t.Errorf("the HTML lacks the cell\n%s\n--- html ---\n%s", want, out)
 	}
 }

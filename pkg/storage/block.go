@@ -401,7 +401,12 @@ func (c *converter) pre(n *html.Node, x ctx) string {
 // codeBlock renders code as a fenced code block (see mdtext.CodeBlock).
 func (c *converter) codeBlock(code, lang string, x ctx) string {
 	code = strings.TrimLeft(strings.TrimRight(code, "\n"), "\n")
-	if !x.table && strings.TrimSpace(code) == "" {
+	switch {
+	case x.cell:
+		c.problem("code block in a table cell flattened to inline code")
+	case x.table:
+		c.problem("code block in inline content flattened to inline code")
+	case strings.TrimSpace(code) == "":
 		// Only blanks: an empty block, not a block of blank lines.
 		code = ""
 	}

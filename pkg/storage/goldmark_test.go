@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -61,5 +62,46 @@ func TestGoldmark(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// cellCodeHTML is how a code block flattened into a table cell must render:
+// each line a code span holding exactly that line, an empty line an empty
+// stretch between two breaks.
+func cellCodeHTML(code string) string {
+	esc := strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;")
+	lines := strings.Split(code, "\n")
+	for i, l := range lines {
+		if l != "" {
+			lines[i] = "<code>" + esc.Replace(l) + "</code>"
+		}
+	}
+	return strings.Join(lines, "<br>")
+}
+
+// TestGoldmarkCodeInCell checks that a code macro and a <pre> in a table
+// cell keep every character: spaces at both ends of a line, empty lines,
+// backticks, pipes, backslashes and HTML.
+func TestGoldmarkCodeInCell(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join(goldenDir, "code-in-cell.xhtml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`(?s)<!\[CDATA\[(.*?)\]\]>`).FindSubmatch(data)
+	if m == nil {
+		t.Fatal("no CDATA in code-in-cell.xhtml")
+	}
+	src, err := os.ReadFile(filepath.Join(goldenDir, "code-in-cell.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	md := goldmark.New(goldmark.WithExtensions(extension.GFM), goldmark.WithRendererOptions(html.WithUnsafe()))
+	var buf bytes.Buffer
+	if err := md.Convert(src, &buf); err != nil {
+		t.Fatal(err)
+	}
+	want := "<td>" + cellCodeHTML(string(m[1])) + "</td>"
+	if n := strings.Count(buf.String(), want); n != 2 {
+		t.Errorf("the HTML has %d cells (not 2: code macro and <pre>)\n%s\n--- html ---\n%s", n, want, buf.String())
 	}
 }

@@ -13,7 +13,8 @@ import (
 type ctx struct {
 	depth     int
 	listDepth int
-	table     bool // inside a GFM table cell: one line, <br> for breaks
+	table     bool // one line, <br> for breaks: in a GFM table cell, or block content flattened into a line
+	cell      bool // inside a GFM table cell
 	oneLine   bool // inside a heading: breaks become spaces
 	inLink    bool // links cannot nest
 	// Emphasis already applied around this content; nesting the same
@@ -73,7 +74,7 @@ func joinPieces(ps []piece) string {
 		if s := b.String(); (strings.HasSuffix(s, " ") || s == "") && strings.HasPrefix(md, " ") {
 			md = strings.TrimLeft(md, " ")
 		}
-		b.WriteString(md)
+		mdtext.AppendInline(&b, md)
 	}
 	return b.String()
 }
@@ -119,6 +120,13 @@ func (c *converter) anchor(n *html.Node, href string, x ctx) string {
 	if t := strings.TrimFunc(text, mdtext.IsSpace); (t == "" || t == mdtext.EscapeText(href)) && dest == href && mdtext.Autolinkable(href) {
 		lead, _, trail := mdtext.SplitSpace(text)
 		return lead + "<" + href + ">" + trail
+	}
+	if dest == "" {
+		// Options.Link dropped the link: its text alone, or its URL.
+		if lead, body, trail := mdtext.SplitSpace(text); body == "" {
+			return lead + mdtext.EscapeText(href) + trail
+		}
+		return text
 	}
 	return c.linkTo(text, mdtext.EscapeText(href), dest)
 }
@@ -267,7 +275,20 @@ func (c *converter) img(n *html.Node) string {
 		}
 		return ""
 	}
-	return "![" + mdtext.EscapeText(alt) + "](" + mdtext.LinkDest(c.link(src)) + ")"
+	return c.image(alt, src)
+}
+
+// image renders an image at url, rewritten by Options.Link; when Link
+// drops it, the marker "[image: alt]" (the URL without alt text) stays.
+func (c *converter) image(alt, url string) string {
+	dest := c.link(url)
+	if dest == "" {
+		if alt == "" {
+			alt = url
+		}
+		return `\[image: ` + mdtext.EscapeText(alt) + `\]`
+	}
+	return "![" + mdtext.EscapeText(alt) + "](" + mdtext.LinkDest(dest) + ")"
 }
 
 // time renders a date; Confluence stores it as <time datetime="2024-05-01"/>.

@@ -232,7 +232,9 @@ func statusLozenge(ps []piece, m macro, x ctx) []piece {
 // when the macro names its Jira site.
 func (c *converter) jiraIssue(m macro, key string, x ctx) string {
 	if base := c.jiraURL(m); base != "" && !x.inLink {
-		return "[" + mdtext.EscapeText(key) + "](" + mdtext.LinkDest(c.link(base+"/browse/"+key)) + ")"
+		if dest := c.link(base + "/browse/" + key); dest != "" {
+			return "[" + mdtext.EscapeText(key) + "](" + mdtext.LinkDest(dest) + ")"
+		}
 	}
 	return mdtext.EscapeText(key)
 }
@@ -255,7 +257,14 @@ func anchorTag(m macro) string {
 func (c *converter) codeInline(ps []piece, m macro, x ctx) []piece {
 	m = bothBodies(m)
 	code := strings.Trim(rawText(codeSource(m)), "\n")
-	ps = addPiece(ps, mdtext.CodeSpans(code, mdtext.HardBreak))
+	if spans := mdtext.CodeSpans(code, mdtext.HardBreak); spans != "" {
+		if x.cell {
+			c.problem("code block in a table cell flattened to inline code")
+		} else {
+			c.problem("code block in inline content flattened to inline code")
+		}
+		ps = append(ps, piece{md: spans})
+	}
 	if len(m.extra) > 0 {
 		c.problem("unexpected content in macro %s kept", m.name)
 		for _, k := range m.extra {
@@ -407,10 +416,9 @@ func (c *converter) unknownMacro(m macro, x ctx, asBlock bool) string {
 	if !asBlock {
 		md := head
 		if m.plain != nil {
-			fx := x
-			fx.table = true
-			if s := c.codeBlock(rawText(m.plain), "", fx); s != "" {
-				md += mdtext.HardBreak + strings.ReplaceAll(s, "<br>", mdtext.HardBreak)
+			code := strings.Trim(rawText(m.plain), "\n")
+			if s := mdtext.CodeSpans(code, mdtext.HardBreak); s != "" {
+				md += mdtext.HardBreak + s
 			}
 		}
 		if s := c.flat(nodes, x); s != "" {

@@ -27,6 +27,7 @@ func (c *converter) table(out []block, nodes []*html.Node, x ctx) []block {
 	}
 	cx := x.deeper()
 	cx.table = true
+	cx.cell = true
 	cx.oneLine = false
 	if g := c.grid(t.rows, cx); len(g.Rows) > 0 && g.Width > 0 {
 		out = append(out, block{"table", gridMarkdown(g, x.table)})
