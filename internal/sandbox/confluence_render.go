@@ -570,6 +570,12 @@ func (c *cfCall) contentBody(ct *cfContent) (storage, adf string) {
 	doc.panel(randomUUID(r), "info", "Note: "+jiraSentences[r.IntN(len(jiraSentences))])
 	if target := ct.linkTarget(); target != nil {
 		doc.paragraph(c.siteURL, cfInline{text: "See also "}, cfInline{page: target}, cfInline{text: "."})
+		// Every fifth item (from the third) links to it by URL too, as
+		// pasted links do.
+		if ct.mediaIndex%5 == 2 {
+			href := c.siteURL + "/wiki/spaces/" + target.d.sp.key + "/pages/" + target.idString() + "/" + url.QueryEscape(target.title)
+			doc.paragraph(c.siteURL, cfInline{text: "Earlier notes: "}, cfInline{text: target.title, href: href}, cfInline{text: "."})
+		}
 	}
 	for _, a := range ct.attachments {
 		if !strings.ContainsFunc(a.filename, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
