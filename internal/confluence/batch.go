@@ -238,6 +238,7 @@ func (s *Source) forget(h *hit) {
 	if s.titles[titleKey(h.spaceKey, h.title)] == exportformat.ItemPath(h.kind, h.id) {
 		delete(s.titles, titleKey(h.spaceKey, h.title))
 	}
+	delete(s.titles, itemKey(h.id))
 }
 
 // claim reports whether kind/id is the caller's to fetch: the first to

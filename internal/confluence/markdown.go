@@ -1,13 +1,14 @@
 package confluence
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 
 	"github.com/aumo-cli/aumo/internal/export"
+	"github.com/aumo-cli/aumo/internal/mdtext"
 	"github.com/aumo-cli/aumo/internal/redact"
 	"github.com/aumo-cli/aumo/pkg/storage"
 )
@@ -21,14 +22,14 @@ func (it *content) Markdown(files []export.AttachmentFile) []byte {
 	spaceKey := it.src.spaceKey(it.ID)
 	opts := it.storageOptions(spaceKey, files)
 	var b strings.Builder
-	it.frontMatter(&b, spaceKey)
-	fmt.Fprintf(&b, "# %s\n\n", oneLine(it.Title))
+	b.WriteString(it.frontMatter(spaceKey) + "\n")
+	b.WriteString(mdtext.Heading(1, mdtext.Plain(it.Title)) + "\n\n")
 	writeStorage(&b, obj(it.doc["body"]), opts)
 	writeComments(&b, list(it.doc["comments"]), opts)
 	if len(files) > 0 {
 		b.WriteString("## Attachments\n\n")
 		for _, f := range files {
-			fmt.Fprintf(&b, "- [%s](%s)\n", escapeLinkText(f.Name), escapePath(f.Path))
+			fmt.Fprintf(&b, "- [%s](%s)\n", mdtext.Plain(f.Name), escapePath(f.Path))
 		}
 		b.WriteString("\n")
 	}
@@ -42,8 +43,10 @@ func (it *content) Markdown(files []export.AttachmentFile) []byte {
 }
 
 // storageOptions are the converter's options for the item: links to its
-// attachments' files and to the pages of the export are relative, other
-// links go to the site.
+// attachments' files and to the pages and blog posts of the export are
+// relative, other links go to the site. Unless account ids are kept, a
+// link to a person is their name alone: the link would only lead to a
+// redacted profile.
 func (it *content) storageOptions(spaceKey string, files []export.AttachmentFile) storage.Options {
 	byName := map[string]string{}
 	for _, f := range files {
@@ -69,6 +72,15 @@ func (it *content) storageOptions(spaceKey string, files []export.AttachmentFile
 			return "../../" + strings.TrimSuffix(target, ".json") + ".md", true
 		},
 		SpaceKey: spaceKey,
+		Link: func(u string) string {
+			if target, ok := it.src.itemLink(u); ok {
+				return "../../" + strings.TrimSuffix(target, ".json") + ".md"
+			}
+			if it.redactor != nil && redact.ProfileLink(u) {
+				return ""
+			}
+			return u
+		},
 		// The converter asks by account id, else by user key.
 		User: func(id string) (string, bool) {
 			if n, ok := it.src.name(id, ""); ok {
@@ -79,40 +91,33 @@ func (it *content) storageOptions(spaceKey string, files []export.AttachmentFile
 	}
 }
 
-// frontMatter writes the item's YAML front matter.
-func (it *content) frontMatter(b *strings.Builder, spaceKey string) {
+// frontMatter is the item's YAML front matter.
+func (it *content) frontMatter(spaceKey string) string {
 	doc := it.doc
 	version := obj(doc["version"])
-	b.WriteString("---\n")
-	front := [][2]string{
-		{"id", it.ID}, {"title", it.Title}, {"type", it.Kind}, {"space", it.displaySpaceKey(spaceKey)},
-		{"status", str(doc["status"])},
-		{"created", str(doc["createdAt"])}, {"updated", str(version["createdAt"])},
-		{"version", number(version["number"])},
-		{"author", str(obj(doc["author"])["displayName"])}, {"owner", str(obj(doc["owner"])["displayName"])},
-		{"url", it.src.webURL(str(obj(doc["_links"])["webui"]))},
-		{"parent", str(doc["parentId"])}, {"parentType", str(doc["parentType"])},
-	}
-	for _, kv := range front {
-		if kv[1] != "" {
-			fmt.Fprintf(b, "%s: %s\n", kv[0], yamlString(kv[1]))
-		}
-	}
-	writeList(b, "labels", doc["labels"], "name")
-	writeList(b, "ancestors", doc["ancestors"], "id")
-	b.WriteString("---\n\n")
+	return mdtext.FrontMatter([]mdtext.Field{
+		{Key: "id", Value: it.ID}, {Key: "title", Value: it.Title}, {Key: "type", Value: it.Kind},
+		{Key: "space", Value: it.displaySpaceKey(spaceKey)},
+		{Key: "status", Value: str(doc["status"])},
+		{Key: "created", Value: str(doc["createdAt"])}, {Key: "updated", Value: str(version["createdAt"])},
+		{Key: "version", Value: number(version["number"])},
+		{Key: "author", Value: str(obj(doc["author"])["displayName"])}, {Key: "owner", Value: str(obj(doc["owner"])["displayName"])},
+		{Key: "url", Value: it.src.webURL(str(obj(doc["_links"])["webui"]))},
+		{Key: "parent", Value: str(doc["parentId"])}, {Key: "parentType", Value: str(doc["parentType"])},
+		{Key: "labels", Values: fieldOf(doc["labels"], "name")},
+		{Key: "ancestors", Values: fieldOf(doc["ancestors"], "id")},
+	})
 }
 
-// writeList writes a front matter list of one field of each object of v,
-// unless there is none.
-func writeList(b *strings.Builder, key string, v any, field string) {
+// fieldOf is one field of each object of v, those that have it.
+func fieldOf(v any, field string) []string {
 	var values []string
 	for _, o := range list(v) {
-		values = append(values, yamlString(str(obj(o)[field])))
+		if s := str(obj(o)[field]); s != "" {
+			values = append(values, s)
+		}
 	}
-	if len(values) > 0 {
-		fmt.Fprintf(b, "%s: [%s]\n", key, strings.Join(values, ", "))
-	}
+	return values
 }
 
 // writeStorage writes a storage body as Markdown, and what the converter
@@ -170,13 +175,13 @@ func threads(comments []any) (roots []map[string]any, replies map[string][]map[s
 // refers to and whether it is resolved, and its body.
 func writeComment(b *strings.Builder, c map[string]any, depth int, opts storage.Options) {
 	v := obj(c["version"])
-	head := strings.Repeat("#", min(3+depth, 6))
-	fmt.Fprintf(b, "%s %s by %s, %s\n\n", head, commentKind(c, depth), oneLine(commentAuthor(c)), str(v["createdAt"]))
+	head := commentKind(c, depth) + " by " + mdtext.Plain(commentAuthor(c)) + ", " + mdtext.Plain(str(v["createdAt"]))
+	b.WriteString(mdtext.Heading(min(3+depth, 6), head) + "\n\n")
 	if sel := str(obj(c["properties"])["inlineOriginalSelection"]); sel != "" {
-		fmt.Fprintf(b, "> On: “%s”\n\n", oneLine(sel))
+		fmt.Fprintf(b, "> On: “%s”\n\n", mdtext.Plain(sel))
 	}
 	if rs := str(c["resolutionStatus"]); rs != "" && c["location"] == "inline" {
-		fmt.Fprintf(b, "*(%s)*\n\n", rs)
+		fmt.Fprintf(b, "*(%s)*\n\n", mdtext.Plain(rs))
 	}
 	writeStorage(b, obj(c["body"]), opts)
 }
@@ -210,6 +215,41 @@ func (it *content) displaySpaceKey(key string) string {
 		return "~" + redact.Redacted
 	}
 	return key
+}
+
+// itemURL finds the id in a link to a page or blog post on the site:
+// /wiki/spaces/KEY/pages/ID[/Title], /wiki/spaces/KEY/blog/YYYY/MM/DD/ID
+// [/Title] (the date optional), and the webui forms without /wiki.
+var itemURL = regexp.MustCompile(`^(?:/wiki)?/spaces/[^/]+/(?:pages|blog(?:/\d{4}/\d{1,2}/\d{1,2})?)/(\d+)(?:/|$)`)
+
+// itemLink is the export path of the page or blog post a link points to
+// on the site (a link of the site's own or a site-relative one), when it
+// is in the export: by URL as itemURL reads them, or by
+// /wiki/pages/viewpage.action?pageId=ID.
+func (s *Source) itemLink(link string) (string, bool) {
+	u, err := url.Parse(link)
+	if err != nil {
+		return "", false
+	}
+	if u.Scheme != "" || u.Host != "" {
+		site, err := url.Parse(s.opts.SiteURL)
+		if s.opts.SiteURL == "" || err != nil || !strings.EqualFold(u.Host, site.Host) {
+			return "", false
+		}
+	}
+	id := ""
+	if m := itemURL.FindStringSubmatch(u.Path); m != nil {
+		id = m[1]
+	} else if u.Path == "/wiki/pages/viewpage.action" || u.Path == "/pages/viewpage.action" {
+		id = u.Query().Get("pageId")
+	}
+	if !isID(id) {
+		return "", false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	path, ok := s.titles[itemKey(id)]
+	return path, ok
 }
 
 // pagePath is the export path of the listed page with that title in
@@ -248,16 +288,6 @@ func number(v any) string {
 	return ""
 }
 
-// yamlString quotes a value for YAML front matter (JSON strings are YAML).
-func yamlString(s string) string {
-	b, _ := json.Marshal(s)
-	return string(b)
-}
-
-func oneLine(s string) string {
-	return strings.Join(strings.Fields(s), " ")
-}
-
 // escapePath makes a relative file path a Markdown link target: each
 // segment percent-encoded, so spaces and brackets survive.
 func escapePath(p string) string {
@@ -266,9 +296,4 @@ func escapePath(p string) string {
 		segs[i] = url.PathEscape(s)
 	}
 	return strings.Join(segs, "/")
-}
-
-func escapeLinkText(s string) string {
-	r := strings.NewReplacer(`\`, `\\`, `[`, `\[`, `]`, `\]`, "\n", " ", "\r", " ")
-	return r.Replace(s)
 }

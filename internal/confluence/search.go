@@ -218,6 +218,7 @@ func (s *Source) note(c searchContent) string {
 	if c.Type == exportformat.KindPage { // ri:page links name pages only
 		s.titles[titleKey(c.Space.Key, c.Title)] = exportformat.ItemPath(c.Type, c.ID)
 	}
+	s.titles[itemKey(c.ID)] = exportformat.ItemPath(c.Type, c.ID)
 	s.spaceKeys[c.ID] = c.Space.Key
 	if id := c.Space.ID.String(); id != "" {
 		s.containersListed["space:"+id] = true
@@ -307,26 +308,25 @@ func (s *Source) List(ctx context.Context) (export.Listing, error) {
 }
 
 // listedID notes a hit of the ids-only listing and reports whether it is
-// a page or blog post; a page's title is kept, for links.
+// a page or blog post; its id is kept, and a page's title, for links.
 func (s *Source) listedID(r searchResult) bool {
 	c := r.Content
-	switch c.Type {
-	case exportformat.KindPage:
-		key, ok := strings.CutPrefix(r.ResultGlobalContainer.DisplayURL, "/spaces/")
-		if ok && key != "" && !strings.Contains(key, "/") {
-			s.mu.Lock()
-			s.titles[titleKey(key, c.Title)] = exportformat.ItemPath(c.Type, c.ID)
-			s.mu.Unlock()
-		}
-		return true
-	case exportformat.KindBlogpost:
-		return true
+	if c.Type != exportformat.KindPage && c.Type != exportformat.KindBlogpost {
+		return false
 	}
-	return false
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.titles[itemKey(c.ID)] = exportformat.ItemPath(c.Type, c.ID)
+	key, ok := strings.CutPrefix(r.ResultGlobalContainer.DisplayURL, "/spaces/")
+	if c.Type == exportformat.KindPage && ok && key != "" && !strings.Contains(key, "/") {
+		s.titles[titleKey(key, c.Title)] = exportformat.ItemPath(c.Type, c.ID)
+	}
+	return true
 }
 
-// Titles are the pages the source has listed, by space key and title, for
-// another source's links (Options.Titles).
+// Titles are the pages the source has listed, by space key and title,
+// and its pages and blog posts by id, for another source's links
+// (Options.Titles).
 func (s *Source) Titles() map[string]string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -356,3 +356,7 @@ func (s *Source) Changed(ctx context.Context, minutes int, spaceKeys []string) (
 }
 
 func titleKey(spaceKey, title string) string { return spaceKey + "\x00" + title }
+
+// itemKey is a listed page's or blog post's entry in the titles, for
+// links to it by URL; no space key starts with "\x01".
+func itemKey(id string) string { return "\x01" + id }

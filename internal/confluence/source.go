@@ -103,9 +103,9 @@ type Options struct {
 	// selects: an incremental run's pages whose comments or attachments
 	// changed, or that newly match the query unchanged.
 	ExtraIDs []string
-	// Titles are pages in the export besides those the CQL lists (an
-	// incremental run's, from Titles of the source that listed them all),
-	// for links between pages.
+	// Titles are pages and blog posts in the export besides those the
+	// CQL lists (an incremental run's, from Titles of the source that
+	// listed them all), for links between pages.
 	Titles map[string]string
 }
 
@@ -173,8 +173,9 @@ type Source struct {
 	listed atomic.Int64
 
 	mu sync.Mutex
-	// titles maps a page's space key and title to its export path, for
-	// links between exported pages.
+	// titles maps a page's space key and title to its export path, and
+	// a page's or blog post's id (itemKey), for links between exported
+	// pages.
 	titles map[string]string
 	// spaceKeys maps a listed page's id to its space's key.
 	spaceKeys map[string]string

@@ -103,7 +103,7 @@ func TestPersonalSpaceKeysAreRedacted(t *testing.T) {
 			t.Errorf("the owner's account id is in the %s: %s", what, s)
 		}
 	}
-	if !strings.Contains(md, `space: "~redacted"`) || !strings.Contains(string(space.JSON), `"key":"~redacted"`) {
+	if !strings.Contains(md, "\nspace: ~redacted\n") || !strings.Contains(string(space.JSON), `"key":"~redacted"`) {
 		t.Errorf("personal space key not shown redacted:\n%s\n%s", md, space.JSON)
 	}
 }
