@@ -188,6 +188,33 @@ func CodeSpans(code, br string) string {
 	return strings.Join(spans, br)
 }
 
+// AppendInline appends the rendered inline piece md to b. A '!' that ends
+// b unescaped would turn a link that md starts with into an image (and
+// lose the link's text), so it is escaped first.
+func AppendInline(b *strings.Builder, md string) {
+	if strings.HasPrefix(md, "[") {
+		if s := b.String(); endsWithBang(s) {
+			b.Reset()
+			b.WriteString(s[:len(s)-1])
+			b.WriteString(`\!`)
+		}
+	}
+	b.WriteString(md)
+}
+
+// endsWithBang reports whether s ends with a '!' that no backslash
+// escapes: one preceded by an even number of backslashes.
+func endsWithBang(s string) bool {
+	if !strings.HasSuffix(s, "!") {
+		return false
+	}
+	n := 0
+	for i := len(s) - 2; i >= 0 && s[i] == '\\'; i-- {
+		n++
+	}
+	return n%2 == 0
+}
+
 // LongestRun is the length of the longest run of c in s, so that a fence
 // or code span can be made longer than anything inside it.
 func LongestRun(s string, c byte) int {

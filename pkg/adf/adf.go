@@ -17,7 +17,11 @@ type Options struct {
 	// Media maps a media node's id (Jira media UUID / Confluence fileId) to the relative path of the
 	// exported attachment file; unmapped media become a visible "[attachment: name]" marker.
 	Media func(id string) (path string, ok bool)
-	// Link rewrites a link's URL (e.g. to a relative path of another exported item); nil: unchanged.
+	// Link rewrites a link's URL; returning "" drops the link and keeps its text. nil: links
+	// stay unchanged; typically it points a link at the relative path of another exported item.
+	// A dropped link mark leaves its text alone, a card or a link without text its URL as plain
+	// text, an external image the marker "[image: alt]" (the URL when it has no alt text) and
+	// other external media their name; the URL is never used as a destination then.
 	Link func(url string) string
 }
 

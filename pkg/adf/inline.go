@@ -331,7 +331,7 @@ func (c *converter) group(items []item, level int, x ctx) string {
 	var b strings.Builder
 	for k, s := range segs {
 		if !s.markup {
-			b.WriteString(s.md)
+			mdtext.AppendInline(&b, s.md)
 			continue
 		}
 		next := ' '
@@ -342,7 +342,7 @@ func (c *converter) group(items []item, level int, x ctx) string {
 				next = mdtext.FirstRune(segs[k+1].md)
 			}
 		}
-		b.WriteString(c.wrap(*s.m, s.inner, mdtext.LastRune(b.String()), next))
+		mdtext.AppendInline(&b, c.wrap(*s.m, s.inner, mdtext.LastRune(b.String()), next))
 	}
 	return b.String()
 }
@@ -392,7 +392,11 @@ func (c *converter) wrap(m mark, inner string, prev, next rune) string {
 		if body == "" {
 			body = mdtext.EscapeText(href)
 		}
-		return lead + "[" + body + "](" + mdtext.LinkDest(c.link(href)) + ")" + trail
+		dest := c.link(href)
+		if dest == "" {
+			return lead + body + trail
+		}
+		return lead + "[" + body + "](" + mdtext.LinkDest(dest) + ")" + trail
 	}
 	// textColor and backgroundColor: colour has no Markdown form and is
 	// decoration only, so the text is kept without comment.
@@ -444,6 +448,9 @@ func (c *converter) card(a map[string]any, x ctx) (md, raw string) {
 		return mdtext.EscapeText(text), text
 	}
 	dest := c.link(url)
+	if dest == "" {
+		return mdtext.EscapeText(text), text
+	}
 	if name == "" && dest == url && mdtext.Autolinkable(url) {
 		return "<" + url + ">", url
 	}
@@ -471,12 +478,14 @@ func (c *converter) media(_, a map[string]any, single bool) string {
 			name = str(a, k)
 		}
 	}
-	var dest string
+	var dest, dropped string
 	switch typ {
 	case "external", "link":
 		url := str(a, "url")
 		if url != "" {
-			dest = c.link(url)
+			if dest = c.link(url); dest == "" {
+				dropped = url
+			}
 		}
 	default:
 		if id != "" && c.opts.Media != nil {
@@ -485,7 +494,7 @@ func (c *converter) media(_, a map[string]any, single bool) string {
 			}
 		}
 	}
-	if dest == "" {
+	if dest == "" && dropped == "" {
 		label := name
 		if label == "" {
 			label = id
@@ -498,13 +507,34 @@ func (c *converter) media(_, a map[string]any, single bool) string {
 	}
 	// Alt text is often a caption rather than a file name; only trust it
 	// to decide when it carries an extension.
-	if isImage(name) || (path.Ext(name) == "" && (isImage(dest) || (typ == "external" && single))) {
+	image := isImage(name) || (path.Ext(name) == "" && (isImage(dest+dropped) || (typ == "external" && single)))
+	if dropped != "" {
+		return droppedMedia(image, alt, name, dropped)
+	}
+	if image {
 		return "![" + mdtext.EscapeText(alt) + "](" + mdtext.LinkDest(dest) + ")"
 	}
 	if name == "" {
 		name = path.Base(dest)
 	}
 	return "[" + mdtext.EscapeText(name) + "](" + mdtext.LinkDest(dest) + ")"
+}
+
+// droppedMedia stands in for external media whose URL Options.Link
+// dropped. An image becomes the marker "[image: alt]"; any other file its
+// name, as a link's text would. The URL itself is the text of last resort.
+func droppedMedia(image bool, alt, name, url string) string {
+	label := name
+	if image && alt != "" {
+		label = alt
+	}
+	if label == "" {
+		label = url
+	}
+	if !image {
+		return mdtext.EscapeText(label)
+	}
+	return `\[image: ` + mdtext.EscapeText(label) + `\]`
 }
 
 // extensionMarker stands in for a Confluence macro or app extension whose

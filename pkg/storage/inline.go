@@ -73,7 +73,7 @@ func joinPieces(ps []piece) string {
 		if s := b.String(); (strings.HasSuffix(s, " ") || s == "") && strings.HasPrefix(md, " ") {
 			md = strings.TrimLeft(md, " ")
 		}
-		b.WriteString(md)
+		mdtext.AppendInline(&b, md)
 	}
 	return b.String()
 }
@@ -119,6 +119,13 @@ func (c *converter) anchor(n *html.Node, href string, x ctx) string {
 	if t := strings.TrimFunc(text, mdtext.IsSpace); (t == "" || t == mdtext.EscapeText(href)) && dest == href && mdtext.Autolinkable(href) {
 		lead, _, trail := mdtext.SplitSpace(text)
 		return lead + "<" + href + ">" + trail
+	}
+	if dest == "" {
+		// Options.Link dropped the link: its text alone, or its URL.
+		if lead, body, trail := mdtext.SplitSpace(text); body == "" {
+			return lead + mdtext.EscapeText(href) + trail
+		}
+		return text
 	}
 	return c.linkTo(text, mdtext.EscapeText(href), dest)
 }
@@ -267,7 +274,20 @@ func (c *converter) img(n *html.Node) string {
 		}
 		return ""
 	}
-	return "![" + mdtext.EscapeText(alt) + "](" + mdtext.LinkDest(c.link(src)) + ")"
+	return c.image(alt, src)
+}
+
+// image renders an image at url, rewritten by Options.Link; when Link
+// drops it, the marker "[image: alt]" (the URL without alt text) stays.
+func (c *converter) image(alt, url string) string {
+	dest := c.link(url)
+	if dest == "" {
+		if alt == "" {
+			alt = url
+		}
+		return `\[image: ` + mdtext.EscapeText(alt) + `\]`
+	}
+	return "![" + mdtext.EscapeText(alt) + "](" + mdtext.LinkDest(dest) + ")"
 }
 
 // time renders a date; Confluence stores it as <time datetime="2024-05-01"/>.

@@ -264,7 +264,7 @@ func (c *converter) acImage(n *html.Node, x ctx) string {
 			c.problem("image without a source")
 			break
 		}
-		md = "![" + mdtext.EscapeText(alt) + "](" + mdtext.LinkDest(c.link(u)) + ")"
+		md = c.image(alt, u)
 	default:
 		name := strings.TrimSpace(attr(res, "ri:filename"))
 		if dest := c.attachmentDest(res, name); dest != "" {

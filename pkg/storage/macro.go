@@ -232,7 +232,9 @@ func statusLozenge(ps []piece, m macro, x ctx) []piece {
 // when the macro names its Jira site.
 func (c *converter) jiraIssue(m macro, key string, x ctx) string {
 	if base := c.jiraURL(m); base != "" && !x.inLink {
-		return "[" + mdtext.EscapeText(key) + "](" + mdtext.LinkDest(c.link(base+"/browse/"+key)) + ")"
+		if dest := c.link(base + "/browse/" + key); dest != "" {
+			return "[" + mdtext.EscapeText(key) + "](" + mdtext.LinkDest(dest) + ")"
+		}
 	}
 	return mdtext.EscapeText(key)
 }

@@ -24,8 +24,12 @@ type Options struct {
 	// User maps an account id (ri:user ri:account-id) to a visible name; when nil or not found,
 	// the converter writes "@unknown user" (never the id).
 	User func(accountID string) (name string, ok bool)
-	// Link rewrites ordinary hrefs (e.g. site URLs) — optional; nil: unchanged. It also sees the
-	// SiteURL fallbacks and Jira issue links the converter builds.
+	// Link rewrites a link's URL; returning "" drops the link and keeps its text. Optional; nil:
+	// unchanged. It sees ordinary hrefs (e.g. site URLs), image URLs, the SiteURL fallbacks and
+	// the Jira issue links the converter builds. A dropped link leaves its text alone (its URL
+	// as plain text when it has none), a page, space or Jira issue link its title or key, and
+	// an image the marker "[image: alt]" (the URL when it has no alt text); the URL is never
+	// used as a destination then.
 	Link func(url string) string
 	// SiteURL is the Confluence base URL, e.g. "https://example.atlassian.net/wiki". When set,
 	// links to pages and spaces that Page does not map point to the site instead of becoming

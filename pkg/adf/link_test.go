@@ -1,0 +1,56 @@
+package adf_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/aumo-cli/aumo/pkg/adf"
+)
+
+// TestLinkDropped checks the Options.Link contract: a Link that returns ""
+// leaves the link's text (or its URL, when it has none) as plain text and
+// never writes a link or an image to an empty destination.
+func TestLinkDropped(t *testing.T) {
+	drop := adf.Options{Link: func(url string) string {
+		if strings.Contains(url, "secret") {
+			return ""
+		}
+		return url
+	}}
+	cases := []struct {
+		name, json, want string
+	}{
+		{"link mark", `{"type":"paragraph","content":[{"type":"text","text":"see "},{"type":"text","text":"the plan","marks":[{"type":"link","attrs":{"href":"https://secret.example.com/plan"}}]},{"type":"text","text":" now"}]}`,
+			"see the plan now\n"},
+		{"link mark with emphasis", `{"type":"paragraph","content":[{"type":"text","text":"bold plan","marks":[{"type":"strong"},{"type":"link","attrs":{"href":"https://secret.example.com/plan"}}]}]}`,
+			"**bold plan**\n"},
+		{"kept link", `{"type":"paragraph","content":[{"type":"text","text":"public","marks":[{"type":"link","attrs":{"href":"https://example.com/"}}]}]}`,
+			"[public](https://example.com/)\n"},
+		{"inline card", `{"type":"paragraph","content":[{"type":"text","text":"card "},{"type":"inlineCard","attrs":{"url":"https://secret.example.com/a_b*"}}]}`,
+			"card https://secret.example.com/a_b\\*\n"},
+		{"named card", `{"type":"paragraph","content":[{"type":"inlineCard","attrs":{"data":{"url":"https://secret.example.com/x","name":"Roadmap [Q3]"}}}]}`,
+			"Roadmap \\[Q3\\]\n"},
+		{"block card", `{"type":"blockCard","attrs":{"url":"https://secret.example.com/x"}}`,
+			"https://secret.example.com/x\n"},
+		{"external image", `{"type":"mediaSingle","content":[{"type":"media","attrs":{"type":"external","url":"https://secret.example.com/logo.png","alt":"Logo"}}]}`,
+			"\\[image: Logo\\]\n"},
+		{"external image without alt", `{"type":"mediaSingle","content":[{"type":"media","attrs":{"type":"external","url":"https://secret.example.com/logo.png"}}]}`,
+			"\\[image: https://secret.example.com/logo.png\\]\n"},
+		{"external file", `{"type":"mediaGroup","content":[{"type":"media","attrs":{"type":"link","url":"https://secret.example.com/report.pdf","name":"report.pdf"}}]}`,
+			"report.pdf\n"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			md, _, err := adf.ConvertJSON([]byte(tc.json), drop)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if md != tc.want {
+				t.Errorf("got %q, want %q", md, tc.want)
+			}
+			if strings.Contains(md, "]()") || strings.Contains(md, "](<>)") {
+				t.Errorf("link to an empty destination: %q", md)
+			}
+		})
+	}
+}
