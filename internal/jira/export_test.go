@@ -10,6 +10,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/yuin/goldmark"
+	"github.com/yuin/goldmark/ast"
+	"github.com/yuin/goldmark/extension"
+	"github.com/yuin/goldmark/text"
 	"go.yaml.in/yaml/v3"
 
 	"github.com/aumo-cli/aumo/internal/atlassian"
@@ -33,7 +37,14 @@ func TestJiraExportIsComplete(t *testing.T) {
 	src := jira.New(jira.Options{Client: client, JQL: opts.Query})
 	m := exporttest.Export(t, opts, src)
 	mediaIDs, skipped := exporttest.MediaIDs(t, out), exporttest.Skipped(m)
-	var long, textRuns int
+	var long, textRuns, issueLinks int
+	// Every issue of the project is in the export but the skipped ones.
+	skippedKeys := map[string]bool{}
+	for i := range issues {
+		if want, _ := srv.JiraIssueAt(site.CloudID, "ABC", i); want.Vanished || want.Forbidden {
+			skippedKeys[want.Key] = true
+		}
+	}
 	for i := range issues {
 		want, ok := srv.JiraIssueAt(site.CloudID, "ABC", i)
 		if !ok {
@@ -92,12 +103,15 @@ func TestJiraExportIsComplete(t *testing.T) {
 				t.Errorf("%s: attachment %s has media id %q, want %q", want.Key, a.ID, mediaIDs[a.ID], a.MediaUUID)
 			}
 		}
-		checkMarkdown(t, out, filepath.Join(out, "issues", want.ID), want.Key, want.Comments, skipped)
+		issueLinks += checkMarkdown(t, out, filepath.Join(out, "issues", want.ID), want.Key, want.Comments, skipped, skippedKeys)
 		checkFrontMatter(t, b, filepath.Join(out, "issues", want.ID, "issue.md"), want.Key)
 		textRuns += checkADFText(t, b, filepath.Join(out, "issues", want.ID, "issue.md"), want.Key)
 	}
 	if textRuns < 200 {
 		t.Errorf("only %d text runs checked in the Markdown; the test proves little", textRuns)
+	}
+	if issueLinks < issues {
+		t.Errorf("only %d links between issues in the Markdown; the test proves little", issueLinks)
 	}
 	if long == 0 {
 		t.Error("the project had no truncated lists to complete; the test proves nothing")
@@ -182,7 +196,7 @@ func adfTexts(v any, out *[]string) {
 // and its title, every comment is there, and every relative link
 // resolves to a file of the export — but those to issues listed and then
 // skipped (gone or forbidden when fetched), which the manifest names.
-func checkMarkdown(t *testing.T, out, dir, key string, comments int, skipped map[string]bool) int {
+func checkMarkdown(t *testing.T, out, dir, key string, comments int, skipped, skippedKeys map[string]bool) int {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join(dir, "issue.md"))
 	if err != nil {
@@ -196,19 +210,59 @@ func checkMarkdown(t *testing.T, out, dir, key string, comments int, skipped map
 	if comments > 0 && !strings.Contains(md, fmt.Sprintf("## Comments (%d)", comments)) {
 		t.Errorf("%s: Markdown does not hold its %d comments", key, comments)
 	}
-	issueLinks := 0
-	for _, m := range issueLink.FindAllStringSubmatch(md, -1) {
-		issueLinks++
-		if skipped[m[1]] {
-			md = strings.ReplaceAll(md, m[0], "")
-		}
+	// Links to skipped issues are checkIssueLinks's to judge.
+	for id := range skipped {
+		md = strings.ReplaceAll(md, "](../"+id+"/issue.md)", "]")
 	}
 	exporttest.CheckLinks(t, out, dir, key, md)
-	return issueLinks
+	return checkIssueLinks(t, out, dir, key, b, skipped, skippedKeys)
+}
+
+// checkIssueLinks reads the Markdown as CommonMark with GFM, as a viewer
+// does, and checks that every link to another issue's Markdown resolves
+// to a file of the export, but those to issues listed and then skipped
+// (gone or forbidden when fetched), which the manifest names. It returns
+// how many such links there are.
+func checkIssueLinks(t *testing.T, out, dir, key string, md []byte, skipped, skippedKeys map[string]bool) int {
+	t.Helper()
+	doc := goldmark.New(goldmark.WithExtensions(extension.GFM)).Parser().Parse(text.NewReader(md))
+	n := 0
+	err := ast.Walk(doc, func(node ast.Node, entering bool) (ast.WalkStatus, error) {
+		var dest string
+		switch l := node.(type) {
+		case *ast.Link:
+			dest = string(l.Destination)
+		case *ast.AutoLink:
+			dest = string(l.URL(md))
+		}
+		if !entering || dest == "" {
+			return ast.WalkContinue, nil
+		}
+		if _, other, ok := strings.Cut(dest, sandbox.DefaultSites[0].URL+"/browse/"); ok && other != key && !skippedKeys[other] {
+			t.Errorf("%s: links to %s on the site, which the export holds", key, dest)
+		}
+		m := issueLink.FindStringSubmatch(dest)
+		if m == nil {
+			return ast.WalkContinue, nil
+		}
+		n++
+		target := filepath.Join(dir, filepath.FromSlash(dest))
+		if _, err := os.Stat(target); err != nil && !skipped[m[1]] {
+			t.Errorf("%s: links to %s, which is not in the export", key, dest)
+		}
+		if !strings.HasPrefix(target, out+string(filepath.Separator)) {
+			t.Errorf("%s: links to %s, outside the export", key, dest)
+		}
+		return ast.WalkContinue, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
 
 // issueLink is a relative link to another issue's Markdown.
-var issueLink = regexp.MustCompile(`\]\(\.\./([0-9]+)/issue\.md\)`)
+var issueLink = regexp.MustCompile(`^\.\./([0-9]+)/issue\.md$`)
 
 // frontMatter is what an issue's front matter says, as any YAML reader
 // reads it.
