@@ -295,8 +295,9 @@ func checkFrontMatter(t *testing.T, issueJSON []byte, mdPath, key string) {
 	if err != nil {
 		return // checkMarkdown says so
 	}
-	block, ok := strings.CutPrefix(string(md), "---\n")
-	if block, _, ok = strings.Cut(block, "\n---\n"); !ok {
+	block, starts := strings.CutPrefix(string(md), "---\n")
+	block, _, ends := strings.Cut(block, "\n---\n")
+	if !starts || !ends {
 		t.Errorf("%s: no front matter", key)
 		return
 	}
