@@ -300,8 +300,9 @@ func (s *Source) ids(ctx context.Context, done func(string) bool) ([]string, err
 func (s *Source) eachID(ctx context.Context, jql string, fn func(id, key string) error) error {
 	token := ""
 	for {
-		// Keys cost nothing more: the pages stay as large as ids alone.
-		body := map[string]any{"jql": jql, "fields": []string{"id", "key"}, "maxResults": idPage}
+		// Keys only: the largest pages, as for ids alone, and every issue
+		// carries its id anyway.
+		body := map[string]any{"jql": jql, "fields": []string{"key"}, "maxResults": idPage}
 		if token != "" {
 			body["nextPageToken"] = token
 		}
