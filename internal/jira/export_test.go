@@ -5,8 +5,16 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
+	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/yuin/goldmark"
+	"github.com/yuin/goldmark/ast"
+	"github.com/yuin/goldmark/extension"
+	"github.com/yuin/goldmark/text"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/aumo-cli/aumo/internal/atlassian"
 	"github.com/aumo-cli/aumo/internal/exporttest"
@@ -29,7 +37,14 @@ func TestJiraExportIsComplete(t *testing.T) {
 	src := jira.New(jira.Options{Client: client, JQL: opts.Query})
 	m := exporttest.Export(t, opts, src)
 	mediaIDs, skipped := exporttest.MediaIDs(t, out), exporttest.Skipped(m)
-	var long, textRuns int
+	var long, textRuns, issueLinks int
+	// Every issue of the project is in the export but the skipped ones.
+	skippedKeys := map[string]bool{}
+	for i := range issues {
+		if want, _ := srv.JiraIssueAt(site.CloudID, "ABC", i); want.Vanished || want.Forbidden {
+			skippedKeys[want.Key] = true
+		}
+	}
 	for i := range issues {
 		want, ok := srv.JiraIssueAt(site.CloudID, "ABC", i)
 		if !ok {
@@ -88,11 +103,15 @@ func TestJiraExportIsComplete(t *testing.T) {
 				t.Errorf("%s: attachment %s has media id %q, want %q", want.Key, a.ID, mediaIDs[a.ID], a.MediaUUID)
 			}
 		}
-		checkMarkdown(t, filepath.Join(out, "issues", want.ID), want.Key, want.Comments)
+		issueLinks += checkMarkdown(t, out, filepath.Join(out, "issues", want.ID), want.Key, want.Comments, skipped, skippedKeys)
+		checkFrontMatter(t, b, filepath.Join(out, "issues", want.ID, "issue.md"), want.Key)
 		textRuns += checkADFText(t, b, filepath.Join(out, "issues", want.ID, "issue.md"), want.Key)
 	}
 	if textRuns < 200 {
 		t.Errorf("only %d text runs checked in the Markdown; the test proves little", textRuns)
+	}
+	if issueLinks < issues {
+		t.Errorf("only %d links between issues in the Markdown; the test proves little", issueLinks)
 	}
 	if long == 0 {
 		t.Error("the project had no truncated lists to complete; the test proves nothing")
@@ -111,19 +130,13 @@ func TestJiraExportIsComplete(t *testing.T) {
 	}
 }
 
-// checkADFText checks that every text run of an issue's description and
-// comments appears in its Markdown.
+// checkADFText checks that every text run of an issue's ADF documents
+// (description, environment, comments, worklog comments, rich-text
+// custom fields) appears in its Markdown.
 func checkADFText(t *testing.T, issueJSON []byte, mdPath, key string) int {
 	t.Helper()
 	var doc struct {
-		Fields struct {
-			Description any `json:"description"`
-			Comment     struct {
-				Comments []struct {
-					Body any `json:"body"`
-				} `json:"comments"`
-			} `json:"comment"`
-		} `json:"fields"`
+		Fields map[string]any `json:"fields"`
 	}
 	if err := json.Unmarshal(issueJSON, &doc); err != nil {
 		t.Fatal(err)
@@ -134,9 +147,14 @@ func checkADFText(t *testing.T, issueJSON []byte, mdPath, key string) int {
 	}
 	flat := exporttest.Normalize(strings.ReplaceAll(string(md), `\`, ""))
 	var texts []string
-	adfTexts(doc.Fields.Description, &texts)
-	for _, c := range doc.Fields.Comment.Comments {
-		adfTexts(c.Body, &texts)
+	for id, v := range doc.Fields {
+		switch {
+		case id == "description", id == "environment", strings.HasPrefix(id, "customfield_"):
+			adfTexts(v, &texts)
+		case id == "comment" || id == "worklog":
+			// The comments' bodies and the worklogs' comments.
+			adfTexts(v, &texts)
+		}
 	}
 	for _, s := range texts {
 		for _, line := range strings.Split(s, "\n") {
@@ -174,22 +192,173 @@ func adfTexts(v any, out *[]string) {
 	}
 }
 
-// checkMarkdown checks an issue's Markdown: its front matter names the
-// issue, every comment is there, and every relative link resolves to a
-// file of the export.
-func checkMarkdown(t *testing.T, dir, key string, comments int) {
+// checkMarkdown checks an issue's Markdown: it starts with front matter
+// and its title, every comment is there, and every relative link
+// resolves to a file of the export — but those to issues listed and then
+// skipped (gone or forbidden when fetched), which the manifest names.
+func checkMarkdown(t *testing.T, out, dir, key string, comments int, skipped, skippedKeys map[string]bool) int {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join(dir, "issue.md"))
 	if err != nil {
 		t.Errorf("%s: no Markdown: %v", key, err)
-		return
+		return 0
 	}
 	md := string(b)
-	if !strings.HasPrefix(md, "---\n") || !strings.Contains(md, `key: "`+key+`"`) || !strings.Contains(md, "# "+key+": ") {
+	if !strings.HasPrefix(md, "---\n") || !strings.Contains(md, "\n# "+key+": ") {
 		t.Errorf("%s: Markdown lacks its front matter or title:\n%.300s", key, md)
 	}
 	if comments > 0 && !strings.Contains(md, fmt.Sprintf("## Comments (%d)", comments)) {
 		t.Errorf("%s: Markdown does not hold its %d comments", key, comments)
 	}
-	exporttest.CheckLinks(t, "", dir, key, md)
+	// Links to skipped issues are checkIssueLinks's to judge.
+	for id := range skipped {
+		md = strings.ReplaceAll(md, "](../"+id+"/issue.md)", "]")
+	}
+	exporttest.CheckLinks(t, out, dir, key, md)
+	return checkIssueLinks(t, out, dir, key, b, skipped, skippedKeys)
+}
+
+// checkIssueLinks reads the Markdown as CommonMark with GFM, as a viewer
+// does, and checks that every link to another issue's Markdown resolves
+// to a file of the export, but those to issues listed and then skipped
+// (gone or forbidden when fetched), which the manifest names. It returns
+// how many such links there are.
+func checkIssueLinks(t *testing.T, out, dir, key string, md []byte, skipped, skippedKeys map[string]bool) int {
+	t.Helper()
+	doc := goldmark.New(goldmark.WithExtensions(extension.GFM)).Parser().Parse(text.NewReader(md))
+	n := 0
+	err := ast.Walk(doc, func(node ast.Node, entering bool) (ast.WalkStatus, error) {
+		var dest string
+		switch l := node.(type) {
+		case *ast.Link:
+			dest = string(l.Destination)
+		case *ast.AutoLink:
+			dest = string(l.URL(md))
+		}
+		if !entering || dest == "" {
+			return ast.WalkContinue, nil
+		}
+		if _, other, ok := strings.Cut(dest, sandbox.DefaultSites[0].URL+"/browse/"); ok && other != key && !skippedKeys[other] {
+			t.Errorf("%s: links to %s on the site, which the export holds", key, dest)
+		}
+		m := issueLink.FindStringSubmatch(dest)
+		if m == nil {
+			return ast.WalkContinue, nil
+		}
+		n++
+		target := filepath.Join(dir, filepath.FromSlash(dest))
+		if _, err := os.Stat(target); err != nil && !skipped[m[1]] {
+			t.Errorf("%s: links to %s, which is not in the export", key, dest)
+		}
+		if !strings.HasPrefix(target, out+string(filepath.Separator)) {
+			t.Errorf("%s: links to %s, outside the export", key, dest)
+		}
+		return ast.WalkContinue, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// issueLink is a relative link to another issue's Markdown.
+var issueLink = regexp.MustCompile(`^\.\./([0-9]+)/issue\.md$`)
+
+// frontMatter is what an issue's front matter says, as any YAML reader
+// reads it.
+type frontMatter struct {
+	ID          string   `yaml:"id"`
+	Key         string   `yaml:"key"`
+	Type        string   `yaml:"type"`
+	Project     string   `yaml:"project"`
+	Status      string   `yaml:"status"`
+	Priority    string   `yaml:"priority"`
+	Created     string   `yaml:"created"`
+	Updated     string   `yaml:"updated"`
+	Reporter    string   `yaml:"reporter"`
+	Assignee    string   `yaml:"assignee"`
+	URL         string   `yaml:"url"`
+	Labels      []string `yaml:"labels"`
+	Resolution  string   `yaml:"resolution"`
+	Resolved    string   `yaml:"resolved"`
+	Due         string   `yaml:"due"`
+	Parent      string   `yaml:"parent"`
+	Components  []string `yaml:"components"`
+	FixVersions []string `yaml:"fixVersions"`
+}
+
+// checkFrontMatter reads an issue's front matter back with a YAML
+// library and compares it with the issue's JSON.
+func checkFrontMatter(t *testing.T, issueJSON []byte, mdPath, key string) {
+	t.Helper()
+	md, err := os.ReadFile(mdPath)
+	if err != nil {
+		return // checkMarkdown says so
+	}
+	block, starts := strings.CutPrefix(string(md), "---\n")
+	block, _, ends := strings.Cut(block, "\n---\n")
+	if !starts || !ends {
+		t.Errorf("%s: no front matter", key)
+		return
+	}
+	var got frontMatter
+	if err := yaml.Unmarshal([]byte(block), &got); err != nil {
+		t.Errorf("%s: the front matter is not YAML: %v\n%s", key, err, block)
+		return
+	}
+	var is struct {
+		ID     string `json:"id"`
+		Key    string `json:"key"`
+		Self   string `json:"self"`
+		Fields struct {
+			IssueType      struct{ Name string }         `json:"issuetype"`
+			Project        struct{ Key string }          `json:"project"`
+			Status         struct{ Name string }         `json:"status"`
+			Priority       struct{ Name string }         `json:"priority"`
+			Resolution     *struct{ Name string }        `json:"resolution"`
+			Created        string                        `json:"created"`
+			Updated        string                        `json:"updated"`
+			ResolutionDate string                        `json:"resolutiondate"`
+			DueDate        string                        `json:"duedate"`
+			Reporter       *struct{ DisplayName string } `json:"reporter"`
+			Assignee       *struct{ DisplayName string } `json:"assignee"`
+			Parent         *struct{ Key string }         `json:"parent"`
+			Labels         []string                      `json:"labels"`
+			Components     []struct{ Name string }       `json:"components"`
+			FixVersions    []struct{ Name string }       `json:"fixVersions"`
+		} `json:"fields"`
+	}
+	if err := json.Unmarshal(issueJSON, &is); err != nil {
+		t.Fatal(err)
+	}
+	f := is.Fields
+	want := frontMatter{
+		ID: is.ID, Key: is.Key, Type: f.IssueType.Name, Project: f.Project.Key, Status: f.Status.Name, Priority: f.Priority.Name,
+		Created: f.Created, Updated: f.Updated, Resolved: f.ResolutionDate, Due: f.DueDate,
+		URL: strings.Split(is.Self, "/rest/api/")[0] + "/browse/" + is.Key, Labels: f.Labels,
+	}
+	if f.Resolution != nil {
+		want.Resolution = f.Resolution.Name
+	}
+	if f.Reporter != nil {
+		want.Reporter = f.Reporter.DisplayName
+	}
+	if f.Assignee != nil {
+		want.Assignee = f.Assignee.DisplayName
+	}
+	if f.Parent != nil {
+		want.Parent = f.Parent.Key
+	}
+	for _, c := range f.Components {
+		want.Components = append(want.Components, c.Name)
+	}
+	for _, v := range f.FixVersions {
+		want.FixVersions = append(want.FixVersions, v.Name)
+	}
+	if len(want.Labels) == 0 {
+		want.Labels = nil
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("%s: the front matter reads\n%+v\nwhere the issue says\n%+v", key, got, want)
+	}
 }

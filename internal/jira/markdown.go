@@ -8,99 +8,363 @@ import (
 	"time"
 
 	"github.com/aumo-cli/aumo/internal/export"
+	"github.com/aumo-cli/aumo/internal/mdtext"
+	"github.com/aumo-cli/aumo/internal/redact"
 	"github.com/aumo-cli/aumo/pkg/adf"
 )
 
-// Markdown renders the issue for reading: YAML front matter, the main
-// fields as a table, the description, every comment with its author and
-// time, and the attachments as relative links. It uses the issue as
-// exported (redacted unless --keep-account-ids).
+// Render is what an issue's Markdown is made of besides the issue's JSON:
+// all of it is in an export on disk, so the Markdown can be made again
+// offline, without the API.
+type Render struct {
+	// Fields are the export's fields.json (ParseFields): the display
+	// names and types of the custom fields.
+	Fields []Field
+	// Files are the issue's attachment files as written.
+	Files []export.AttachmentFile
+	// IssuePath is the path, relative to the issue's Markdown, of the
+	// Markdown of the issue with key when the export holds it; nil or
+	// false: the link keeps pointing to the site.
+	IssuePath func(key string) (string, bool)
+}
+
+// Markdown renders an issue for reading: YAML front matter, the main
+// fields as a table, the description and environment, the issue's links,
+// subtasks and custom fields, every comment, the worklogs, the history
+// and the attachments as relative links. It uses the issue as exported
+// (redacted unless --keep-account-ids) and nothing else.
 func (is *Issue) Markdown(files []export.AttachmentFile) []byte {
+	r := is.render
+	r.Files = files
+	return Markdown(is.JSON, r)
+}
+
+// Markdown renders issueJSON, an issue as exported, with what r gives.
+func Markdown(issueJSON []byte, r Render) []byte {
 	var doc map[string]any
-	if err := json.Unmarshal(is.JSON, &doc); err != nil {
-		return []byte(fmt.Sprintf("# %s\n\n(the issue's JSON could not be read: %v)\n", is.Key, err))
+	if err := json.Unmarshal(issueJSON, &doc); err != nil {
+		return []byte(fmt.Sprintf("# Issue\n\n(the issue's JSON could not be read: %s)\n", mdtext.Plain(err.Error())))
 	}
-	fields, _ := doc["fields"].(map[string]any)
+	v := newView(doc, r)
+	var b strings.Builder
+	b.WriteString(v.frontMatter())
+	b.WriteString("\n" + mdtext.Heading(1, mdtext.Plain(v.key+": "+str(v.fields["summary"]))) + "\n\n")
+	b.WriteString(table([]string{"Field", "Value"}, v.mainRows()))
+	for _, section := range []string{
+		v.rich("Description", v.fields["description"]),
+		v.rich("Environment", v.fields["environment"]),
+		v.issueLinks(),
+		v.subtasks(),
+		v.customFields(),
+		v.comments(),
+		v.worklogs(),
+		v.history(),
+		v.attachments(),
+	} {
+		if section != "" {
+			b.WriteString("\n" + section)
+		}
+	}
+	return []byte(b.String())
+}
+
+// view is an issue being rendered.
+type view struct {
+	doc, fields map[string]any
+	id, key     string
+	site        string // https://example.atlassian.net, from the issue's self
+	r           Render
+	opts        adf.Options
+}
+
+func newView(doc map[string]any, r Render) *view {
+	v := &view{doc: doc, r: r, id: str(doc["id"]), key: str(doc["key"])}
+	v.fields, _ = doc["fields"].(map[string]any)
+	if base, _, ok := strings.Cut(str(doc["self"]), "/rest/api/"); ok {
+		v.site = base
+	}
 	media := map[string]string{}
-	for _, f := range files {
+	for _, f := range r.Files {
 		if f.MediaID != "" {
 			media[f.MediaID] = f.Path
 		}
 	}
-	opts := adf.Options{Media: func(id string) (string, bool) { p, ok := media[id]; return p, ok }}
+	v.opts = adf.Options{
+		Media: func(id string) (string, bool) { p, ok := media[id]; return p, ok },
+		Link:  v.link,
+	}
+	return v
+}
 
+// link rewrites a URL of an ADF document: a link to an issue the export
+// holds becomes the relative path of its Markdown, a redacted link to a
+// person becomes no link (the person's name stays as text).
+func (v *view) link(url string) string {
+	if redact.ProfileLink(url) && strings.Contains(url, redact.Redacted) {
+		return ""
+	}
+	if key, ok := v.browseKey(url); ok {
+		if p, ok := v.issuePath(key); ok {
+			return p
+		}
+	}
+	return url
+}
+
+// browseKey reads the issue key of a link to an issue of the site:
+// <site>/browse/KEY, with or without a query or fragment.
+func (v *view) browseKey(url string) (string, bool) {
+	if v.site == "" {
+		return "", false
+	}
+	rest, ok := strings.CutPrefix(url, v.site+"/browse/")
+	if !ok {
+		return "", false
+	}
+	if i := strings.IndexAny(rest, "?#/"); i >= 0 {
+		rest = rest[:i]
+	}
+	return rest, isIssueKey(rest)
+}
+
+// isIssueKey tells "ABC-123" from anything else.
+func isIssueKey(s string) bool {
+	project, num, ok := strings.Cut(s, "-")
+	if !ok || project == "" || num == "" {
+		return false
+	}
+	for _, c := range num {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+func (v *view) issuePath(key string) (string, bool) {
+	if v.r.IssuePath == nil || key == "" {
+		return "", false
+	}
+	return v.r.IssuePath(key)
+}
+
+// issueRef is a link to another issue, by key: relative when the export
+// holds it, else to the site.
+func (v *view) issueRef(key string) string {
+	if key == "" {
+		return ""
+	}
+	if p, ok := v.issuePath(key); ok {
+		return "[" + mdtext.Plain(key) + "](" + mdtext.LinkDest(p) + ")"
+	}
+	if v.site != "" {
+		return "[" + mdtext.Plain(key) + "](" + mdtext.LinkDest(v.site+"/browse/"+key) + ")"
+	}
+	return mdtext.Plain(key)
+}
+
+// issueLine is another issue as a line: its linked key, summary and
+// status.
+func (v *view) issueLine(is map[string]any) string {
+	f, _ := is["fields"].(map[string]any)
+	line := v.issueRef(str(is["key"]))
+	if s := str(f["summary"]); s != "" {
+		line += " " + mdtext.Plain(s)
+	}
+	if s := name(f["status"]); s != "" {
+		line += " (" + mdtext.Plain(s) + ")"
+	}
+	return line
+}
+
+func (v *view) frontMatter() string {
+	f := v.fields
+	return mdtext.FrontMatter([]mdtext.Field{
+		{Key: "id", Value: v.id}, {Key: "key", Value: v.key},
+		{Key: "type", Value: name(f["issuetype"])}, {Key: "project", Value: key(f["project"])},
+		{Key: "status", Value: name(f["status"])}, {Key: "priority", Value: name(f["priority"])},
+		{Key: "created", Value: str(f["created"])}, {Key: "updated", Value: str(f["updated"])},
+		{Key: "reporter", Value: person(f["reporter"])}, {Key: "assignee", Value: person(f["assignee"])},
+		{Key: "url", Value: browseURL(str(v.doc["self"]), v.key)},
+		{Key: "labels", Values: strs(f["labels"])},
+		{Key: "resolution", Value: name(f["resolution"])}, {Key: "resolved", Value: str(f["resolutiondate"])},
+		{Key: "due", Value: str(f["duedate"])}, {Key: "parent", Value: key(f["parent"])},
+		{Key: "components", Values: names(f["components"])}, {Key: "fixVersions", Values: names(f["fixVersions"])},
+	})
+}
+
+// mainRows are the standard fields of the table under the title, as
+// Markdown cells.
+func (v *view) mainRows() [][]string {
+	f := v.fields
+	rows := [][]string{
+		{"Status", mdtext.Plain(name(f["status"]))},
+		{"Type", mdtext.Plain(name(f["issuetype"]))},
+		{"Priority", mdtext.Plain(name(f["priority"]))},
+		{"Resolution", mdtext.Plain(name(f["resolution"]))},
+		{"Assignee", mdtext.Plain(person(f["assignee"]))},
+		{"Reporter", mdtext.Plain(person(f["reporter"]))},
+		{"Parent", v.parent()},
+		{"Components", plainList(names(f["components"]))},
+		{"Affects versions", plainList(names(f["versions"]))},
+		{"Fix versions", plainList(names(f["fixVersions"]))},
+		{"Labels", plainList(strs(f["labels"]))},
+		{"Due date", mdtext.Plain(str(f["duedate"]))},
+		{"Time tracking", timeTracking(f["timetracking"])},
+		{"Created", mdtext.Plain(shortTime(str(f["created"])))},
+		{"Updated", mdtext.Plain(shortTime(str(f["updated"])))},
+		{"Resolved", mdtext.Plain(shortTime(str(f["resolutiondate"])))},
+	}
+	out := rows[:0]
+	for _, r := range rows {
+		if r[1] != "" {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func (v *view) parent() string {
+	p, _ := v.fields["parent"].(map[string]any)
+	if p == nil {
+		return ""
+	}
+	return v.issueLine(p)
+}
+
+// timeTracking sums up the estimates and the time logged.
+func timeTracking(t any) string {
+	m, _ := t.(map[string]any)
+	var parts []string
+	for _, p := range [][2]string{{"originalEstimate", "estimated"}, {"timeSpent", "logged"}, {"remainingEstimate", "remaining"}} {
+		if s := str(m[p[0]]); s != "" {
+			parts = append(parts, s+" "+p[1])
+		}
+	}
+	return mdtext.Plain(strings.Join(parts, ", "))
+}
+
+// rich is a section holding an ADF document, or "" when it is empty.
+func (v *view) rich(title string, doc any) string {
+	md := v.adf(doc)
+	if md == "" {
+		return ""
+	}
+	return mdtext.Heading(2, mdtext.Plain(title)) + "\n\n" + md + "\n"
+}
+
+// adf converts an ADF document (or, from older data, a plain string).
+func (v *view) adf(doc any) string {
+	switch d := doc.(type) {
+	case nil:
+		return ""
+	case string:
+		return strings.TrimSpace(mdtext.EscapeLineStarts(mdtext.EscapeText(d)))
+	}
+	md, _ := adf.Convert(doc, v.opts)
+	return strings.TrimSpace(md)
+}
+
+// issueLinks lists the issue's links with their type's wording: "blocks
+// DEMO-12 …", "is blocked by DEMO-3 …".
+func (v *view) issueLinks() string {
+	links, _ := v.fields["issuelinks"].([]any)
+	var lines []string
+	for _, l := range links {
+		m, _ := l.(map[string]any)
+		typ, _ := m["type"].(map[string]any)
+		verb, other := str(typ["outward"]), m["outwardIssue"]
+		if in, ok := m["inwardIssue"].(map[string]any); ok {
+			verb, other = str(typ["inward"]), in
+		}
+		is, _ := other.(map[string]any)
+		if is == nil {
+			continue
+		}
+		if verb == "" {
+			verb = str(typ["name"])
+		}
+		lines = append(lines, "- "+mdtext.Plain(verb)+" "+v.issueLine(is))
+	}
+	return section("Links", "", lines)
+}
+
+func (v *view) subtasks() string {
+	subs, _ := v.fields["subtasks"].([]any)
+	var lines []string
+	for _, s := range subs {
+		if m, ok := s.(map[string]any); ok {
+			lines = append(lines, "- "+v.issueLine(m))
+		}
+	}
+	return section("Subtasks", fmt.Sprintf(" (%d)", len(lines)), lines)
+}
+
+func (v *view) attachments() string {
+	if len(v.r.Files) == 0 {
+		return ""
+	}
+	sorted := append([]export.AttachmentFile(nil), v.r.Files...)
+	sort.Slice(sorted, func(i, j int) bool { return sorted[i].Path < sorted[j].Path })
+	lines := make([]string, 0, len(sorted))
+	for _, f := range sorted {
+		label := f.Name
+		if label == "" {
+			label = f.Path
+		}
+		lines = append(lines, "- ["+mdtext.Plain(label)+"]("+mdtext.LinkDest(linkPath(f.Path))+")")
+	}
+	return section("Attachments", "", lines)
+}
+
+// section is a titled list, or "" when lines is empty.
+func section(title, count string, lines []string) string {
+	if len(lines) == 0 {
+		return ""
+	}
+	return mdtext.Heading(2, mdtext.Plain(title)+count) + "\n\n" + strings.Join(lines, "\n") + "\n"
+}
+
+// table writes a GFM table of Markdown cells.
+func table(header []string, rows [][]string) string {
+	if len(rows) == 0 {
+		return ""
+	}
 	var b strings.Builder
-	b.WriteString("---\n")
-	front := [][2]string{
-		{"id", is.ID}, {"key", is.Key},
-		{"type", name(fields["issuetype"])}, {"project", key(fields["project"])},
-		{"status", name(fields["status"])}, {"priority", name(fields["priority"])},
-		{"created", str(fields["created"])}, {"updated", str(fields["updated"])},
-		{"reporter", person(fields["reporter"])}, {"assignee", person(fields["assignee"])},
-		{"url", browseURL(str(doc["self"]), is.Key)},
-	}
-	for _, kv := range front {
-		if kv[1] != "" {
-			fmt.Fprintf(&b, "%s: %s\n", kv[0], yamlString(kv[1]))
-		}
-	}
-	if labels := strs(fields["labels"]); len(labels) > 0 {
-		quoted := make([]string, len(labels))
-		for i, l := range labels {
-			quoted[i] = yamlString(l)
-		}
-		fmt.Fprintf(&b, "labels: [%s]\n", strings.Join(quoted, ", "))
-	}
-	b.WriteString("---\n\n")
-
-	fmt.Fprintf(&b, "# %s: %s\n\n", is.Key, oneLine(str(fields["summary"])))
-	b.WriteString("| Field | Value |\n| --- | --- |\n")
-	for _, row := range [][2]string{
-		{"Status", name(fields["status"])}, {"Type", name(fields["issuetype"])}, {"Priority", name(fields["priority"])},
-		{"Assignee", person(fields["assignee"])}, {"Reporter", person(fields["reporter"])},
-		{"Labels", strings.Join(strs(fields["labels"]), ", ")}, {"Created", str(fields["created"])}, {"Updated", str(fields["updated"])},
-	} {
-		if row[1] != "" {
-			fmt.Fprintf(&b, "| %s | %s |\n", row[0], cell(row[1]))
-		}
+	b.WriteString("| " + strings.Join(header, " | ") + " |\n|")
+	for range header {
+		b.WriteString(" --- |")
 	}
 	b.WriteString("\n")
+	for _, r := range rows {
+		b.WriteString("| " + strings.Join(r, " | ") + " |\n")
+	}
+	return b.String()
+}
 
-	if desc, ok := fields["description"].(map[string]any); ok {
-		md, _ := adf.Convert(desc, opts)
-		b.WriteString("## Description\n\n" + strings.TrimSpace(md) + "\n\n")
+func plainList(items []string) string {
+	out := make([]string, len(items))
+	for i, s := range items {
+		out[i] = mdtext.Plain(s)
 	}
-	if container, ok := fields["comment"].(map[string]any); ok {
-		comments, _ := container["comments"].([]any)
-		if len(comments) > 0 {
-			fmt.Fprintf(&b, "## Comments (%d)\n\n", len(comments))
-			for _, c := range comments {
-				cm, _ := c.(map[string]any)
-				fmt.Fprintf(&b, "### %s, %s\n\n", orUnknown(person(cm["author"])), shortTime(str(cm["created"])))
-				md, _ := adf.Convert(cm["body"], opts)
-				b.WriteString(strings.TrimSpace(md) + "\n\n")
-			}
-		}
-	}
-	if len(files) > 0 {
-		sorted := append([]export.AttachmentFile(nil), files...)
-		sort.Slice(sorted, func(i, j int) bool { return sorted[i].Path < sorted[j].Path })
-		b.WriteString("## Attachments\n\n")
-		for _, f := range sorted {
-			label := f.Name
-			if label == "" {
-				label = f.Path
-			}
-			fmt.Fprintf(&b, "- [%s](%s)\n", strings.NewReplacer("[", "\\[", "]", "\\]").Replace(oneLine(label)), linkPath(f.Path))
-		}
-		b.WriteString("\n")
-	}
-	return []byte(b.String())
+	return strings.Join(out, ", ")
 }
 
 func name(v any) string {
 	m, _ := v.(map[string]any)
 	return str(m["name"])
+}
+
+// names are the names of a list of objects (components, versions).
+func names(v any) []string {
+	list, _ := v.([]any)
+	out := make([]string, 0, len(list))
+	for _, x := range list {
+		if s := name(x); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 func key(v any) string {
@@ -145,16 +409,6 @@ func shortTime(s string) string {
 	}
 	return s
 }
-
-// yamlString quotes a value for YAML front matter (JSON strings are YAML).
-func yamlString(s string) string {
-	b, _ := json.Marshal(s)
-	return string(b)
-}
-
-func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
-
-func cell(s string) string { return strings.ReplaceAll(oneLine(s), "|", "\\|") }
 
 // linkPath escapes what would end a Markdown link target early.
 func linkPath(p string) string {

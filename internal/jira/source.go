@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -67,6 +68,10 @@ type Options struct {
 	// ExtraIDs are issues to export besides those the JQL selects (an
 	// incremental run's issues that newly match the query unchanged).
 	ExtraIDs []string
+	// Keys are the ids of the issues the export holds by key, besides
+	// those the query lists (an incremental run's: those of its List, the
+	// whole query), so that links between issues become relative.
+	Keys map[string]string
 }
 
 // Issue is one exported issue: its JSON made complete and redacted, and its
@@ -77,6 +82,8 @@ type Issue struct {
 	Updated     time.Time
 	JSON        []byte
 	Attachments []export.Attachment
+	// render is what the Markdown needs besides the JSON.
+	render Render
 }
 
 // Source finds and fetches the issues of a query: the export's source.
@@ -85,6 +92,10 @@ type Source struct {
 	jql      string // as sent: the user's, narrowed to the window
 	redactor *redactor
 	listed   atomic.Int64
+	// fieldList is fields.json, read; keys the export's issues by key,
+	// complete once the listing is.
+	fieldList []Field
+	keys      keyIndex
 }
 
 var _ export.Source = (*Source)(nil)
@@ -107,7 +118,23 @@ func New(opts Options) *Source {
 	if opts.Window > 0 {
 		jql = query.And(jql, query.UpdatedWithin(opts.Window))
 	}
-	return &Source{opts: opts, jql: jql}
+	s := &Source{opts: opts, jql: jql, keys: keyIndex{}}
+	for k, id := range opts.Keys {
+		s.keys.add(k, id)
+	}
+	return s
+}
+
+// Keys are the issues listed so far (by List or Items), their ids by key.
+func (s *Source) Keys() map[string]string { return maps.Clone(s.keys) }
+
+// keyIndex holds the ids of the export's issues by key.
+type keyIndex map[string]string
+
+func (k keyIndex) add(key, id string) {
+	if key != "" && id != "" {
+		k[key] = id
+	}
 }
 
 // Check validates the query, as sent, with Jira before anything is
@@ -141,7 +168,11 @@ func (s *Source) List(ctx context.Context) (export.Listing, error) {
 		return export.Listing{}, err
 	}
 	ids := map[string]bool{}
-	err = s.eachID(ctx, s.opts.JQL, func(id string) error { ids[id] = true; return nil })
+	err = s.eachID(ctx, s.opts.JQL, func(id, key string) error {
+		ids[id] = true
+		s.keys.add(key, id)
+		return nil
+	})
 	return export.Listing{IDs: ids, Count: count}, err
 }
 
@@ -180,16 +211,11 @@ func (s *Source) fields(ctx context.Context) ([]byte, error) {
 	if err := s.opts.Client.GetJSON(ctx, api+"/field", nil, &raw); err != nil {
 		return nil, fmt.Errorf("fetch the field list: %w", err)
 	}
-	var fields []struct {
-		ID     string `json:"id"`
-		Schema struct {
-			Type  string `json:"type"`
-			Items string `json:"items"`
-		} `json:"schema"`
+	fields, err := ParseFields(raw)
+	if err != nil {
+		return nil, err
 	}
-	if err := json.Unmarshal(raw, &fields); err != nil {
-		return nil, fmt.Errorf("read the field list: %w", err)
-	}
+	s.fieldList = fields
 	s.opts.Client.AddPoints(len(fields))
 	users := map[string]bool{}
 	for _, f := range fields {
@@ -203,17 +229,31 @@ func (s *Source) fields(ctx context.Context) ([]byte, error) {
 	return raw, nil
 }
 
-// issues calls emit for every issue of the query that done does not
-// report as exported already, and tells problems of each one left out.
+// issues lists every issue of the query, then fetches those that done
+// does not report as exported already and calls emit for each, and tells
+// problems of each one left out. The listing ends before any fetch, so
+// every issue's Markdown knows all the issues of the export, whatever the
+// timing.
 func (s *Source) issues(ctx context.Context, done func(id string) bool, problems export.Problems, emit func(*Issue) error) error {
 	if s.redactor == nil && !s.opts.KeepAccountIDs {
 		s.redactor = &redactor{}
 	}
-	batches := make(chan []string, s.opts.Concurrency)
+	todo, err := s.ids(ctx, done)
+	if err != nil {
+		return err
+	}
+	batches := make(chan []string)
 	g, ctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
 		defer close(batches)
-		return s.ids(ctx, done, batches)
+		for start := 0; start < len(todo); start += bulkSize {
+			select {
+			case batches <- todo[start:min(start+bulkSize, len(todo))]:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+		return nil
 	})
 	for range s.opts.Concurrency {
 		g.Go(func() error {
@@ -228,62 +268,48 @@ func (s *Source) issues(ctx context.Context, done func(id string) bool, problems
 	return g.Wait()
 }
 
-// ids pages through the search, ids only, and sends batches for bulkfetch,
-// the extra ids last.
-func (s *Source) ids(ctx context.Context, done func(string) bool, out chan<- []string) error {
-	var batch []string
+// ids pages through the search, ids and keys only, learning every key,
+// and returns the ids to fetch, the extra ids last.
+func (s *Source) ids(ctx context.Context, done func(string) bool) ([]string, error) {
+	var todo []string
 	// The search is eventually consistent: an id may come back on two pages.
 	seen := map[string]struct{}{}
-	add := func(id string) error {
+	add := func(id string) {
 		if _, dup := seen[id]; dup || done(id) {
-			return nil
+			return
 		}
 		seen[id] = struct{}{}
-		batch = append(batch, id)
-		if len(batch) < bulkSize {
-			return nil
-		}
-		select {
-		case out <- batch:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-		batch = nil
-		return nil
+		todo = append(todo, id)
 	}
-	err := s.eachID(ctx, s.jql, func(id string) error {
+	err := s.eachID(ctx, s.jql, func(id, key string) error {
 		s.listed.Add(1)
-		return add(id)
+		s.keys.add(key, id)
+		add(id)
+		return nil
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	for _, id := range s.opts.ExtraIDs {
-		if err := add(id); err != nil {
-			return err
-		}
+		add(id)
 	}
-	if len(batch) > 0 {
-		select {
-		case out <- batch:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-	}
-	return nil
+	return todo, nil
 }
 
-// eachID pages through the ids-only search of jql.
-func (s *Source) eachID(ctx context.Context, jql string, fn func(id string) error) error {
+// eachID pages through the search of jql, ids and keys only.
+func (s *Source) eachID(ctx context.Context, jql string, fn func(id, key string) error) error {
 	token := ""
 	for {
-		body := map[string]any{"jql": jql, "fields": []string{"id"}, "maxResults": idPage}
+		// Keys only: the largest pages, as for ids alone, and every issue
+		// carries its id anyway.
+		body := map[string]any{"jql": jql, "fields": []string{"key"}, "maxResults": idPage}
 		if token != "" {
 			body["nextPageToken"] = token
 		}
 		var page struct {
 			Issues []struct {
-				ID string `json:"id"`
+				ID  string `json:"id"`
+				Key string `json:"key"`
 			} `json:"issues"`
 			NextPageToken string `json:"nextPageToken"`
 			IsLast        bool   `json:"isLast"`
@@ -297,7 +323,7 @@ func (s *Source) eachID(ctx context.Context, jql string, fn func(id string) erro
 		}
 		s.opts.Client.AddPoints(len(page.Issues))
 		for _, is := range page.Issues {
-			if err := fn(is.ID); err != nil {
+			if err := fn(is.ID, is.Key); err != nil {
 				return err
 			}
 		}
@@ -537,6 +563,7 @@ func (s *Source) changelogs(ctx context.Context, ids []string) (map[string][]any
 // finish redacts the issue and lists its attachments.
 func (s *Source) finish(is map[string]any) (*Issue, error) {
 	out := &Issue{ID: str(is["id"]), Key: str(is["key"])}
+	out.render = Render{Fields: s.fieldList, IssuePath: s.issuePath(out.ID)}
 	delete(is, "names")
 	delete(is, "schema")
 	fields, _ := is["fields"].(map[string]any)
@@ -569,6 +596,30 @@ func (s *Source) finish(is map[string]any) (*Issue, error) {
 	}
 	out.JSON = b
 	return out, nil
+}
+
+// issuePath resolves the keys of the export's issues to paths relative
+// to the Markdown of issue from.
+func (s *Source) issuePath(from string) func(key string) (string, bool) {
+	return func(key string) (string, bool) {
+		id, ok := s.keys[key]
+		if !ok {
+			return "", false
+		}
+		return RelativeIssuePath(from, id), true
+	}
+}
+
+// RelativeIssuePath is the path of issue to's Markdown relative to issue
+// from's: "../10002/issue.md".
+func RelativeIssuePath(from, to string) string {
+	dir := strings.Split(exportformat.ItemDir(exportformat.KindIssue, from), "/")
+	target := strings.Split(exportformat.MarkdownPath(exportformat.KindIssue, to), "/")
+	i := 0
+	for i < len(dir) && i < len(target)-1 && dir[i] == target[i] {
+		i++
+	}
+	return strings.Repeat("../", len(dir)-i) + strings.Join(target[i:], "/")
 }
 
 // jiraTime is Jira's timestamp layout ("2026-11-23T10:15:30.000+0100").

@@ -32,6 +32,7 @@ const (
 	drawWorklog
 	drawHistory
 	drawUser
+	drawExtra
 )
 
 // jiraRand returns the stream for one item. The position is mixed before
@@ -94,6 +95,7 @@ type jiraIssue struct {
 	sentence                              int
 	attachments                           []jiraAttachmentGen
 	comments, worklogs, histories         int
+	extra                                 jiraExtra
 }
 
 type jiraAttachmentGen struct {
@@ -182,6 +184,7 @@ func genJiraIssue(ref jiraRef, site int) *jiraIssue {
 	iss.hasDescription = n%6 != 0
 	iss.hasNotes = r.IntN(3) == 0
 	iss.sentence = r.IntN(len(jiraSentences))
+	iss.extra = drawJiraExtra(ref, site, jiraIssueTypes[iss.issueType].name == "Bug")
 
 	names, hostile := hostileNames[ref.i%20]
 	names = append([]string(nil), names...)

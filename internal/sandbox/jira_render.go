@@ -69,11 +69,31 @@ var jiraFields = []jiraFieldDef{
 	systemField("duedate", "Due date", "date", "", true, "due"),
 	systemField("environment", "Environment", "string", "", true),
 	systemField("attachment", "Attachment", "array", "attachment", true),
+	systemField("components", "Components", "array", "component", true, "component"),
+	systemField("fixVersions", "Fix versions", "array", "version", true, "fixVersion"),
+	systemField("versions", "Affects versions", "array", "version", true, "affectedVersion"),
+	systemField("parent", "Parent", "issuelink", "", true),
+	systemField("subtasks", "Sub-tasks", "array", "issuelinks", true),
+	systemField("issuelinks", "Linked Issues", "array", "issuelinks", true, "issueLink"),
+	systemField("timetracking", "Time tracking", "timetracking", "", true),
 	systemField("comment", "Comment", "comments-page", "", false),
 	systemField("worklog", "Log Work", "array", "worklog", false),
 	customField(10016, "Story point estimate", "number", "com.pyxis.greenhopper.jira:jsw-story-points"),
 	customField(10021, "Release notes", "string", "com.atlassian.jira.plugin.system.customfieldtypes:textarea"),
 	customField(10030, "Reviewer", "user", "com.atlassian.jira.plugin.system.customfieldtypes:userpicker"),
+	customField(10031, "Severity", "option", "com.atlassian.jira.plugin.system.customfieldtypes:select"),
+	withItems(customField(10032, "Affected platforms", "array", "com.atlassian.jira.plugin.system.customfieldtypes:multiselect"), "option"),
+	customField(10033, "Region", "option-with-child", "com.atlassian.jira.plugin.system.customfieldtypes:cascadingselect"),
+	withItems(customField(10034, "On call", "array", "com.atlassian.jira.plugin.system.customfieldtypes:multiuserpicker"), "user"),
+	customField(10035, "Go-live date", "date", "com.atlassian.jira.plugin.system.customfieldtypes:datepicker"),
+	customField(10036, "Last incident", "datetime", "com.atlassian.jira.plugin.system.customfieldtypes:datetime"),
+	customField(10037, "Customer ticket", "string", "com.atlassian.jira.plugin.system.customfieldtypes:textfield"),
+	withItems(customField(10038, "Tags | internal", "array", "com.atlassian.jira.plugin.system.customfieldtypes:labels"), "string"),
+}
+
+func withItems(f jiraFieldDef, items string) jiraFieldDef {
+	f.schema.Items = items
+	return f
 }
 
 func jiraField(id string) (jiraFieldDef, bool) {
@@ -256,6 +276,9 @@ func (c *jiraCall) issue(iss *jiraIssue, sel jiraSelection) jiraIssueBean {
 
 // fieldValue is the value of one field of iss.
 func (c *jiraCall) fieldValue(iss *jiraIssue, id string) any {
+	if v, ok := c.extraValue(iss, id); ok {
+		return v
+	}
 	switch id {
 	case "summary":
 		return iss.summary
@@ -328,7 +351,7 @@ func (c *jiraCall) fieldValue(iss *jiraIssue, id string) any {
 		}
 		return iss.created.AddDate(0, 0, 14).Format(time.DateOnly)
 	case "environment":
-		return nil
+		return iss.environment()
 	case "attachment":
 		out := make([]jiraAttachmentJSON, len(iss.attachments))
 		for j, a := range iss.attachments {
@@ -361,7 +384,7 @@ func (c *jiraCall) fieldValue(iss *jiraIssue, id string) any {
 		if !iss.hasNotes {
 			return nil
 		}
-		return adfDoc(adfParagraph(adfText("Release notes: " + iss.summary)))
+		return c.releaseNotes(iss)
 	case "customfield_10030":
 		return c.userOrNull(iss.reviewer)
 	}
@@ -382,7 +405,12 @@ func (c *jiraCall) renderedValue(iss *jiraIssue, id string) any {
 		if !iss.hasNotes {
 			return nil
 		}
-		return "<p>Release notes: " + html.EscapeString(iss.summary) + "</p>"
+		return c.releaseNotesHTML(iss)
+	case "environment":
+		if !iss.extra.environment {
+			return nil
+		}
+		return "<p>Firefox 140 on macOS 15; <tt>staging</tt> only.</p>"
 	case "created":
 		return jiraRenderedTime(iss.created)
 	case "updated":

@@ -87,13 +87,14 @@ func (j jiraExport) choices() map[string]string {
 }
 
 func (j jiraExport) list(ctx context.Context, client *atlassian.Client, _ int, _ *export.Prepared) (listing, error) {
-	l, err := jira.New(jira.Options{Client: client, JQL: j.opts.JQL}).List(ctx)
-	return listing{Listing: l}, err
+	all := jira.New(jira.Options{Client: client, JQL: j.opts.JQL})
+	l, err := all.List(ctx)
+	return listing{Listing: l, titles: all.Keys()}, err
 }
 
 func (j jiraExport) start(ctx context.Context, client *atlassian.Client, _ tokenstore.Site, sc scope) (source, int64, error) {
 	src := jira.New(jira.Options{
-		Client: client, JQL: j.opts.JQL, Window: sc.window, ExtraIDs: sc.extra,
+		Client: client, JQL: j.opts.JQL, Window: sc.window, ExtraIDs: sc.extra, Keys: sc.titles,
 		Fields: j.opts.Fields, KeepAccountIDs: j.opts.KeepAccountIDs, Concurrency: j.opts.Concurrency,
 	})
 	if sc.updating {

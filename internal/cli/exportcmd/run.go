@@ -56,9 +56,9 @@ type source interface {
 // writes.
 type listing struct {
 	export.Listing
-	// titles are the pages listed, by space key and title (Confluence):
-	// the links of the pages written again resolve to those already in
-	// the export.
+	// titles are the pages listed, by space key and title (Confluence),
+	// or the issues' ids by key (Jira): the links of the items written
+	// again resolve to those already in the export.
 	titles map[string]string
 }
 
