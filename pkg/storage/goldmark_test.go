@@ -98,13 +98,86 @@ func TestGoldmarkCodeInCell(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	out := renderHTML(t, src)
+	want := "<td>" + cellCodeHTML(string(m[1])) + "</td>"
+	if n := strings.Count(out, want); n != 2 {
+		t.Errorf("the HTML has %d cells (not 2: code macro and <pre>)\n%s\n--- html ---\n%s", n, want, out)
+	}
+}
+
+// renderHTML renders Markdown as a GFM reader sees it, raw HTML included.
+func renderHTML(t *testing.T, src []byte) string {
+	t.Helper()
 	md := goldmark.New(goldmark.WithExtensions(extension.GFM), goldmark.WithRendererOptions(html.WithUnsafe()))
 	var buf bytes.Buffer
 	if err := md.Convert(src, &buf); err != nil {
 		t.Fatal(err)
 	}
-	want := "<td>" + cellCodeHTML(string(m[1])) + "</td>"
-	if n := strings.Count(buf.String(), want); n != 2 {
-		t.Errorf("the HTML has %d cells (not 2: code macro and <pre>)\n%s\n--- html ---\n%s", n, want, buf.String())
+	return buf.String()
+}
+
+// escapeHTML escapes text the way goldmark writes it.
+var escapeHTML = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;").Replace
+
+// TestGoldmarkHeadingsLiteral checks that heading text full of HTML and
+// Markdown syntax renders as that very text, in a heading and in a table
+// cell, and that no tag of it reaches the HTML.
+func TestGoldmarkHeadingsLiteral(t *testing.T) {
+	src, err := os.ReadFile(filepath.Join(goldenDir, "heading-html.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := renderHTML(t, src)
+	for _, want := range []string{
+		"<h3>&lt;b&gt;x&lt;/b&gt;</h3>",
+		"<h1>" + escapeHTML("Quarterly roadmap <b>not</b> rendered & escaped") + "</h1>",
+		"<h2>" + escapeHTML("Runbook: Tundra report & <Revised> checks") + "</h2>",
+		"<h4>" + escapeHTML("<!-- not a comment --> &amp; &#35; <https://example.com/x> *not em* `not code` ~~not struck~~ [not](link) C#") + "</h4>",
+		"<h5>Ends with hashes ##</h5>",
+		"<h6>" + escapeHTML(`Pipe | in a heading \ with a backslash`) + "</h6>",
+		"<th><strong>" + escapeHTML("Quarterly roadmap <b>not</b> rendered & escaped") + "</strong></th>",
+		"<td><strong>&lt;b&gt;x&lt;/b&gt;</strong></td>",
+		"<td><strong>" + escapeHTML(`Pipe | in a heading \ with a backslash`) + "</strong></td>",
+		"<h2>Real bold: <strong>bold</strong> and a literal &lt;b&gt;tag&lt;/b&gt;</h2>",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the HTML lacks %s\n--- html ---\n%s", want, out)
+		}
+	}
+	for _, tag := range []string{"<b>", "<Revised>", "<!--", "<em>", "<code>", "<del>"} {
+		if strings.Contains(out, tag) {
+			t.Errorf("the HTML has %s\n--- html ---\n%s", tag, out)
+		}
+	}
+}
+
+// sourceImages counts, generously, the images a page holds: every
+// <ac:image> and <img>, and every "![" that Markdown might read as one
+// (the body of a markdown macro).
+func sourceImages(src string) int {
+	s := strings.ToLower(src)
+	return strings.Count(s, "<ac:image") + strings.Count(s, "<img") + strings.Count(s, "![")
+}
+
+// TestGoldmarkNoImagesFromNowhere renders every golden page and checks that
+// the HTML holds no more images than the source: text such as "!" right
+// before a link must not turn the link into an image.
+func TestGoldmarkNoImagesFromNowhere(t *testing.T) {
+	for _, in := range goldenInputs(t) {
+		name := strings.TrimSuffix(filepath.Base(in), ".xhtml")
+		t.Run(name, func(t *testing.T) {
+			data, err := os.ReadFile(in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			src, err := os.ReadFile(strings.TrimSuffix(in, ".xhtml") + ".md")
+			if err != nil {
+				t.Fatal(err)
+			}
+			out := renderHTML(t, src)
+			if got, limit := strings.Count(out, "<img"), sourceImages(string(data)); got > limit {
+				t.Errorf("%d images in the HTML, the source holds at most %d\n--- html ---\n%s", got, limit, out)
+			}
+		})
 	}
 }
