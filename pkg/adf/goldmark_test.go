@@ -185,3 +185,24 @@ func TestGoldmarkNoImagesFromNowhere(t *testing.T) {
 		})
 	}
 }
+
+// TestGoldmarkEmptyRows checks that an empty table row stays an empty row:
+// no delimiter row repeated as text, and the header where it was.
+func TestGoldmarkEmptyRows(t *testing.T) {
+	src, err := os.ReadFile(filepath.Join(goldenDir, "empty-row.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := renderHTML(t, src)
+	for _, want := range []string{"<th>Name</th>", "<td>Ada</td>", "<td>first</td>", "<th>Region</th>", "<td>North</td>", "<td>South</td>", "<p>The end.</p>"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the HTML lacks %s\n--- html ---\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "---") {
+		t.Errorf("a delimiter row became table content\n--- html ---\n%s", out)
+	}
+	if n := strings.Count(out, "<table>"); n != 3 {
+		t.Errorf("%d tables, want 3\n--- html ---\n%s", n, out)
+	}
+}

@@ -39,6 +39,7 @@ func TestGoldmark(t *testing.T) {
 		{"markdown-macro", []string{"<h2>Release checklist</h2>", "<strong>full</strong>", "<li>on <em>Linux</em></li>", "<th>Step</th>", `<pre><code class="language-bash">make release | tee release.log`,
 			`<a href="https://example.com/runbook">the runbook</a>`, "<p>After the unclosed fence: still a paragraph.</p>", "<p>After the open comment: still a paragraph.</p>",
 			"<td><strong>Owner:</strong> Ops<br>- build | package<br>- publish</td>", "<p>The end.</p>"}, []string{"```bash", "Step | Owner"}},
+		{"empty-row", []string{"<th>Name</th>", "<td>Ada</td>", "<td>first</td>", "<th>Region</th>", "<td>North</td>", "<td>South</td>", "<p>The end.</p>"}, []string{"---"}},
 		{"lists", []string{`<ol start="4">`, "<li>Deepest</li>"}, nil},
 		{"document-project-page", []string{"<table>", `<pre><code class="language-bash">aumo export`, `<img src="attachments/diagram.png"`, `<a href="../../jira/ENG-101/issue.md">ENG-101</a>`, `<h2><a id="milestones"></a>Milestones</h2>`}, nil},
 		{"document-format-reference", []string{"<table>", `<pre><code class="language-xml">`, `<img src="https://example.com/photo.jpg"`, "<td><code>fixed | width</code></td>", "<del>withdrawn</del>"}, nil},
