@@ -10,7 +10,9 @@
 // The output is CommonMark with the GitHub Flavored Markdown table,
 // strikethrough and task list extensions, plus a few inline HTML tags (<u>,
 // <sub>, <sup>, <br>, and <a id> for anchors) where Markdown has no
-// equivalent. It follows the conventions of package
+// equivalent. The body of a markdown macro is Markdown already and is
+// written as it is, raw HTML included, unless it would leave a block open
+// (then it is kept as code). It follows the conventions of package
 // github.com/aumo-cli/aumo/pkg/adf, so pages stored in either format export
 // alike.
 //
