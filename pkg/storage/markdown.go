@@ -101,8 +101,10 @@ func htmlEdits(src []byte) []edit {
 			}
 		case *ast.HTMLBlock:
 			lines := n.Lines()
-			if first := lines.At(0); lines.Len() == 1 && !n.HasClosure() && kept(src[first.Start:first.Stop]) {
-				return ast.WalkSkipChildren, nil
+			if lines.Len() == 1 && !n.HasClosure() {
+				if first := lines.At(0); kept(src[first.Start:first.Stop]) {
+					return ast.WalkSkipChildren, nil
+				}
 			}
 			for i := 0; i < lines.Len(); i++ {
 				literal(lines.At(i), true)

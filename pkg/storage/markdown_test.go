@@ -2,8 +2,11 @@ package storage_test
 
 import (
 	"bytes"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/yuin/goldmark"
@@ -51,4 +54,28 @@ func FuzzMarkdownMacro(f *testing.F) {
 			t.Fatalf("%d pieces of raw HTML, at most %d line breaks\n--- markdown ---\n%s\n--- html ---\n%s", n, limit, out, html)
 		}
 	})
+}
+
+// TestMarkdownMacroConcurrent converts pages with markdown macros from
+// several goroutines at once, as an export does; run with -race.
+func TestMarkdownMacroConcurrent(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join(goldenDir, "markdown-macro.xhtml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := storage.Convert(string(data), testOptions())
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 10 {
+				if got, _ := storage.Convert(string(data), testOptions()); got != want {
+					t.Error("concurrent conversions differ")
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
 }
