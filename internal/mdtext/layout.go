@@ -191,7 +191,8 @@ func (g *Grid) set(r, col int, md string) {
 
 // GFM writes the grid as a GFM table, its first row the header, or ""
 // when it has no cells. GFM fills short rows itself; padding them to the
-// full width (pad) is only for the reader of the raw Markdown.
+// full width (pad) is only for the reader of the raw Markdown. A row
+// without cells (an empty <tr>) stays an empty row.
 func (g *Grid) GFM(pad bool) string {
 	if len(g.Rows) == 0 || g.Width == 0 {
 		return ""
@@ -204,26 +205,28 @@ func (g *Grid) GFM(pad bool) string {
 		}
 		writeRow(&b, row, w)
 		if r == 0 {
-			writeRow(&b, nil, g.Width)
+			writeDelimiterRow(&b, g.Width)
 		}
 	}
 	return strings.TrimRight(b.String(), "\n")
 }
 
-// writeRow writes one GFM table line; a nil row is the delimiter row.
+// writeRow writes one GFM table line of width cells.
 func writeRow(b *strings.Builder, row []string, width int) {
 	b.WriteString("|")
 	for i := 0; i < width; i++ {
-		switch {
-		case row == nil:
-			b.WriteString(" --- |")
-		case i < len(row) && row[i] != "":
+		if i < len(row) && row[i] != "" {
 			b.WriteString(" " + row[i] + " |")
-		default:
+		} else {
 			b.WriteString("  |")
 		}
 	}
 	b.WriteString("\n")
+}
+
+// writeDelimiterRow writes the line that ends a GFM table's header.
+func writeDelimiterRow(b *strings.Builder, width int) {
+	b.WriteString("|" + strings.Repeat(" --- |", width) + "\n")
 }
 
 // SplitSpace separates the whitespace (and break placeholders) at both

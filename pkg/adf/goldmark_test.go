@@ -103,3 +103,106 @@ func TestGoldmarkCodeInCell(t *testing.T) {
 		t.Errorf("the HTML lacks the cell\n%s\n--- html ---\n%s", want, out)
 	}
 }
+
+// escapeHTML escapes text the way goldmark writes it.
+var escapeHTML = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;").Replace
+
+// TestGoldmarkHeadingsLiteral checks that heading text full of HTML and
+// Markdown syntax renders as that very text, in a heading and in a table
+// cell, and that no tag of it reaches the HTML.
+func TestGoldmarkHeadingsLiteral(t *testing.T) {
+	src, err := os.ReadFile(filepath.Join(goldenDir, "heading-html.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := renderHTML(t, src)
+	for _, want := range []string{
+		"<h3>&lt;b&gt;x&lt;/b&gt;</h3>",
+		"<h1>" + escapeHTML("Quarterly roadmap <b>not</b> rendered & escaped") + "</h1>",
+		"<h2>" + escapeHTML("Runbook: Tundra report & <Revised> checks") + "</h2>",
+		"<h4>" + escapeHTML("<!-- not a comment --> &amp; &#35; <https://example.com/x> *not em* `not code` ~~not struck~~ [not](link) C#") + "</h4>",
+		"<h5>Ends with hashes ##</h5>",
+		"<h6>" + escapeHTML(`Pipe | in a heading \ with a backslash`) + "</h6>",
+		"<th><strong>" + escapeHTML("Quarterly roadmap <b>not</b> rendered & escaped") + "</strong></th>",
+		"<td><strong>&lt;b&gt;x&lt;/b&gt;</strong></td>",
+		"<td><strong>" + escapeHTML(`Pipe | in a heading \ with a backslash`) + "</strong></td>",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the HTML lacks %s\n--- html ---\n%s", want, out)
+		}
+	}
+	for _, tag := range []string{"<b>", "<Revised>", "<!--", "<em>", "<code>", "<del>"} {
+		if strings.Contains(out, tag) {
+			t.Errorf("the HTML has %s\n--- html ---\n%s", tag, out)
+		}
+	}
+}
+
+// sourceImages counts, generously, the images an ADF document holds: every
+// media node (whatever its file) and any node whose type names an image.
+func sourceImages(v any) int {
+	n := 0
+	switch v := v.(type) {
+	case []any:
+		for _, k := range v {
+			n += sourceImages(k)
+		}
+	case map[string]any:
+		typ, _ := v["type"].(string)
+		if typ == "media" || typ == "mediaInline" || strings.Contains(strings.ToLower(typ), "image") {
+			n++
+		}
+		for _, k := range v {
+			n += sourceImages(k)
+		}
+	}
+	return n
+}
+
+// TestGoldmarkNoImagesFromNowhere renders every golden document and checks
+// that the HTML holds no more images than the source: text such as "!"
+// right before a link must not turn the link into an image.
+func TestGoldmarkNoImagesFromNowhere(t *testing.T) {
+	for _, in := range goldenInputs(t) {
+		name := strings.TrimSuffix(filepath.Base(in), ".json")
+		t.Run(name, func(t *testing.T) {
+			data, err := os.ReadFile(in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var doc any
+			if err := json.Unmarshal(data, &doc); err != nil {
+				t.Fatal(err)
+			}
+			src, err := os.ReadFile(strings.TrimSuffix(in, ".json") + ".md")
+			if err != nil {
+				t.Fatal(err)
+			}
+			out := renderHTML(t, src)
+			if got, limit := strings.Count(out, "<img"), sourceImages(doc); got > limit {
+				t.Errorf("%d images in the HTML, the source holds at most %d\n--- html ---\n%s", got, limit, out)
+			}
+		})
+	}
+}
+
+// TestGoldmarkEmptyRows checks that an empty table row stays an empty row:
+// no delimiter row repeated as text, and the header where it was.
+func TestGoldmarkEmptyRows(t *testing.T) {
+	src, err := os.ReadFile(filepath.Join(goldenDir, "empty-row.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := renderHTML(t, src)
+	for _, want := range []string{"<th>Name</th>", "<td>Ada</td>", "<td>first</td>", "<th>Region</th>", "<td>North</td>", "<td>South</td>", "<p>The end.</p>"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the HTML lacks %s\n--- html ---\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "---") {
+		t.Errorf("a delimiter row became table content\n--- html ---\n%s", out)
+	}
+	if n := strings.Count(out, "<table>"); n != 3 {
+		t.Errorf("%d tables, want 3\n--- html ---\n%s", n, out)
+	}
+}

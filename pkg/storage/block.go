@@ -148,10 +148,17 @@ func (c *converter) paragraphBlocks(out []block, nodes []*html.Node, x ctx) []bl
 }
 
 // joinBlocks joins rendered blocks (see mdtext.JoinBlocks).
+//
+// Markdown from a markdown macro next to a list could join it: an indented
+// first line would continue the list's last item, a list of the same kind
+// would merge with it. An empty HTML comment keeps them apart.
 func joinBlocks(bs []block, tight bool) string {
-	out := make([]mdtext.Block, len(bs))
+	out := make([]mdtext.Block, 0, len(bs))
 	for i, b := range bs {
-		out[i] = mdtext.Block{MD: b.md, Paragraph: b.kind == "paragraph", List: listTypes[b.kind]}
+		if i > 0 && (b.kind == "markdown" && bs[i-1].kind == "list" || b.kind == "list" && bs[i-1].kind == "markdown") {
+			out = append(out, mdtext.Block{MD: "<!-- -->"})
+		}
+		out = append(out, mdtext.Block{MD: b.md, Paragraph: b.kind == "paragraph", List: listTypes[b.kind]})
 	}
 	return mdtext.JoinBlocks(out, tight)
 }

@@ -10,7 +10,10 @@
 // The output is CommonMark with the GitHub Flavored Markdown table,
 // strikethrough and task list extensions, plus a few inline HTML tags (<u>,
 // <sub>, <sup>, <br>, and <a id> for anchors) where Markdown has no
-// equivalent. It follows the conventions of package
+// equivalent. The body of a markdown macro is Markdown already and is
+// written as it is, but for its raw HTML, which is escaped to read as text
+// like any other; Markdown that would leave a block open is kept as code.
+// It follows the conventions of package
 // github.com/aumo-cli/aumo/pkg/adf, so pages stored in either format export
 // alike.
 //

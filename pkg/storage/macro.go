@@ -14,11 +14,12 @@ var blockMacros = map[string]bool{
 	"code": true, "noformat": true, "info": true, "note": true,
 	"warning": true, "tip": true, "panel": true, "expand": true, "toc": true,
 	"toc-zone": true, "excerpt-include": true, "include": true,
-	"section": true, "column": true, "details": true,
+	"section": true, "column": true, "details": true, "markdown": true,
 }
 
-// plainMacros read their plain text body as code.
-var plainMacros = map[string]bool{"code": true, "noformat": true}
+// plainMacros read their plain text body themselves: as code, or as the
+// Markdown it is.
+var plainMacros = map[string]bool{"code": true, "noformat": true, "markdown": true}
 
 // inlineMacros are macros that sit inside a line of text.
 var inlineMacros = map[string]bool{"status": true, "jira": true, "anchor": true}
@@ -139,6 +140,8 @@ func (c *converter) macroBlocks(out []block, n *xhtml.Node, x ctx) []block {
 	switch m.name {
 	case "code", "noformat":
 		return add("code", c.codeMacro(m, x))
+	case "markdown":
+		return add("markdown", c.markdownMacro(m, x))
 	case "info", "note", "warning", "tip":
 		return add("quote", c.admonition(admonitions[m.name], m, x))
 	case "panel":
