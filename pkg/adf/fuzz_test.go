@@ -26,7 +26,22 @@ func FuzzConvertJSON(f *testing.F) {
 			return
 		}
 		checkText(t, data, md)
+		checkImages(t, data, md)
 	})
+}
+
+// checkImages asserts that a reader sees no image the document lacks:
+// text next to a link, say, never turns it into one.
+func checkImages(t *testing.T, data []byte, md string) {
+	t.Helper()
+	var v any
+	if err := json.Unmarshal(data, &v); err != nil {
+		t.Fatalf("invalid JSON: %v", err)
+	}
+	out := renderHTML(t, []byte(md))
+	if got, limit := strings.Count(out, "<img"), sourceImages(v); got > limit {
+		t.Fatalf("%d images in the HTML, the document holds at most %d\n--- output ---\n%s\n--- html ---\n%s", got, limit, md, out)
+	}
 }
 
 // checkText asserts that every text node's words survive conversion.

@@ -22,6 +22,12 @@ func FuzzConvert(f *testing.F) {
 	f.Fuzz(func(t *testing.T, src string) {
 		md, _ := storage.Convert(src, testOptions())
 		checkText(t, src, md)
+		// A reader sees no image the page lacks: text next to a link,
+		// say, never turns it into one.
+		out := renderHTML(t, []byte(md))
+		if got, limit := strings.Count(out, "<img"), sourceImages(src); got > limit {
+			t.Fatalf("%d images in the HTML, the page holds at most %d\n--- input ---\n%s\n--- output ---\n%s", got, limit, src, md)
+		}
 	})
 }
 
