@@ -139,16 +139,7 @@ func (c *cfCall) handleUserMigration(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	pool := DefaultJiraUsers
-	for _, sp := range c.spaces {
-		if sp != nil {
-			pool = max(pool, sp.opts.Users)
-		}
-	}
-	known := make(map[string]int, pool)
-	for k := range pool {
-		known[confluenceUserKey(k)] = k
-	}
+	known := c.userIndex(confluenceUserKey)
 	var all []cfMigratedUser
 	seen := map[string]bool{}
 	for _, key := range keys {

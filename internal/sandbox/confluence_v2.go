@@ -324,6 +324,22 @@ func (c *cfCall) handleAttachments(w http.ResponseWriter, r *http.Request, kind 
 	writeList(w, r, c, page, len(list), func(k int) cfAttachmentJSON { return c.attachment(list[k]) })
 }
 
+// userIndex numbers the people of the user pool (as large as the
+// largest space's) by what id gives each.
+func (c *cfCall) userIndex(id func(k int) string) map[string]int {
+	pool := DefaultJiraUsers
+	for _, sp := range c.spaces {
+		if sp != nil {
+			pool = max(pool, sp.opts.Users)
+		}
+	}
+	known := make(map[string]int, pool)
+	for k := range pool {
+		known[id(k)] = k
+	}
+	return known
+}
+
 // handleUsersBulk resolves account ids of the user pool, in the order
 // asked, each once; ids it does not know are left out.
 func (c *cfCall) handleUsersBulk(w http.ResponseWriter, r *http.Request) {
@@ -338,16 +354,7 @@ func (c *cfCall) handleUsersBulk(w http.ResponseWriter, r *http.Request) {
 		writeConfluenceBadRequest(w, cfBadRequest(fmt.Sprintf("'accountIds' must hold 1 to %d account ids", ConfluenceBulkMax)))
 		return
 	}
-	pool := DefaultJiraUsers
-	for _, sp := range c.spaces {
-		if sp != nil {
-			pool = max(pool, sp.opts.Users)
-		}
-	}
-	known := make(map[string]int, pool)
-	for k := range pool {
-		known[jiraUserAt(c.me, k).accountID] = k
-	}
+	known := c.userIndex(func(k int) string { return jiraUserAt(c.me, k).accountID })
 	results := []cfUserJSON{}
 	seen := map[string]bool{}
 	for _, id := range req.AccountIDs {

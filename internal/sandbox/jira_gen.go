@@ -177,7 +177,7 @@ func genJiraIssue(ref jiraRef, site int) *jiraIssue {
 	for range r.IntN(4) {
 		iss.labels = append(iss.labels, jiraLabels[r.IntN(len(jiraLabels))])
 	}
-	iss.labels = uniqueStrings(iss.labels)
+	iss.labels = unique(iss.labels)
 	if r.IntN(3) != 0 {
 		iss.storyPoints = []int{1, 2, 3, 5, 8, 13}[r.IntN(6)]
 	}
@@ -234,8 +234,9 @@ func longOr(r *rand.Rand, n, rate, offset, long, most int) int {
 	return k
 }
 
-func uniqueStrings(s []string) []string {
-	seen := map[string]bool{}
+// unique keeps the first of each value of s, in order, in place.
+func unique[T comparable](s []T) []T {
+	seen := map[T]bool{}
 	out := s[:0]
 	for _, v := range s {
 		if !seen[v] {

@@ -52,7 +52,7 @@ func drawJiraExtra(ref jiraRef, site int, bug bool) jiraExtra {
 	for range r.IntN(3) {
 		x.components = append(x.components, r.IntN(len(jiraComponents)))
 	}
-	x.components = uniqueInts(x.components)
+	x.components = unique(x.components)
 	if r.IntN(2) == 0 {
 		x.fix = r.IntN(len(jiraVersions))
 	}
@@ -64,14 +64,14 @@ func drawJiraExtra(ref jiraRef, site int, bug bool) jiraExtra {
 	for range r.IntN(3) {
 		x.platforms = append(x.platforms, r.IntN(len(jiraPlatforms)))
 	}
-	x.platforms = uniqueInts(x.platforms)
+	x.platforms = unique(x.platforms)
 	if r.IntN(3) == 0 {
 		x.region = r.IntN(len(jiraRegions))
 	}
 	for range r.IntN(3) {
 		x.onCall = append(x.onCall, r.IntN(users))
 	}
-	x.onCall = uniqueInts(x.onCall)
+	x.onCall = unique(x.onCall)
 	x.goLive, x.lastIncident = r.IntN(3) == 0, r.IntN(4) == 0
 	if r.IntN(3) == 0 {
 		x.ticket = 1000 + r.IntN(9000)
@@ -79,24 +79,12 @@ func drawJiraExtra(ref jiraRef, site int, bug bool) jiraExtra {
 	for range r.IntN(3) {
 		x.tags = append(x.tags, jiraTags[r.IntN(len(jiraTags))])
 	}
-	x.tags = uniqueStrings(x.tags)
+	x.tags = unique(x.tags)
 	if r.IntN(2) == 0 {
 		x.originalEstimate = (1 + r.IntN(16)) * 3600
 		x.remains = r.IntN(x.originalEstimate/3600+1) * 3600
 	}
 	return x
-}
-
-func uniqueInts(s []int) []int {
-	seen := map[int]bool{}
-	out := s[:0]
-	for _, v := range s {
-		if !seen[v] {
-			seen[v] = true
-			out = append(out, v)
-		}
-	}
-	return out
 }
 
 // Issues relate by position, so that both ends of a relation agree
