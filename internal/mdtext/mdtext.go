@@ -194,28 +194,43 @@ func CodeSpans(code, br string) string {
 	return strings.Join(lines, br)
 }
 
-// AppendInline appends the rendered inline piece md to b. A '!' that ends
-// b unescaped would turn a link that md starts with into an image (and
-// lose the link's text), so it is escaped first.
-func AppendInline(b *strings.Builder, md string) {
-	if strings.HasPrefix(md, "[") {
-		if s := b.String(); endsWithBang(s) {
-			b.Reset()
-			b.WriteString(s[:len(s)-1])
-			b.WriteString(`\!`)
-		}
-	}
-	b.WriteString(md)
+// Line assembles a line of inline Markdown piece by piece. A '!' that
+// ends the line unescaped would turn a link that the next piece starts
+// with into an image (and lose the link's text), so Append escapes it
+// first. Each piece costs its own length, however long the line.
+type Line struct {
+	buf []byte
 }
 
-// endsWithBang reports whether s ends with a '!' that no backslash
+// Append adds the rendered inline piece md.
+func (l *Line) Append(md string) {
+	if strings.HasPrefix(md, "[") && endsWithBang(l.buf) {
+		l.buf[len(l.buf)-1] = '\\'
+		l.buf = append(l.buf, '!')
+	}
+	l.buf = append(l.buf, md...)
+}
+
+// Last is the line's last rune; a space while it is empty (see LastRune).
+func (l *Line) Last() rune {
+	if len(l.buf) == 0 {
+		return ' '
+	}
+	r, _ := utf8.DecodeLastRune(l.buf)
+	return r
+}
+
+// String is the line.
+func (l *Line) String() string { return string(l.buf) }
+
+// endsWithBang reports whether b ends with a '!' that no backslash
 // escapes: one preceded by an even number of backslashes.
-func endsWithBang(s string) bool {
-	if !strings.HasSuffix(s, "!") {
+func endsWithBang(b []byte) bool {
+	if len(b) == 0 || b[len(b)-1] != '!' {
 		return false
 	}
 	n := 0
-	for i := len(s) - 2; i >= 0 && s[i] == '\\'; i-- {
+	for i := len(b) - 2; i >= 0 && b[i] == '\\'; i-- {
 		n++
 	}
 	return n%2 == 0

@@ -328,10 +328,10 @@ func (c *converter) group(items []item, level int, x ctx) string {
 	}
 	// Emphasis validity depends on the characters around the delimiters,
 	// so wrapping waits until the neighbours are known.
-	var b strings.Builder
+	var b mdtext.Line
 	for k, s := range segs {
 		if !s.markup {
-			mdtext.AppendInline(&b, s.md)
+			b.Append(s.md)
 			continue
 		}
 		next := ' '
@@ -342,7 +342,7 @@ func (c *converter) group(items []item, level int, x ctx) string {
 				next = mdtext.FirstRune(segs[k+1].md)
 			}
 		}
-		mdtext.AppendInline(&b, c.wrap(*s.m, s.inner, mdtext.LastRune(b.String()), next))
+		b.Append(c.wrap(*s.m, s.inner, b.Last(), next))
 	}
 	return b.String()
 }

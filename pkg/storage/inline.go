@@ -61,7 +61,7 @@ func (c *converter) inlines(nodes []*html.Node, x ctx) string {
 // joinPieces wraps emphasis with knowledge of its neighbours and collapses
 // the double spaces that whitespace on both sides of a tag would leave.
 func joinPieces(ps []piece) string {
-	var b strings.Builder
+	var b mdtext.Line
 	for k, p := range ps {
 		md := p.md
 		if p.emph {
@@ -69,12 +69,13 @@ func joinPieces(ps []piece) string {
 			if k+1 < len(ps) {
 				next = ps[k+1].opening()
 			}
-			md = mdtext.Emphasize(p.delim, p.open, p.end, p.md, mdtext.LastRune(b.String()), next)
+			md = mdtext.Emphasize(p.delim, p.open, p.end, p.md, b.Last(), next)
 		}
-		if s := b.String(); (strings.HasSuffix(s, " ") || s == "") && strings.HasPrefix(md, " ") {
+		// An empty line's last rune is a space too.
+		if b.Last() == ' ' && strings.HasPrefix(md, " ") {
 			md = strings.TrimLeft(md, " ")
 		}
-		mdtext.AppendInline(&b, md)
+		b.Append(md)
 	}
 	return b.String()
 }
