@@ -19,28 +19,71 @@ const Redacted = "redacted"
 // far longer, and shorter strings would hit ordinary text.
 const minID = 8
 
-// profilePrefix is what comes before an account id in the links
-// Atlassian builds to people. Personal spaces are keyed "~<accountId>",
-// so their keys and links name a person too.
-const profilePrefix = `(/jira/people/|/wiki/people/|/display/~|/spaces/~|space-key="~|space-key=&quot;~|spaceKey=~|[?&;]key=~|ViewProfile\.jspa\?accountId=|[?&;]accountId=)`
+// personPrefix is what comes before an account id in the links
+// Atlassian builds to people.
+const personPrefix = `(?:/jira/people/|/wiki/people/|ViewProfile\.jspa\?accountId=|[?&;]accountId=)`
+
+// spacePrefix is what comes before a personal space's key less its "~":
+// "~<accountId>", or "~<username>" for spaces that came from Confluence
+// Server, which name a person too.
+const spacePrefix = `(?:/display/~|/spaces/~|space-key="~|space-key=&quot;~|spaceKey=~|[?&;]key=~)`
 
 // accountID is what an account id can hold: 24 hex digits,
 // "557058:<uuid>", "qm:<uuid>:<uuid>" and other prefixed forms, plain or
-// with ':' URL-encoded. Whatever follows (")", ".", a quote, a tag) is
-// the text around the link, never part of the id.
-const accountID = `((?:[A-Za-z0-9_-]|:|%3[Aa])+)`
+// with ':' URL-encoded. It ends with a letter, a digit, '_' or '-':
+// whatever follows (")", ".", ":", a quote, a tag) is the text around
+// the link, never part of the id.
+const accountID = `(?:[A-Za-z0-9_-]|:|%3[Aa])*[A-Za-z0-9_-]`
 
-// profileLink finds account ids in the links Atlassian builds to people,
-// also for people named nowhere else in the item.
-var profileLink = regexp.MustCompile(profilePrefix + accountID)
+// spaceKey is what a personal space's key holds after its "~": an
+// account id, or a Server username, which may hold '.', '@' and '+'
+// (plain or URL-encoded) — an email address, say.
+const spaceKey = `(?:[A-Za-z0-9_.@+-]|:|%3[Aa]|%40|%2[Bb])*[A-Za-z0-9_-]`
+
+// profileLink finds the ids in the links Atlassian builds to people,
+// also for people named nowhere else in the item: the prefix is group 1,
+// the id group 2.
+var profileLink = regexp.MustCompile(`(` + personPrefix + `)(` + accountID + `)|(` + spacePrefix + `)(` + spaceKey + `)`)
+
+// team is what follows /jira/people/ in a link to a team, which names
+// no person.
+const team = "team"
 
 // ProfileLink reports whether url links to a person: it holds one of the
 // prefixes of the links Atlassian builds to people (/wiki/people/,
 // /jira/people/, /display/~, /spaces/~, ?accountId=, …) followed by an
-// account id or by Redacted. The Markdown of both products shows such a
-// link, once redacted, as the person's name alone.
+// account id or by Redacted (a team's link is no person's). The Markdown
+// of both products shows such a link, once redacted, as the person's
+// name alone.
 func ProfileLink(url string) bool {
-	return profileLink.MatchString(url)
+	for _, m := range profileLink.FindAllStringSubmatch(url, -1) {
+		if m[2] != team {
+			return true
+		}
+	}
+	return false
+}
+
+// replaceProfileIDs replaces the ids of the profile links in s.
+func replaceProfileIDs(s string) string {
+	var b strings.Builder
+	last := 0
+	for _, m := range profileLink.FindAllStringSubmatchIndex(s, -1) {
+		id := [2]int{m[4], m[5]}
+		if id[0] < 0 {
+			id = [2]int{m[8], m[9]}
+		} else if s[id[0]:id[1]] == team {
+			continue
+		}
+		b.WriteString(s[last:id[0]])
+		b.WriteString(Redacted)
+		last = id[1]
+	}
+	if last == 0 {
+		return s
+	}
+	b.WriteString(s[last:])
+	return b.String()
 }
 
 // Replacer replaces a set of account ids inside strings.
@@ -71,7 +114,7 @@ func NewReplacer(ids map[string]bool) *Replacer {
 
 // String returns s without the ids and without the ids of profile links.
 func (r *Replacer) String(s string) string {
-	return profileLink.ReplaceAllString(r.rep.Replace(s), "${1}"+Redacted)
+	return replaceProfileIDs(r.rep.Replace(s))
 }
 
 // Walk replaces the ids in every string of a decoded JSON value, in place.

@@ -32,7 +32,7 @@ var profilePrefixes = []string{
 }
 
 // What follows a link in text.
-var afterID = []string{")", ".", ",", "]", `"`, "'", ">", ""}
+var afterID = []string{")", ".", ",", "]", `"`, "'", ">", ":", "%3A", ""}
 
 // TestProfileLinkIDOnly: in every link to a person, whatever id form it
 // holds and whatever follows it, the id and only the id is replaced, in
@@ -97,6 +97,8 @@ func TestProfileLink(t *testing.T) {
 		"https://acme.atlassian.net/wiki/spaces/~712020:0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d":   true,
 		"https://acme.atlassian.net/secure/ViewProfile.jspa?accountId=5b10ac8d82e05b22cc7d4ef5": true,
 		"https://acme.atlassian.net/wiki/people/":                                               false,
+		"https://acme.atlassian.net/jira/people/team/0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d":      false,
+		"https://acme.atlassian.net/wiki/spaces/~john.smith@corp.example.com/overview":          true,
 		"https://acme.atlassian.net/wiki/spaces/ENG/pages/123/People":                           false,
 		"https://acme.atlassian.net/wiki/display/ENG/Home":                                      false,
 		"https://example.com/people":                                                            false,
@@ -104,6 +106,24 @@ func TestProfileLink(t *testing.T) {
 	} {
 		if got := ProfileLink(url); got != want {
 			t.Errorf("ProfileLink(%q) = %v, want %v", url, got, want)
+		}
+	}
+}
+
+// TestServerSpaceKeys: a personal space's key that came from Confluence
+// Server is a username, often an email address; all of it goes, and
+// nothing after it.
+func TestServerSpaceKeys(t *testing.T) {
+	r := NewReplacer(nil)
+	for in, want := range map[string]string{
+		"See https://acme.atlassian.net/wiki/display/~john.smith@corp.example.com.":              "See https://acme.atlassian.net/wiki/display/~redacted.",
+		"https://acme.atlassian.net/wiki/spaces/~jsmith.old/pages/123 (old)":                     "https://acme.atlassian.net/wiki/spaces/~redacted/pages/123 (old)",
+		`<ri:space ri:space-key="~j.smith+ops"/>`:                                                `<ri:space ri:space-key="~redacted"/>`,
+		"/wiki/spaces/~john.smith%40corp.example.com/overview":                                   "/wiki/spaces/~redacted/overview",
+		"Team: https://acme.atlassian.net/jira/people/team/0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d": "Team: https://acme.atlassian.net/jira/people/team/0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d",
+	} {
+		if got := r.String(in); got != want {
+			t.Errorf("String(%q)\n got %q\nwant %q", in, got, want)
 		}
 	}
 }
