@@ -72,15 +72,7 @@ func (it *content) storageOptions(spaceKey string, files []export.AttachmentFile
 			return "../../" + strings.TrimSuffix(target, ".json") + ".md", true
 		},
 		SpaceKey: spaceKey,
-		Link: func(u string) string {
-			if target, ok := it.src.itemLink(u); ok {
-				return "../../" + strings.TrimSuffix(target, ".json") + ".md"
-			}
-			if it.redactor != nil && redact.ProfileLink(u) {
-				return ""
-			}
-			return u
-		},
+		Link:     it.link,
 		// The converter asks by account id, else by user key.
 		User: func(id string) (string, bool) {
 			if n, ok := it.src.name(id, ""); ok {
@@ -89,6 +81,27 @@ func (it *content) storageOptions(spaceKey string, files []export.AttachmentFile
 			return it.src.name("", id)
 		},
 	}
+}
+
+// link rewrites a link of the item's body: to a page or blog post of the
+// export, the relative path of its Markdown (with the link's fragment);
+// unless account ids are kept, to a person, nothing (the converter keeps
+// the text), and to a page in a personal space, the page by its id alone.
+func (it *content) link(u string) string {
+	if target, ok := it.src.itemLink(u); ok {
+		md := "../../" + strings.TrimSuffix(target, ".json") + ".md"
+		if _, frag, ok := strings.Cut(u, "#"); ok && frag != "" {
+			md += "#" + frag
+		}
+		return md
+	}
+	if it.redactor == nil || !redact.ProfileLink(u) {
+		return u
+	}
+	if id := it.src.personalItemID(u); id != "" {
+		return strings.TrimSuffix(it.src.opts.SiteURL, "/") + "/wiki/pages/viewpage.action?pageId=" + id
+	}
+	return ""
 }
 
 // frontMatter is the item's YAML front matter.
@@ -250,6 +263,22 @@ func (s *Source) itemLink(link string) (string, bool) {
 	defer s.mu.Unlock()
 	path, ok := s.titles[itemKey(id)]
 	return path, ok
+}
+
+// personalItemID is the id of the page or blog post a link of the site
+// points to in a personal space ("" for any other link).
+func (s *Source) personalItemID(link string) string {
+	u, err := url.Parse(link)
+	if err != nil || s.opts.SiteURL == "" || !strings.Contains(u.Path, "/spaces/~") {
+		return ""
+	}
+	if site, err := url.Parse(s.opts.SiteURL); err != nil || (u.Host != "" && !strings.EqualFold(u.Host, site.Host)) {
+		return ""
+	}
+	if m := itemURL.FindStringSubmatch(u.Path); m != nil && isID(m[1]) {
+		return m[1]
+	}
+	return ""
 }
 
 // pagePath is the export path of the listed page with that title in

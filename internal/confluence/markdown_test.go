@@ -134,12 +134,14 @@ func TestMarkdownProfileLinks(t *testing.T) {
 		`<a href="` + site + `/secure/ViewProfile.jspa?accountId=` + ada + `">her profile</a>, ` +
 		`<a href="/wiki/people/` + ada + `"></a>, ` +
 		`<ac:link><ri:page ri:space-key="~` + ada + `" ri:content-title="Notes"/></ac:link> ` +
-		`or <a href="` + site + `/wiki/spaces/ENG/pages/200">the page</a>.</p>`
+		`<a href="` + site + `/wiki/spaces/~` + ada + `/pages/555/Notes">her notes</a> ` +
+		`or <a href="` + site + `/wiki/spaces/ENG/pages/200#steps">the page</a>.</p>`
 	doc := func() map[string]any {
 		return map[string]any{"id": "100", "title": "T", "body": map[string]any{"storage": map[string]any{"value": body}}}
 	}
 	got := markdownOf(t, markdownSource(false), doc(), nil)
-	want := "# T\n\nAsk Bob, Bob again, Ada, her space, her profile, /wiki/people/redacted, Notes or [the page](../../pages/200/page.md).\n"
+	want := "# T\n\nAsk Bob, Bob again, Ada, her space, her profile, /wiki/people/redacted, Notes " +
+		"[her notes](https://acme.atlassian.net/wiki/pages/viewpage.action?pageId=555) or [the page](../../pages/200/page.md#steps).\n"
 	if !strings.HasSuffix(got, want) {
 		t.Errorf("redacted:\n%s\nwant it to end with:\n%s", got, want)
 	}

@@ -187,6 +187,9 @@ type Source struct {
 	// Confluence refused the lookup.
 	userKeys    map[string]string
 	keysRefused bool
+	// keysUnknown are the user keys not looked up because Confluence
+	// refused.
+	keysUnknown map[string]bool
 	// containersListed are the spaces and folders ("space:<id>",
 	// "folder:<id>") above the listed pages.
 	containersListed map[string]bool

@@ -15,7 +15,7 @@ import (
 
 // userKeyExport exports a generated space whose bodies name people by
 // Server user key, with a token that may look them up.
-func userKeyExport(t *testing.T, keep, refuse bool) (*sandbox.Server, string) {
+func userKeyExport(t *testing.T, keep, refuse bool) (*sandbox.Server, string, *confluence.Source) {
 	t.Helper()
 	srv, tokens := exporttest.Sandbox(t, sandbox.Options{}, append(slices.Clone(confluence.Scopes), "read:confluence-user")...)
 	srv.SetConfluenceSpace("ENG", 60, 9, sandbox.ConfluenceOptions{})
@@ -26,7 +26,7 @@ func userKeyExport(t *testing.T, keep, refuse bool) (*sandbox.Server, string) {
 	opts.NoAttachments = true
 	src := confluence.New(confluence.Options{Client: client, CQL: opts.Query, KeepAccountIDs: keep, SiteURL: sandbox.DefaultSites[0].URL})
 	exporttest.Export(t, opts, src)
-	return srv, out
+	return srv, out, src
 }
 
 // userKeyItems are the exported items whose bodies name someone by user
@@ -82,7 +82,7 @@ func reviewedBy(it sandbox.ConfluenceItem) string {
 // says "@unknown user" for a key Confluence maps to no one; the keys are
 // looked up in as few requests as the keys allow, 2 points a person.
 func TestUserKeysNamedAndRemoved(t *testing.T) {
-	srv, out := userKeyExport(t, false, false)
+	srv, out, src := userKeyExport(t, false, false)
 	keys, known := map[string]bool{}, map[string]bool{}
 	for _, it := range userKeyItems(t, srv) {
 		doc, md := readItem(t, out, it)
@@ -111,13 +111,16 @@ func TestUserKeysNamedAndRemoved(t *testing.T) {
 	if st.UserMigration != 1 {
 		t.Errorf("%d user key lookups for %d keys in one batch, want 1", st.UserMigration, len(keys))
 	}
+	if w := src.Warnings(); len(w) != 0 {
+		t.Errorf("warnings after a lookup that answered: %q", w)
+	}
 }
 
 // TestUserKeysRefused: when Confluence refuses the lookup, references by
 // user key still leave the JSON, the Markdown names no one and shows no
 // key, and the export asks only once.
 func TestUserKeysRefused(t *testing.T) {
-	srv, out := userKeyExport(t, false, true)
+	srv, out, src := userKeyExport(t, false, true)
 	for _, it := range userKeyItems(t, srv) {
 		doc, md := readItem(t, out, it)
 		for _, k := range it.UserKeys {
@@ -135,12 +138,16 @@ func TestUserKeysRefused(t *testing.T) {
 	if n := srv.Stats().Confluence.UserMigration; n != 1 {
 		t.Errorf("%d user key lookups after a refusal, want 1", n)
 	}
+	// The user hears why those people read "@unknown user".
+	if w := src.Warnings(); len(w) != 1 || !strings.Contains(w[0], "refused to look up") || !strings.Contains(w[0], "read:confluence-user") {
+		t.Errorf("warnings after a refused lookup: %q", w)
+	}
 }
 
 // TestUserKeysKeptWithAccountIDs: --keep-account-ids keeps the storage
 // as Confluence gave it, and the Markdown still names people.
 func TestUserKeysKeptWithAccountIDs(t *testing.T) {
-	srv, out := userKeyExport(t, true, false)
+	srv, out, _ := userKeyExport(t, true, false)
 	for _, it := range userKeyItems(t, srv) {
 		doc, md := readItem(t, out, it)
 		for _, k := range it.UserKeys {

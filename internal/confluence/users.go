@@ -225,12 +225,30 @@ func (s *Source) resolveKeys(ctx context.Context, keys, ids map[string]bool) err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	for _, k := range want {
+		if s.keysUnknown == nil {
+			s.keysUnknown = map[string]bool{}
+		}
+		s.keysUnknown[k] = true // refused: never looked up
+	}
 	for k := range keys {
 		if id := s.userKeys[k]; id != "" {
 			ids[id] = true
 		}
 	}
 	return nil
+}
+
+// Warnings are what the user should know of the run besides its items:
+// people who read "@unknown user" because Confluence refused to look up
+// the user keys of older content.
+func (s *Source) Warnings() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.keysUnknown) == 0 {
+		return nil
+	}
+	return []string{fmt.Sprintf("Confluence refused to look up %d user keys (user references of content from Confluence Server; the lookup needs the %s scope): those people read \"@unknown user\"", len(s.keysUnknown), scopeUserKeys)}
 }
 
 // lookUpKeys maps user keys to account ids with one call of

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -25,7 +26,11 @@ type reportOf struct {
 // report says what the run exported, and what it wants the user to know.
 func report(f *cmdutil.Factory, opts *Options, p product, src source, prepared *export.Prepared, m *exportformat.Manifest, r reportOf) {
 	summary(f.IO.Messages(), opts.Out, m, r.took)
-	for _, w := range prepared.Warnings {
+	warnings := slices.Clone(prepared.Warnings)
+	if w, ok := src.(interface{ Warnings() []string }); ok {
+		warnings = append(warnings, w.Warnings()...)
+	}
+	for _, w := range warnings {
 		fmt.Fprintln(f.IO.ErrOut, "warning: "+w)
 	}
 	if r.scope.updating {
