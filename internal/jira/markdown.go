@@ -3,6 +3,7 @@ package jira
 import (
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"sort"
 	"strings"
 	"time"
@@ -26,6 +27,13 @@ type Render struct {
 	// Markdown of the issue with key when the export holds it; nil or
 	// false: the link keeps pointing to the site.
 	IssuePath func(key string) (string, bool)
+	// Site is the site's URL (https://example.atlassian.net), as the
+	// export's manifest records it: links to the site's issues and the
+	// front matter's url are made of it. "": the site is read from the
+	// issue's self, unless that is an API gateway's address, which no
+	// browser opens: then links stay as the documents have them and the
+	// front matter has no url.
+	Site string
 }
 
 // Markdown renders an issue for reading: YAML front matter, the main
@@ -50,19 +58,19 @@ func Markdown(issueJSON []byte, r Render) []byte {
 	b.WriteString(v.frontMatter())
 	b.WriteString("\n" + mdtext.Heading(1, mdtext.Plain(v.key+": "+str(v.fields["summary"]))) + "\n\n")
 	b.WriteString(table([]string{"Field", "Value"}, v.mainRows()))
-	for _, section := range []string{
-		v.rich("Description", v.fields["description"]),
-		v.rich("Environment", v.fields["environment"]),
-		v.issueLinks(),
-		v.subtasks(),
-		v.customFields(),
-		v.comments(),
-		v.worklogs(),
-		v.history(),
-		v.attachments(),
+	for _, section := range []func() string{
+		func() string { return v.rich("Description", v.fields["description"]) },
+		func() string { return v.rich("Environment", v.fields["environment"]) },
+		v.issueLinks,
+		v.subtasks,
+		v.customFields,
+		v.comments,
+		v.worklogs,
+		v.history,
+		v.attachments,
 	} {
-		if section != "" {
-			b.WriteString("\n" + section)
+		if s := section(); s != "" {
+			b.WriteString("\n" + s + v.notes())
 		}
 	}
 	return []byte(b.String())
@@ -72,17 +80,18 @@ func Markdown(issueJSON []byte, r Render) []byte {
 type view struct {
 	doc, fields map[string]any
 	id, key     string
-	site        string // https://example.atlassian.net, from the issue's self
+	site        string // https://example.atlassian.net; "" when not known
 	r           Render
 	opts        adf.Options
+	// problems are those of the rich text rendered since the last notes.
+	problems []string
+	seen     map[string]bool
 }
 
 func newView(doc map[string]any, r Render) *view {
 	v := &view{doc: doc, r: r, id: str(doc["id"]), key: str(doc["key"])}
 	v.fields, _ = doc["fields"].(map[string]any)
-	if base, _, ok := strings.Cut(str(doc["self"]), "/rest/api/"); ok {
-		v.site = base
-	}
+	v.site = siteURL(r.Site, str(doc["self"]))
 	media := map[string]string{}
 	for _, f := range r.Files {
 		if f.MediaID != "" {
@@ -185,7 +194,7 @@ func (v *view) frontMatter() string {
 		{Key: "status", Value: name(f["status"])}, {Key: "priority", Value: name(f["priority"])},
 		{Key: "created", Value: str(f["created"])}, {Key: "updated", Value: str(f["updated"])},
 		{Key: "reporter", Value: person(f["reporter"])}, {Key: "assignee", Value: person(f["assignee"])},
-		{Key: "url", Value: browseURL(str(v.doc["self"]), v.key)},
+		{Key: "url", Value: v.browseURL()},
 		{Key: "labels", Values: strs(f["labels"])},
 		{Key: "resolution", Value: name(f["resolution"])}, {Key: "resolved", Value: str(f["resolutiondate"])},
 		{Key: "due", Value: str(f["duedate"])}, {Key: "parent", Value: key(f["parent"])},
@@ -253,16 +262,114 @@ func (v *view) rich(title string, doc any) string {
 	return mdtext.Heading(2, mdtext.Plain(title)) + "\n\n" + md + "\n"
 }
 
-// adf converts an ADF document (or, from older data, a plain string).
+// adf converts an ADF document (or, from older data, a plain string);
+// the converter's problems wait for notes.
 func (v *view) adf(doc any) string {
 	switch d := doc.(type) {
 	case nil:
 		return ""
 	case string:
-		return strings.TrimSpace(mdtext.EscapeLineStarts(mdtext.EscapeText(d)))
+		return plainText(d)
 	}
-	md, _ := adf.Convert(doc, v.opts)
+	md, problems := adf.Convert(doc, v.opts)
+	v.addProblems(problems)
 	return strings.TrimSpace(md)
+}
+
+// adfCell converts an ADF document (or a plain string) for a table cell:
+// one line; the converter's problems wait for notes.
+func (v *view) adfCell(doc any) string {
+	switch d := doc.(type) {
+	case nil:
+		return ""
+	case string:
+		return plainCell(d)
+	}
+	md, problems := adf.ConvertCell(doc, v.opts)
+	v.addProblems(problems)
+	return md
+}
+
+func (v *view) addProblems(problems []string) {
+	if v.seen == nil {
+		v.seen = map[string]bool{}
+	}
+	for _, p := range problems {
+		v.problems = mdtext.AddProblem(v.problems, v.seen, p)
+	}
+}
+
+// notes are the problems of the rich text rendered since the last call,
+// each once, as HTML comments that readers do not see: "<!-- aumo:
+// code block in a table cell flattened to inline code -->". They follow
+// the text they are about, after a blank line; "" when there are none.
+func (v *view) notes() string {
+	if len(v.problems) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	b.WriteString("\n")
+	for _, p := range v.problems {
+		b.WriteString("<!-- aumo: " + commentText(p) + " -->\n")
+	}
+	v.problems, v.seen = nil, nil
+	return b.String()
+}
+
+// commentText makes s fit inside an HTML comment on one line: no line
+// breaks, and no "--", which would end the comment or make it invalid.
+func commentText(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	for strings.Contains(s, "--") {
+		s = strings.ReplaceAll(s, "--", "- -")
+	}
+	return s
+}
+
+// plainText renders a plain string, a field's text from older data, as
+// Markdown that reads as that text and keeps its lines: a line break
+// becomes a hard break, empty lines start a new paragraph.
+func plainText(s string) string {
+	s = strings.NewReplacer("\r\n", "\n", "\r", "\n").Replace(s)
+	var b strings.Builder
+	para := false // a line of the paragraph is written
+	for _, l := range strings.Split(s, "\n") {
+		l = strings.Trim(l, " \t")
+		switch {
+		case l == "":
+			para = false
+			continue
+		case para:
+			b.WriteString(hardBreak(b.String()))
+		case b.Len() > 0:
+			b.WriteString("\n\n")
+		}
+		b.WriteString(mdtext.EscapeLineStart(mdtext.EscapeText(l)))
+		para = true
+	}
+	return b.String()
+}
+
+// plainCell renders a plain string for a table cell: its lines joined
+// by <br>, as a cell holds them.
+func plainCell(s string) string {
+	var lines []string
+	for _, l := range strings.Split(strings.NewReplacer("\r\n", "\n", "\r", "\n").Replace(s), "\n") {
+		if l = strings.Trim(l, " \t"); l != "" {
+			lines = append(lines, mdtext.EscapeText(l))
+		}
+	}
+	return mdtext.Cell(strings.Join(lines, "\n"))
+}
+
+// hardBreak ends a line of a paragraph, md: with a backslash, or with
+// two spaces when md ends with an escaped backslash, which some renderers
+// would read with the break's backslash as text.
+func hardBreak(md string) string {
+	if strings.HasSuffix(md, `\`) {
+		return "  \n"
+	}
+	return "\\\n"
 }
 
 // issueLinks lists the issue's links with their type's wording: "blocks
@@ -395,12 +502,31 @@ func strs(v any) []string {
 	return out
 }
 
-func browseURL(self, key string) string {
-	base, _, ok := strings.Cut(self, "/rest/api/")
-	if !ok || key == "" {
+// browseURL is the issue's address on the site; "" when the site is not
+// known.
+func (v *view) browseURL() string {
+	if v.site == "" || v.key == "" {
 		return ""
 	}
-	return base + "/browse/" + key
+	return v.site + "/browse/" + v.key
+}
+
+// siteURL is the site's address: site when given, else the start of the
+// issue's self, unless that is the API gateway's (https://api.atlassian.com
+// /ex/jira/<cloudId>), which is no site a browser opens: then "".
+func siteURL(site, self string) string {
+	if site != "" {
+		return strings.TrimRight(site, "/")
+	}
+	base, _, ok := strings.Cut(self, "/rest/api/")
+	if !ok {
+		return ""
+	}
+	u, err := url.Parse(base)
+	if err != nil || u.Host == "" || strings.EqualFold(u.Hostname(), "api.atlassian.com") || strings.HasPrefix(u.Path, "/ex/") {
+		return ""
+	}
+	return base
 }
 
 func shortTime(s string) string {

@@ -154,7 +154,9 @@ func (v *view) readable(schema FieldSchema, val any) string {
 // readableObject names an object by what people read of it.
 func (v *view) readableObject(m map[string]any) string {
 	if isDoc(m) {
-		return strings.Join(strings.Fields(v.adf(m)), " ")
+		// Read as text: the caller escapes it (Markdown would be escaped
+		// twice).
+		return strings.Join(docText(m, nil), " ")
 	}
 	if s := str(m["value"]); s != "" {
 		// An option; a cascading select's child follows its parent.
@@ -183,4 +185,29 @@ func (v *view) readableObject(m map[string]any) string {
 		}
 	}
 	return strings.Join(parts, "; ")
+}
+
+// docText is the text of an ADF node and those below it, in document
+// order: text nodes' text and the text of mentions, emoji, dates shown as
+// text, statuses and cards.
+func docText(n any, out []string) []string {
+	switch x := n.(type) {
+	case []any:
+		for _, c := range x {
+			out = docText(c, out)
+		}
+	case map[string]any:
+		if s := str(x["text"]); s != "" {
+			out = append(out, s)
+		}
+		a, _ := x["attrs"].(map[string]any)
+		for _, k := range []string{"text", "url"} {
+			if s := str(a[k]); s != "" && x["type"] != "media" {
+				out = append(out, s)
+				break
+			}
+		}
+		out = docText(x["content"], out)
+	}
+	return out
 }

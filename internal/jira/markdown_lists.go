@@ -41,7 +41,7 @@ func (v *view) comments() string {
 		}
 		b.WriteString("\n" + mdtext.Heading(3, mdtext.Plain(head)) + "\n")
 		if md := v.adf(c["body"]); md != "" {
-			b.WriteString("\n" + md + "\n")
+			b.WriteString("\n" + md + "\n" + v.notes())
 		}
 	}
 	return b.String()
@@ -62,15 +62,17 @@ func (v *view) worklogs() string {
 			mdtext.Plain(shortTime(str(w["started"]))),
 			mdtext.Plain(orUnknown(person(w["author"]))),
 			mdtext.Plain(str(w["timeSpent"])),
-			mdtext.Cell(v.adf(w["comment"])),
+			v.adfCell(w["comment"]),
 		})
 	}
 	head := fmt.Sprintf("Worklogs (%d, %s in total)", len(logs), duration(total))
 	return mdtext.Heading(2, head) + "\n\n" + table([]string{"Started", "Author", "Time spent", "Comment"}, rows)
 }
 
-// duration is a time spent as Jira writes it: "1d 2h 30m" with days of
-// twenty-four hours (the time-tracking settings are not in the export).
+// duration is a time spent in hours and minutes: "26h 30m". Jira would
+// write days and weeks of the length its time-tracking settings give
+// (8h and 5d by default), which the export does not hold; hours are
+// what they are anywhere.
 func duration(seconds int) string {
 	var parts []string
 	if h := seconds / 3600; h > 0 {

@@ -104,6 +104,17 @@ func TestMarkdownReadsAsWritten(t *testing.T) {
 		"<h3>Release notes</h3>",
 		"# Not a heading: fixed in",
 		`<img src="attachments/30001-roadmap%20(draft).png"`,
+		// A worklog's comment in its cell: the code block a code span a
+		// line, every character kept; the list a line an item.
+		"<td>Bisected with:<br><code>if a | b {</code><br><code>    return &lt;br&gt;</code><br><code>}</code><br>- first bad: 2.3.1<br>- last good: 2.3.0</td>",
+		"<td><code>aumo export jira --jql 'project = DEMO'</code><br><code>  --out demo</code></td>",
+		"<!-- aumo: code block in a table cell flattened to inline code -->",
+		"<!-- aumo: list inside a table cell flattened -->",
+		// A plain string of several lines keeps them.
+		"<h3>Steps to reproduce</h3>\n<p>Open the report.<br>\n# Export as PDF<br>\n- nothing happens</p>\n<p>Seen twice.</p>",
+		"<h2>Worklogs (3, 27h 45m in total)</h2>",
+		// Rich text inside a value of the table reads as its text.
+		"<td>Sign-offs</td>\n<td>2*3 | &lt;ok&gt; @Ann</td>",
 	} {
 		if !strings.Contains(h, want) {
 			t.Errorf("the rendered Markdown lacks %q:\n%s", want, h)

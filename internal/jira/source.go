@@ -68,6 +68,11 @@ type Options struct {
 	// ExtraIDs are issues to export besides those the JQL selects (an
 	// incremental run's issues that newly match the query unchanged).
 	ExtraIDs []string
+	// SiteURL is the site's address (https://example.atlassian.net): the
+	// Markdown's links to the site's issues are made of it, not of the
+	// issues' self, which is the API gateway's address when the client
+	// goes through it.
+	SiteURL string
 	// Keys are the ids of the issues the export holds by key, besides
 	// those the query lists (an incremental run's: those of its List, the
 	// whole query), so that links between issues become relative.
@@ -563,7 +568,7 @@ func (s *Source) changelogs(ctx context.Context, ids []string) (map[string][]any
 // finish redacts the issue and lists its attachments.
 func (s *Source) finish(is map[string]any) (*Issue, error) {
 	out := &Issue{ID: str(is["id"]), Key: str(is["key"])}
-	out.render = Render{Fields: s.fieldList, IssuePath: s.issuePath(out.ID)}
+	out.render = Render{Fields: s.fieldList, IssuePath: s.issuePath(out.ID), Site: s.opts.SiteURL}
 	delete(is, "names")
 	delete(is, "schema")
 	fields, _ := is["fields"].(map[string]any)

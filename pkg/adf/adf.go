@@ -38,6 +38,21 @@ const maxDepth = 256
 // encoding/json; a single node, a slice of nodes, []byte / json.RawMessage
 // holding JSON, or any value that marshals to ADF JSON are accepted too.
 func Convert(doc any, opts Options) (markdown string, problems []string) {
+	return convert(doc, opts, ctx{})
+}
+
+// ConvertCell renders an ADF document like Convert, as the content of a
+// GFM table cell: one line without its newline, blocks and breaks joined
+// by <br>, pipes escaped. Code blocks become a code span a line, lists
+// and nested tables are flattened; Problems says so, as in a table of the
+// document itself.
+func ConvertCell(doc any, opts Options) (markdown string, problems []string) {
+	md, problems := convert(doc, opts, ctx{table: true})
+	return mdtext.Cell(md), problems
+}
+
+// convert renders doc in the context x (the top level, or a table cell).
+func convert(doc any, opts Options, x ctx) (markdown string, problems []string) {
 	c := &converter{opts: opts, seen: map[string]bool{}}
 	defer func() {
 		// The renderer is written not to panic, but a caller-supplied
@@ -57,9 +72,9 @@ func Convert(doc any, opts Options) (markdown string, problems []string) {
 	switch v := doc.(type) {
 	case nil:
 	case []any:
-		out = c.blocks(v, ctx{})
+		out = c.blocks(v, x)
 	default:
-		out = c.blocks([]any{v}, ctx{})
+		out = c.blocks([]any{v}, x)
 	}
 	out = strings.TrimRight(out, "\n")
 	if out != "" {

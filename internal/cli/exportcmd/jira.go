@@ -92,9 +92,9 @@ func (j jiraExport) list(ctx context.Context, client *atlassian.Client, _ int, _
 	return listing{Listing: l, titles: all.Keys()}, err
 }
 
-func (j jiraExport) start(ctx context.Context, client *atlassian.Client, _ tokenstore.Site, sc scope) (source, int64, error) {
+func (j jiraExport) start(ctx context.Context, client *atlassian.Client, site tokenstore.Site, sc scope) (source, int64, error) {
 	src := jira.New(jira.Options{
-		Client: client, JQL: j.opts.JQL, Window: sc.window, ExtraIDs: sc.extra, Keys: sc.titles,
+		Client: client, JQL: j.opts.JQL, Window: sc.window, ExtraIDs: sc.extra, Keys: sc.titles, SiteURL: site.URL,
 		Fields: j.opts.Fields, KeepAccountIDs: j.opts.KeepAccountIDs, Concurrency: j.opts.Concurrency,
 	})
 	if sc.updating {
