@@ -141,7 +141,7 @@ func writeStorage(b *strings.Builder, body map[string]any, opts storage.Options)
 		b.WriteString(s + "\n\n")
 	}
 	for _, pr := range problems {
-		fmt.Fprintf(b, "<!-- aumo: %s -->\n\n", strings.ReplaceAll(pr, "--", "- -"))
+		b.WriteString(mdtext.Note(pr) + "\n\n")
 	}
 }
 

@@ -310,20 +310,10 @@ func (v *view) notes() string {
 	var b strings.Builder
 	b.WriteString("\n")
 	for _, p := range v.problems {
-		b.WriteString("<!-- aumo: " + commentText(p) + " -->\n")
+		b.WriteString(mdtext.Note(p) + "\n")
 	}
 	v.problems, v.seen = nil, nil
 	return b.String()
-}
-
-// commentText makes s fit inside an HTML comment on one line: no line
-// breaks, and no "--", which would end the comment or make it invalid.
-func commentText(s string) string {
-	s = strings.Join(strings.Fields(s), " ")
-	for strings.Contains(s, "--") {
-		s = strings.ReplaceAll(s, "--", "- -")
-	}
-	return s
 }
 
 // plainText renders a plain string, a field's text from older data, as

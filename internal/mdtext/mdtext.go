@@ -294,3 +294,15 @@ func Plain(s string) string {
 	// (Heading guards a closing run of '#'.)
 	return strings.ReplaceAll(s, "|", `\|`)
 }
+
+// Note writes a converter's problem as an HTML comment that readers do
+// not see, on one line: "<!-- aumo: code block in a table cell flattened
+// to inline code -->". No "--" is left inside, which would end the
+// comment early or make it invalid.
+func Note(problem string) string {
+	s := strings.Join(strings.Fields(problem), " ")
+	for strings.Contains(s, "--") {
+		s = strings.ReplaceAll(s, "--", "- -")
+	}
+	return "<!-- aumo: " + s + " -->"
+}

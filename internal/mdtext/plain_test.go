@@ -112,3 +112,17 @@ func TestFrontMatterReadsBack(t *testing.T) {
 		}
 	}
 }
+
+// TestNoteStaysAComment: whatever a problem says, its note is one HTML
+// comment that ends where it should, and shows nothing.
+func TestNoteStaysAComment(t *testing.T) {
+	for _, problem := range []string{"plain", "a --> b", "x---y", "----", "odd-\n->node --->", "<!-- nested -->"} {
+		n := Note(problem)
+		if strings.Count(n, "--") != 2 || !strings.HasPrefix(n, "<!-- aumo: ") || !strings.HasSuffix(n, " -->") || strings.Contains(n, "\n") {
+			t.Errorf("Note(%q) = %q", problem, n)
+		}
+		if out, text := render(t, n+"\n\nafter"); text != "after" {
+			t.Errorf("Note(%q) shows %q:\n%s", problem, text, out)
+		}
+	}
+}
