@@ -21,8 +21,8 @@ func InputTexts(src string) []string {
 	var walk func(*html.Node)
 	walk = func(n *html.Node) {
 		switch {
-		case n.Type == html.TextNode && inMarkdownMacro(n):
-			out = append(out, markdownTexts(n.Data))
+		case markdownBody(n):
+			out = append(out, markdownTexts(rawText(n)))
 			return
 		case n.Type == html.TextNode:
 			out = append(out, n.Data)
@@ -42,12 +42,12 @@ func InputTexts(src string) []string {
 	return out
 }
 
-// inMarkdownMacro reports whether the text n is the body of a markdown
-// macro.
-func inMarkdownMacro(n *html.Node) bool {
-	p := n.Parent
-	return isElement(p, "ac:plain-text-body") && isElement(p.Parent, "ac:structured-macro") &&
-		strings.EqualFold(attr(p.Parent, "ac:name"), "markdown")
+// markdownBody reports whether n is the body a markdown macro renders.
+func markdownBody(n *html.Node) bool {
+	if !isElement(n, "ac:plain-text-body") || !isMacro(n.Parent) || macroName(n.Parent) != "markdown" {
+		return false
+	}
+	return child(n.Parent, "ac:plain-text-body") == n
 }
 
 // markdownTexts is the Markdown md with the syntax of its links, images

@@ -171,6 +171,7 @@ var rewriteLinks = storage.Options{Link: func(url string) string {
 func TestMarkdownMacroLinkSyntax(t *testing.T) {
 	cases := []struct{ name, md, want string }{
 		{"empty destination", "a [b]() c", "a b c"},
+		{"no text", "a [](https://x/drop*) c [ ](https://x/drop) d", `a https://x/drop\* c  https://x/drop d`},
 		{"empty angle destination", "a [b](<>) c", "a b c"},
 		{"title in parentheses", `a [b](https://x/page (the "title")) c`, `a [b](<../a page/page.md> (the "title")) c`},
 		{"title after a line break", "a [b](https://x/page\n'title') c", "a [b](<../a page/page.md>\n'title') c"},

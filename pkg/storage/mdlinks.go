@@ -321,11 +321,13 @@ loop:
 	return i, j, src[i:j]
 }
 
-// linkEdits rewrites, through Options.Link, each link, image and autolink
-// of src whose URL is not in approved (URLs written in an earlier pass):
-// a new URL replaces the destination, an empty one leaves the link's text
-// as it was written, an autolink's URL as text, an image the marker
-// "[image: alt]". The URLs it writes or keeps are added to written.
+// linkEdits rewrites, through Options.Link, each link, image, autolink and
+// link reference definition of src whose URL is not in approved (URLs
+// written in an earlier pass): a new URL replaces the destination, an
+// empty one leaves a link's text as it was written (its URL as text when
+// it has none), an autolink's URL as text, an image the marker
+// "[image: alt]" and a definition no URL. The URLs it writes or keeps are
+// added to written. It also escapes the brackets findLinks reports.
 // ok=false when a link could not be located.
 func (c *converter) linkEdits(src []byte, approved, written map[string]bool, later bool) (edits []edit, ok bool) {
 	links, brackets, ok := findLinks(src)
@@ -352,39 +354,9 @@ func (c *converter) linkEdits(src []byte, approved, written map[string]bool, lat
 		if dest == l.url && dest != "" {
 			continue
 		}
-		switch {
-		case l.kind == definition && dest == "":
-			// Its references are dropped; it keeps no URL, for a
-			// reference elsewhere on the page either.
-			edits = append(edits, edit{l.destStart, l.destStop, "<>"})
-		case l.kind == definition:
-			edits = append(edits, edit{l.destStart, l.destStop, mdtext.LinkDest(dest)})
-		case l.kind == referenceLink && dest != "":
-			// Its definition is rewritten.
-		case l.kind == autoLink && dest == "" && later:
-			// It only appeared as a link dropped before it left its
-			// text: its brackets were text too.
-			edits = append(edits, edit{l.start, l.end, `\<` + mdtext.EscapeText(string(l.label)) + ">"})
-		case l.kind == autoLink && dest == "":
-			edits = append(edits, edit{l.start, l.end, mdtext.EscapeText(string(l.label))})
-		case l.kind == autoLink:
-			edits = append(edits, edit{l.start, l.end, "[" + mdtext.EscapeText(string(l.label)) + "](" + mdtext.LinkDest(dest) + ")"})
-		case l.image && dest == "":
-			alt := strings.TrimSpace(collapse(plainText(src, l.node)))
-			if alt == "" {
-				alt = l.url
-			}
-			edits = append(edits, edit{l.start, l.end, `\[image: ` + mdtext.EscapeText(alt) + `\]`})
+		edits = append(edits, rewriteLink(src, l, dest, later)...)
+		if l.image && dest == "" {
 			skipTo = l.end
-		case dest == "":
-			edits = append(edits, edit{l.start, l.textStart, ""})
-			if bangBefore(src, l.close) && l.end < len(src) && src[l.end] == '[' {
-				// "[a!](x)[b](y)" must not become the image "a![b](y)".
-				edits = append(edits, edit{l.close - 1, l.close - 1, `\`})
-			}
-			edits = append(edits, edit{l.close, l.end, ""})
-		default:
-			edits = append(edits, edit{l.destStart, l.destStop, mdtext.LinkDest(dest)})
 		}
 		if inTableCell(l.node) {
 			for i := first; i < len(edits); i++ {
@@ -405,6 +377,46 @@ func (c *converter) linkEdits(src []byte, approved, written map[string]bool, lat
 		stop = max(stop, e.stop)
 	}
 	return kept, true
+}
+
+// rewriteLink is the edits that write the link l to dest, its URL as
+// Options.Link rewrote it (see linkEdits).
+func rewriteLink(src []byte, l mdLink, dest string, later bool) []edit {
+	switch {
+	case l.kind == definition && dest == "":
+		// Its references are dropped; it keeps no URL, for a
+		// reference elsewhere on the page either.
+		return []edit{{l.destStart, l.destStop, "<>"}}
+	case l.kind == definition:
+		return []edit{{l.destStart, l.destStop, mdtext.LinkDest(dest)}}
+	case l.kind == referenceLink && dest != "":
+		return nil // its definition is rewritten
+	case l.kind == autoLink && dest == "" && later:
+		// It only appeared as a link dropped before it left its
+		// text: its brackets were text too.
+		return []edit{{l.start, l.end, `\<` + mdtext.EscapeText(string(l.label)) + ">"}}
+	case l.kind == autoLink && dest == "":
+		return []edit{{l.start, l.end, mdtext.EscapeText(string(l.label))}}
+	case l.kind == autoLink:
+		return []edit{{l.start, l.end, "[" + mdtext.EscapeText(string(l.label)) + "](" + mdtext.LinkDest(dest) + ")"}}
+	case l.image && dest == "":
+		alt := strings.TrimSpace(collapse(plainText(src, l.node)))
+		if alt == "" {
+			alt = l.url
+		}
+		return []edit{{l.start, l.end, `\[image: ` + mdtext.EscapeText(alt) + `\]`}}
+	case dest == "" && len(bytes.TrimSpace(src[l.textStart:l.close])) == 0:
+		// No text to keep: its URL as text, as for any link.
+		return []edit{{l.start, l.end, string(src[l.textStart:l.close]) + mdtext.EscapeText(l.url)}}
+	case dest == "":
+		edits := []edit{{l.start, l.textStart, ""}}
+		if bangBefore(src, l.close) && l.end < len(src) && src[l.end] == '[' {
+			// "[a!](x)[b](y)" must not become the image "a![b](y)".
+			edits = append(edits, edit{l.close - 1, l.close - 1, `\`})
+		}
+		return append(edits, edit{l.close, l.end, ""})
+	}
+	return []edit{{l.destStart, l.destStop, mdtext.LinkDest(dest)}}
 }
 
 // bangBefore reports whether src[i-1] is a "!" no backslash escapes.
