@@ -16,7 +16,9 @@ const goldenDir = "../../testdata/storage"
 
 // testOptions mimics an export of space ENG: two attachments of the page
 // were downloaded, three pages are in the export, one user is known, and
-// links to Jira issues point at their exported files.
+// links to Jira issues point at their exported files. Links to user
+// profiles are dropped; site URLs of page 200 (Architecture) and of its
+// attachments become relative.
 func testOptions() storage.Options {
 	attachments := map[string]string{
 		"diagram.png":     "attachments/diagram.png",
@@ -44,8 +46,18 @@ func testOptions() storage.Options {
 			return n, ok
 		},
 		Link: func(url string) string {
-			if rest, ok := strings.CutPrefix(url, "https://example.atlassian.net/browse/"); ok {
+			const site = "https://example.atlassian.net/"
+			if rest, ok := strings.CutPrefix(url, site+"browse/"); ok {
 				return "../../jira/" + rest + "/issue.md"
+			}
+			if rest, ok := strings.CutPrefix(url, site+"wiki/download/attachments/200/"); ok {
+				return "attachments/" + rest
+			}
+			switch {
+			case strings.HasPrefix(url, site+"wiki/people/"):
+				return ""
+			case strings.HasPrefix(url, site+"wiki/spaces/ENG/pages/200"):
+				return "../architecture/page.md"
 			}
 			return url
 		},

@@ -10,20 +10,25 @@ import (
 	"unicode"
 
 	"github.com/yuin/goldmark/ast"
+	"github.com/yuin/goldmark/extension"
 	"github.com/yuin/goldmark/parser"
 	"github.com/yuin/goldmark/text"
+	"github.com/yuin/goldmark/util"
 )
 
 // blockParser reads only the block structure of Markdown, which is all
 // selfContained needs to know.
 var blockParser = parser.NewParser(parser.WithBlockParsers(parser.DefaultBlockParsers()...))
 
-// fullParser reads Markdown with its inline content, where raw HTML is
-// found.
+// fullParser reads Markdown with its inline content, where raw HTML and
+// links are found, and GFM tables, whose cells a reader parses each on its
+// own (a pipe inside a code span ends a cell).
 var fullParser = parser.NewParser(
 	parser.WithBlockParsers(parser.DefaultBlockParsers()...),
-	parser.WithInlineParsers(parser.DefaultInlineParsers()...),
-	parser.WithParagraphTransformers(parser.DefaultParagraphTransformers()...),
+	parser.WithInlineParsers(inlineParsers()...),
+	parser.WithParagraphTransformers(append(parser.DefaultParagraphTransformers(),
+		util.Prioritized(extension.NewTableParagraphTransformer(), 200))...),
+	parser.WithASTTransformers(util.Prioritized(extension.NewTableASTTransformer(), 0)),
 )
 
 // lineBreakTag is the one HTML tag Markdown from a markdown macro keeps: a
@@ -48,15 +53,7 @@ func escapeHTML(md string) (out string, escaped, ok bool) {
 			return md, escaped, true
 		}
 		escaped = true
-		var b strings.Builder
-		prev := 0
-		for _, e := range edits {
-			b.Write(src[prev:e.start])
-			b.WriteString(e.text)
-			prev = e.stop
-		}
-		b.Write(src[prev:])
-		md = b.String()
+		md = applyEdits(src, edits)
 	}
 	return md, escaped, false
 }
@@ -141,7 +138,8 @@ func selfContained(md string) bool {
 // Markdown already, as that Markdown: a block of its own. In a table cell,
 // or where only a line of text fits, its lines are flattened by the cell
 // rules like any other block's.
-// Raw HTML in it is escaped to read as text (see escapeHTML). Markdown
+// Raw HTML in it is escaped to read as text (see escapeHTML), and its links
+// go through Options.Link like any other (see linkEdits). Markdown
 // that would swallow the rest of the page (a fence never closed) is kept as
 // a code block instead.
 func (c *converter) markdownMacro(m macro, x ctx) string {
@@ -157,14 +155,14 @@ func (c *converter) markdownMacro(m macro, x ctx) string {
 		lines = lines[1:]
 	}
 	md = strings.Join(lines, "\n")
-	safe, escaped, ok := escapeHTML(md)
+	safe, escaped, ok := c.cleanMarkdown(md)
 	if escaped && ok {
 		c.problem("raw HTML in a markdown macro kept as text")
 	}
 	switch {
 	case md == "":
 	case !ok:
-		c.problem("markdown macro with HTML nested too deep kept as code")
+		c.problem("markdown macro with HTML or links it could not rewrite kept as code")
 		md = mdtext.CodeBlock(md, "markdown", x.table)
 	case x.cell:
 		// The cell (or the line) it lands in flattens it.

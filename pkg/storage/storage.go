@@ -25,8 +25,9 @@ type Options struct {
 	// the converter writes "@unknown user" (never the id).
 	User func(accountID string) (name string, ok bool)
 	// Link rewrites a link's URL; returning "" drops the link and keeps its text. Optional; nil:
-	// unchanged. It sees ordinary hrefs (e.g. site URLs), image URLs, the SiteURL fallbacks and
-	// the Jira issue links the converter builds. A dropped link leaves its text alone (its URL
+	// unchanged. It sees ordinary hrefs (e.g. site URLs), image URLs, the SiteURL fallbacks,
+	// the Jira issue links the converter builds and the links, images, autolinks and link
+	// reference definitions of markdown macros. A dropped link leaves its text alone (its URL
 	// as plain text when it has none), a page, space or Jira issue link its title or key, and
 	// an image the marker "[image: alt]" (the URL when it has no alt text); the URL is never
 	// used as a destination then.
