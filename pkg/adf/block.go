@@ -117,7 +117,7 @@ func (c *converter) block(n map[string]any, x ctx) string {
 	case "blockquote":
 		return c.quote(c.blocks(kids, x), x)
 	case "rule":
-		return "---"
+		return c.leafBlock(t, "---", kids, x)
 	case "table":
 		return c.table(kids, x)
 	case "tableRow":
@@ -144,10 +144,10 @@ func (c *converter) block(n map[string]any, x ctx) string {
 	case "mediaSingle", "mediaGroup":
 		return c.mediaBlock(t, kids, x)
 	case "media":
-		return c.media(n, a, true)
+		return c.leafBlock(t, c.media(n, a, true), kids, x)
 	case "blockCard", "embedCard":
 		md, _ := c.card(a, x)
-		return md
+		return c.leafBlock(t, md, kids, x)
 	case "extension", "bodiedExtension", "multiBodiedExtension":
 		marker := c.extensionMarker(a)
 		if body := c.blocks(kids, x); body != "" {
@@ -168,6 +168,23 @@ func (c *converter) block(n map[string]any, x ctx) string {
 		parts = append(parts, body)
 	}
 	return strings.Join(parts, "\n\n")
+}
+
+// leafBlock is md, a block node of type t that has no content of its
+// own; should it have some anyway, its text still comes out after it.
+func (c *converter) leafBlock(t, md string, kids []any, x ctx) string {
+	if len(kids) == 0 {
+		return md
+	}
+	c.problem("%s node with unexpected content", t)
+	body := c.blocks(kids, x)
+	switch {
+	case body == "":
+		return md
+	case md == "":
+		return body
+	}
+	return md + "\n\n" + body
 }
 
 func (c *converter) heading(a map[string]any, kids []any, x ctx) string {

@@ -35,6 +35,8 @@ func TestMalformed(t *testing.T) {
 			[]string{"soon"}, "invalid timestamp"},
 		{"leaf with content", `{"type":"doc","content":[{"type":"paragraph","content":[{"type":"text","text":"a","content":[{"type":"text","text":"hidden"}]}]}]}`,
 			[]string{"hidden"}, "unexpected content"},
+		{"block leaf with content", `{"type":"doc","content":[{"type":"rule","content":[{"type":"text","text":"under the rule"}]},{"type":"blockCard","attrs":{"url":"https://example.com"},"content":[{"type":"paragraph","content":[{"type":"text","text":"in the card"}]}]}]}`,
+			[]string{"---", "under the rule", "<https://example.com>", "in the card"}, "rule node with unexpected content"},
 		{"block in inline", `{"type":"doc","content":[{"type":"paragraph","content":[{"type":"paragraph","content":[{"type":"text","text":"nested"}]}]}]}`,
 			[]string{"nested"}, "inside inline content"},
 		{"inline at block level", `{"type":"doc","content":[{"type":"text","text":"loose"},{"type":"listItem","content":[{"type":"text","text":"item"}]}]}`,
