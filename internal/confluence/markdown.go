@@ -13,33 +13,89 @@ import (
 	"github.com/aumo-cli/aumo/pkg/storage"
 )
 
+// Render is what the Markdown of a page or blog post is made of besides
+// its JSON. All of it is in an export on disk (the manifest's site,
+// spaces/, the index's paths), so the Markdown can be made again offline.
+type Render struct {
+	// Kind is "page" or "blogpost".
+	Kind string
+	// Site is the site's URL, https://example.atlassian.net: links the
+	// export does not hold point there.
+	Site string
+	// SpaceKey is the key of the item's space.
+	SpaceKey string
+	// Redacted says account ids are removed from the export: a link to a
+	// person is their name alone, a personal space's key "~redacted".
+	Redacted bool
+	// Files are the item's attachment files as written.
+	Files []export.AttachmentFile
+	// PagePath is the export path (pages/<id>/page.json) of the page
+	// titled title in space, when the export holds it.
+	PagePath func(space, title string) (string, bool)
+	// ItemPath is the export path of the page or blog post with that id,
+	// when the export holds it.
+	ItemPath func(id string) (string, bool)
+	// User names the person of a storage user reference, by account id
+	// or by user key; false: "@unknown user".
+	User func(id, key string) (string, bool)
+	// Scrub, when set, is applied to the finished Markdown: the ids an
+	// export found in the item, which links the converter builds (to
+	// personal spaces) may hold.
+	Scrub func(string) string
+}
+
 // Markdown renders a page or blog post for reading: YAML front matter,
 // the body, every comment in thread order (inline ones with the text
 // they refer to) and the attachments as relative links. It uses the item
 // as exported (redacted unless --keep-account-ids), with links to other
 // pages of the export made relative.
 func (it *content) Markdown(files []export.AttachmentFile) []byte {
-	spaceKey := it.src.spaceKey(it.ID)
-	opts := it.storageOptions(spaceKey, files)
+	return Markdown(it.doc, it.render(files))
+}
+
+// render is what the live export knows of the item's surroundings.
+func (it *content) render(files []export.AttachmentFile) Render {
+	s := it.src
+	r := Render{
+		Kind: it.Kind, Site: s.opts.SiteURL, SpaceKey: s.spaceKey(it.ID), Redacted: it.redactor != nil, Files: files,
+		PagePath: s.pagePath,
+		ItemPath: s.itemPath,
+		User:     s.name,
+	}
+	if it.redactor != nil {
+		r.Scrub = it.redactor.String
+	}
+	return r
+}
+
+// Markdown renders doc, a page or blog post as exported, with what r
+// gives.
+func Markdown(doc map[string]any, r Render) []byte {
+	v := &view{doc: doc, r: r}
 	var b strings.Builder
-	b.WriteString(it.frontMatter(spaceKey) + "\n")
-	b.WriteString(mdtext.Heading(1, mdtext.Plain(it.Title)) + "\n\n")
-	writeStorage(&b, obj(it.doc["body"]), opts)
-	writeComments(&b, list(it.doc["comments"]), opts)
-	if len(files) > 0 {
+	b.WriteString(v.frontMatter() + "\n")
+	b.WriteString(mdtext.Heading(1, mdtext.Plain(str(doc["title"]))) + "\n\n")
+	opts := v.storageOptions()
+	writeStorage(&b, obj(doc["body"]), opts)
+	writeComments(&b, list(doc["comments"]), opts)
+	if len(r.Files) > 0 {
 		b.WriteString("## Attachments\n\n")
-		for _, f := range files {
+		for _, f := range r.Files {
 			fmt.Fprintf(&b, "- [%s](%s)\n", mdtext.Plain(f.Name), escapePath(f.Path))
 		}
 		b.WriteString("\n")
 	}
 	md := strings.TrimRight(b.String(), "\n") + "\n"
-	if it.redactor != nil {
-		// Links the converter built (to the site, to personal spaces)
-		// and the front matter's space key may name a person.
-		md = it.redactor.String(md)
+	if r.Scrub != nil {
+		md = r.Scrub(md)
 	}
 	return []byte(md)
+}
+
+// view is an item being rendered.
+type view struct {
+	doc map[string]any
+	r   Render
 }
 
 // storageOptions are the converter's options for the item: links to its
@@ -47,75 +103,89 @@ func (it *content) Markdown(files []export.AttachmentFile) []byte {
 // relative, other links go to the site. Unless account ids are kept, a
 // link to a person is their name alone: the link would only lead to a
 // redacted profile.
-func (it *content) storageOptions(spaceKey string, files []export.AttachmentFile) storage.Options {
+func (v *view) storageOptions() storage.Options {
 	byName := map[string]string{}
-	for _, f := range files {
+	for _, f := range v.r.Files {
 		if _, dup := byName[f.Name]; !dup {
 			byName[f.Name] = f.Path
 		}
 	}
 	site := ""
-	if it.src.opts.SiteURL != "" {
-		site = strings.TrimSuffix(it.src.opts.SiteURL, "/") + "/wiki"
+	if v.r.Site != "" {
+		site = strings.TrimSuffix(v.r.Site, "/") + "/wiki"
 	}
 	return storage.Options{
 		SiteURL:    site,
 		Attachment: func(name string) (string, bool) { p, ok := byName[name]; return escapePath(p), ok },
 		Page: func(space, title string) (string, bool) {
 			if space == "" {
-				space = spaceKey
+				space = v.r.SpaceKey
 			}
-			target, ok := it.src.pagePath(space, title)
+			if v.r.PagePath == nil {
+				return "", false
+			}
+			target, ok := v.r.PagePath(space, title)
 			if !ok {
 				return "", false // the converter links to the site
 			}
-			return "../../" + strings.TrimSuffix(target, ".json") + ".md", true
+			return markdownLink(target), true
 		},
-		SpaceKey: spaceKey,
-		Link:     it.link,
+		SpaceKey: v.r.SpaceKey,
+		Link:     v.link,
 		// The converter asks by account id, else by user key.
 		User: func(id string) (string, bool) {
-			if n, ok := it.src.name(id, ""); ok {
+			if v.r.User == nil {
+				return "", false
+			}
+			if n, ok := v.r.User(id, ""); ok {
 				return n, true
 			}
-			return it.src.name("", id)
+			return v.r.User("", id)
 		},
 	}
+}
+
+// markdownLink is the link from an item's Markdown to the Markdown of
+// the item exported at path (pages/<id>/page.json).
+func markdownLink(path string) string {
+	return "../../" + strings.TrimSuffix(path, ".json") + ".md"
 }
 
 // link rewrites a link of the item's body: to a page or blog post of the
 // export, the relative path of its Markdown (with the link's fragment);
 // unless account ids are kept, to a person, nothing (the converter keeps
 // the text), and to a page in a personal space, the page by its id alone.
-func (it *content) link(u string) string {
-	if target, ok := it.src.itemLink(u); ok {
-		md := "../../" + strings.TrimSuffix(target, ".json") + ".md"
-		if _, frag, ok := strings.Cut(u, "#"); ok && frag != "" {
-			md += "#" + frag
+func (v *view) link(u string) string {
+	if id := siteItemID(u, v.r.Site); id != "" && v.r.ItemPath != nil {
+		if target, ok := v.r.ItemPath(id); ok {
+			md := markdownLink(target)
+			if _, frag, ok := strings.Cut(u, "#"); ok && frag != "" {
+				md += "#" + frag
+			}
+			return md
 		}
-		return md
 	}
-	if it.redactor == nil || !redact.ProfileLink(u) {
+	if !v.r.Redacted || !redact.ProfileLink(u) {
 		return u
 	}
-	if id := it.src.personalItemID(u); id != "" {
-		return strings.TrimSuffix(it.src.opts.SiteURL, "/") + "/wiki/pages/viewpage.action?pageId=" + id
+	if id := personalItemID(u, v.r.Site); id != "" {
+		return strings.TrimSuffix(v.r.Site, "/") + "/wiki/pages/viewpage.action?pageId=" + id
 	}
 	return ""
 }
 
 // frontMatter is the item's YAML front matter.
-func (it *content) frontMatter(spaceKey string) string {
-	doc := it.doc
+func (v *view) frontMatter() string {
+	doc := v.doc
 	version := obj(doc["version"])
 	return mdtext.FrontMatter([]mdtext.Field{
-		{Key: "id", Value: it.ID}, {Key: "title", Value: it.Title}, {Key: "type", Value: it.Kind},
-		{Key: "space", Value: it.displaySpaceKey(spaceKey)},
+		{Key: "id", Value: str(doc["id"])}, {Key: "title", Value: str(doc["title"])}, {Key: "type", Value: v.r.Kind},
+		{Key: "space", Value: v.displaySpaceKey()},
 		{Key: "status", Value: str(doc["status"])},
 		{Key: "created", Value: str(doc["createdAt"])}, {Key: "updated", Value: str(version["createdAt"])},
 		{Key: "version", Value: number(version["number"])},
 		{Key: "author", Value: str(obj(doc["author"])["displayName"])}, {Key: "owner", Value: str(obj(doc["owner"])["displayName"])},
-		{Key: "url", Value: it.src.webURL(str(obj(doc["_links"])["webui"]))},
+		{Key: "url", Value: webURL(v.r.Site, str(obj(doc["_links"])["webui"]))},
 		{Key: "parent", Value: str(doc["parentId"])}, {Key: "parentType", Value: str(doc["parentType"])},
 		{Key: "labels", Values: fieldOf(doc["labels"], "name")},
 		{Key: "ancestors", Values: fieldOf(doc["ancestors"], "id")},
@@ -223,11 +293,11 @@ func commentAuthor(c map[string]any) string {
 
 // displaySpaceKey is the space key as the Markdown shows it: a personal
 // space's key ("~" and an account id) redacted unless ids are kept.
-func (it *content) displaySpaceKey(key string) string {
-	if it.redactor != nil && strings.HasPrefix(key, "~") {
-		return "~" + redact.Redacted
+func (v *view) displaySpaceKey() string {
+	if key := v.r.SpaceKey; !v.r.Redacted || !strings.HasPrefix(key, "~") {
+		return key
 	}
-	return key
+	return "~" + redact.Redacted
 }
 
 // itemURL finds the id in a link to a page or blog post on the site:
@@ -235,20 +305,14 @@ func (it *content) displaySpaceKey(key string) string {
 // [/Title] (the date optional), and the webui forms without /wiki.
 var itemURL = regexp.MustCompile(`^(?:/wiki)?/spaces/[^/]+/(?:pages|blog(?:/\d{4}/\d{1,2}/\d{1,2})?)/(\d+)(?:/|$)`)
 
-// itemLink is the export path of the page or blog post a link points to
-// on the site (a link of the site's own or a site-relative one), when it
-// is in the export: by URL as itemURL reads them, or by
-// /wiki/pages/viewpage.action?pageId=ID.
-func (s *Source) itemLink(link string) (string, bool) {
-	u, err := url.Parse(link)
-	if err != nil {
-		return "", false
-	}
-	if u.Scheme != "" || u.Host != "" {
-		site, err := url.Parse(s.opts.SiteURL)
-		if s.opts.SiteURL == "" || err != nil || !strings.EqualFold(u.Host, site.Host) {
-			return "", false
-		}
+// siteItemID is the id of the page or blog post a link points to on the
+// site (a link of the site's own or a site-relative one): by URL as
+// itemURL reads them, or by /wiki/pages/viewpage.action?pageId=ID; ""
+// for any other link.
+func siteItemID(link, site string) string {
+	u, ok := onSite(link, site)
+	if !ok {
+		return ""
 	}
 	id := ""
 	if m := itemURL.FindStringSubmatch(u.Path); m != nil {
@@ -257,28 +321,46 @@ func (s *Source) itemLink(link string) (string, bool) {
 		id = u.Query().Get("pageId")
 	}
 	if !isID(id) {
-		return "", false
+		return ""
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	path, ok := s.titles[itemKey(id)]
-	return path, ok
+	return id
 }
 
 // personalItemID is the id of the page or blog post a link of the site
 // points to in a personal space ("" for any other link).
-func (s *Source) personalItemID(link string) string {
-	u, err := url.Parse(link)
-	if err != nil || s.opts.SiteURL == "" || !strings.Contains(u.Path, "/spaces/~") {
-		return ""
-	}
-	if site, err := url.Parse(s.opts.SiteURL); err != nil || (u.Host != "" && !strings.EqualFold(u.Host, site.Host)) {
+func personalItemID(link, site string) string {
+	u, ok := onSite(link, site)
+	if !ok || site == "" || !strings.Contains(u.Path, "/spaces/~") {
 		return ""
 	}
 	if m := itemURL.FindStringSubmatch(u.Path); m != nil && isID(m[1]) {
 		return m[1]
 	}
 	return ""
+}
+
+// onSite parses a link that is site-relative or on the site.
+func onSite(link, site string) (*url.URL, bool) {
+	u, err := url.Parse(link)
+	if err != nil {
+		return nil, false
+	}
+	if u.Scheme != "" || u.Host != "" {
+		s, err := url.Parse(site)
+		if site == "" || err != nil || !strings.EqualFold(u.Host, s.Host) {
+			return nil, false
+		}
+	}
+	return u, true
+}
+
+// itemPath is the export path of the listed page or blog post with that
+// id.
+func (s *Source) itemPath(id string) (string, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	path, ok := s.titles[itemKey(id)]
+	return path, ok
 }
 
 // pagePath is the export path of the listed page with that title in
@@ -298,11 +380,11 @@ func (s *Source) spaceKey(id string) string {
 }
 
 // webURL makes a v2 webui link (site-relative, under /wiki) absolute.
-func (s *Source) webURL(webui string) string {
-	if webui == "" || s.opts.SiteURL == "" {
+func webURL(site, webui string) string {
+	if webui == "" || site == "" {
 		return webui
 	}
-	return strings.TrimSuffix(s.opts.SiteURL, "/") + "/wiki" + webui
+	return strings.TrimSuffix(site, "/") + "/wiki" + webui
 }
 
 func list(v any) []any {

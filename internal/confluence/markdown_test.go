@@ -173,8 +173,12 @@ func TestItemLinksFromAnotherListing(t *testing.T) {
 		"https://evil.example/wiki/spaces/ENG/blog/300":                    "",
 		"https://acme.atlassian.net/wiki/spaces/ENG/pages/300x":            "",
 	} {
-		if got, _ := s.itemLink(link); got != want {
-			t.Errorf("itemLink(%q) = %q, want %q", link, got, want)
+		got := ""
+		if id := siteItemID(link, s.opts.SiteURL); id != "" {
+			got, _ = s.itemPath(id)
+		}
+		if got != want {
+			t.Errorf("the item of %q: %q, want %q", link, got, want)
 		}
 	}
 }
