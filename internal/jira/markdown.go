@@ -101,6 +101,13 @@ func newView(doc map[string]any, r Render) *view {
 	v.opts = adf.Options{
 		Media: func(id string) (string, bool) { p, ok := media[id]; return p, ok },
 		Link:  v.link,
+		// A card to an issue reads as the issue's key.
+		CardTitle: func(url string) string {
+			if key, ok := v.browseKey(url); ok {
+				return key
+			}
+			return ""
+		},
 	}
 	return v
 }

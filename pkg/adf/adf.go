@@ -23,6 +23,10 @@ type Options struct {
 	// text, an external image the marker "[image: alt]" (the URL when it has no alt text) and
 	// other external media their name; the URL is never used as a destination then.
 	Link func(url string) string
+	// CardTitle names a link card that carries no title of its own (the site shows the linked
+	// item's title, which the document does not hold): an issue's key for a link to the issue,
+	// say. nil or "": the card's text is its URL.
+	CardTitle func(url string) string
 }
 
 // maxDepth bounds recursion so hostile or corrupted documents cannot make the

@@ -440,6 +440,9 @@ func (c *converter) card(a map[string]any, x ctx) (md, raw string) {
 		c.problem("card without url")
 		return "", ""
 	}
+	if name == "" && c.opts.CardTitle != nil {
+		name = strings.TrimSpace(c.opts.CardTitle(url))
+	}
 	text := name
 	if text == "" {
 		text = url

@@ -54,3 +54,36 @@ func TestLinkDropped(t *testing.T) {
 		})
 	}
 }
+
+// TestCardTitle: a card without a title of its own reads as what
+// CardTitle names it, linked wherever Link points; a card with a title,
+// or one CardTitle does not know, keeps its own text.
+func TestCardTitle(t *testing.T) {
+	opts := adf.Options{
+		Link: func(url string) string { return strings.Replace(url, "https://acme.example/browse/", "../", 1) },
+		CardTitle: func(url string) string {
+			key, ok := strings.CutPrefix(url, "https://acme.example/browse/")
+			if !ok {
+				return ""
+			}
+			return key
+		},
+	}
+	for in, want := range map[string]string{
+		`{"type":"inlineCard","attrs":{"url":"https://acme.example/browse/DEMO-4"}}`:                            "[DEMO-4](../DEMO-4)\n",
+		`{"type":"inlineCard","attrs":{"url":"https://other.example/x"}}`:                                       "<https://other.example/x>\n",
+		`{"type":"inlineCard","attrs":{"data":{"url":"https://acme.example/browse/DEMO-5","name":"The plan"}}}`: "[The plan](../DEMO-5)\n",
+		`{"type":"blockCard","attrs":{"url":"https://acme.example/browse/DEMO-6"}}`:                             "[DEMO-6](../DEMO-6)\n",
+	} {
+		got, _, err := adf.ConvertJSON([]byte(`{"type":"doc","content":[{"type":"paragraph","content":[`+in+`]}]}`), opts)
+		if strings.Contains(in, "blockCard") {
+			got, _, err = adf.ConvertJSON([]byte(`{"type":"doc","content":[`+in+`]}`), opts)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != want {
+			t.Errorf("%s:\n got %q\nwant %q", in, got, want)
+		}
+	}
+}
