@@ -81,8 +81,7 @@ func (s *Source) batch(ctx context.Context, hits []*hit, out output) error {
 	// account ids behind them.
 	ids, keys := map[string]bool{}, map[string]bool{}
 	for _, h := range ready {
-		collectIDs(docs[h.kind+h.id], ids)
-		collectKeys(docs[h.kind+h.id], keys)
+		collectPeople(docs[h.kind+h.id], ids, keys)
 	}
 	if err := s.resolveKeys(ctx, keys, ids); err != nil {
 		return err
@@ -212,7 +211,7 @@ func (s *Source) emitContainers(ctx context.Context, spaceIDs, folderIDs []strin
 	}
 	ids := map[string]bool{}
 	for _, d := range found {
-		collectIDs(d, ids)
+		collectPeople(d, ids, nil)
 	}
 	if err := s.resolve(ctx, ids); err != nil {
 		return err

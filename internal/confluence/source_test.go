@@ -26,7 +26,7 @@ func TestRedactNamesPeopleAndRemovesEveryAccountID(t *testing.T) {
 	p.users[a] = &User{AccountID: a, DisplayName: "Ada Lovelace", Email: "ada@example.com"}
 	p.users[b] = &User{AccountID: b, DisplayName: "Bob <Builder>"}
 	ids := map[string]bool{}
-	collectIDs(doc, ids)
+	collectPeople(doc, ids, nil)
 	if !ids[a] || !ids[b] || len(ids) != 2 {
 		t.Fatalf("collected %v", ids)
 	}

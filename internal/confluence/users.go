@@ -57,8 +57,7 @@ func userRef(ref string) (id, key string) {
 // not to, and encodes it.
 func (s *Source) finish(ctx context.Context, kind string, doc map[string]any, atts []export.Attachment) (*content, error) {
 	ids, keys := map[string]bool{}, map[string]bool{}
-	collectIDs(doc, ids)
-	collectKeys(doc, keys)
+	collectPeople(doc, ids, keys)
 	if err := s.resolveKeys(ctx, keys, ids); err != nil {
 		return nil, err
 	}
@@ -93,9 +92,10 @@ func (s *Source) finish(ctx context.Context, kind string, doc map[string]any, at
 	return it, nil
 }
 
-// collectIDs finds the account ids an item names: id fields, storage
-// user references and ADF mentions.
-func collectIDs(v any, ids map[string]bool) {
+// collectPeople finds the people an item names: account ids of id
+// fields, storage user references and ADF mentions into ids, and the
+// user keys of storage user references into keys (when not nil).
+func collectPeople(v any, ids, keys map[string]bool) {
 	redact.EachObject(v, func(t map[string]any) bool {
 		for k, c := range t {
 			if _, ok := idFields[k]; ok {
@@ -105,24 +105,15 @@ func collectIDs(v any, ids map[string]bool) {
 			}
 		}
 		for _, ref := range riUser.FindAllString(str(obj(t["storage"])["value"]), -1) {
-			if id, _ := userRef(ref); id != "" {
+			switch id, key := userRef(ref); {
+			case id != "":
 				ids[id] = true
+			case key != "" && keys != nil:
+				keys[key] = true
 			}
 		}
 		if d, ok := adfBody(t); ok {
 			mentions(d, ids)
-		}
-		return true
-	})
-}
-
-// collectKeys finds the user keys of an item's storage user references.
-func collectKeys(v any, keys map[string]bool) {
-	redact.EachObject(v, func(t map[string]any) bool {
-		for _, ref := range riUser.FindAllString(str(obj(t["storage"])["value"]), -1) {
-			if _, key := userRef(ref); key != "" {
-				keys[key] = true
-			}
 		}
 		return true
 	})

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/aumo-cli/aumo/internal/mdtext"
+	"github.com/aumo-cli/aumo/pkg/adf"
 )
 
 // Field is one field of fields.json: its id, display name and type.
@@ -156,7 +157,7 @@ func (v *view) readableObject(m map[string]any) string {
 	if isDoc(m) {
 		// Read as text: the caller escapes it (Markdown would be escaped
 		// twice).
-		return strings.Join(docText(m, nil), " ")
+		return adf.PlainText(m)
 	}
 	if s := str(m["value"]); s != "" {
 		// An option; a cascading select's child follows its parent.
@@ -185,29 +186,4 @@ func (v *view) readableObject(m map[string]any) string {
 		}
 	}
 	return strings.Join(parts, "; ")
-}
-
-// docText is the text of an ADF node and those below it, in document
-// order: text nodes' text and the text of mentions, emoji, dates shown as
-// text, statuses and cards.
-func docText(n any, out []string) []string {
-	switch x := n.(type) {
-	case []any:
-		for _, c := range x {
-			out = docText(c, out)
-		}
-	case map[string]any:
-		if s := str(x["text"]); s != "" {
-			out = append(out, s)
-		}
-		a, _ := x["attrs"].(map[string]any)
-		for _, k := range []string{"text", "url"} {
-			if s := str(a[k]); s != "" && x["type"] != "media" {
-				out = append(out, s)
-				break
-			}
-		}
-		out = docText(x["content"], out)
-	}
-	return out
 }

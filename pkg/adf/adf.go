@@ -235,8 +235,16 @@ func num(a map[string]any, key string) (float64, bool) {
 	return f, true
 }
 
-// collectText gathers the text of every text node below v, in document
-// order; it is the last-resort rendering that guarantees no text is lost.
+// PlainText is the text a reader sees of an ADF document without its
+// formatting, in document order, joined by spaces: the text of text
+// nodes and what mentions, emoji, statuses and cards show.
+func PlainText(doc any) string {
+	return strings.Join(collectText(doc, nil), " ")
+}
+
+// collectText gathers the text below v, in document order: every text
+// node's, and the text a mention, an emoji or a status shows (a card
+// shows its URL).
 func collectText(v any, out []string) []string {
 	switch n := v.(type) {
 	case []any:
@@ -244,9 +252,15 @@ func collectText(v any, out []string) []string {
 			out = collectText(child, out)
 		}
 	case map[string]any:
-		if nodeType(n) == "text" {
-			if s, ok := n["text"].(string); ok && s != "" {
-				out = append(out, s)
+		if s, ok := n["text"].(string); ok && s != "" && nodeType(n) == "text" {
+			out = append(out, s)
+		}
+		if a, ok := n["attrs"].(map[string]any); ok && nodeType(n) != "media" {
+			for _, k := range []string{"text", "url"} {
+				if s, ok := a[k].(string); ok && s != "" {
+					out = append(out, s)
+					break
+				}
 			}
 		}
 		if list, ok := n["content"].([]any); ok {
