@@ -38,6 +38,10 @@ type Render struct {
 	// User names the person of a storage user reference, by account id
 	// or by user key; false: "@unknown user".
 	User func(id, key string) (string, bool)
+	// Link, when set, is the link destination (escaped as a URL path)
+	// from the item's rendition to the rendition of the item exported at
+	// path (pages/<id>/page.json); nil: to its Markdown in the export.
+	Link func(path string) string
 	// Scrub, when set, is applied to the finished Markdown: the ids an
 	// export found in the item, which links the converter builds (to
 	// personal spaces) may hold.
@@ -128,7 +132,7 @@ func (v *view) storageOptions() storage.Options {
 			if !ok {
 				return "", false // the converter links to the site
 			}
-			return markdownLink(target), true
+			return v.markdownLink(target), true
 		},
 		SpaceKey: v.r.SpaceKey,
 		Link:     v.link,
@@ -146,8 +150,12 @@ func (v *view) storageOptions() storage.Options {
 }
 
 // markdownLink is the link from an item's Markdown to the Markdown of
-// the item exported at path (pages/<id>/page.json).
-func markdownLink(path string) string {
+// the item exported at path (pages/<id>/page.json), or where Render.Link
+// says.
+func (v *view) markdownLink(path string) string {
+	if v.r.Link != nil {
+		return v.r.Link(path)
+	}
 	return "../../" + strings.TrimSuffix(path, ".json") + ".md"
 }
 
@@ -158,7 +166,7 @@ func markdownLink(path string) string {
 func (v *view) link(u string) string {
 	if id := siteItemID(u, v.r.Site); id != "" && v.r.ItemPath != nil {
 		if target, ok := v.r.ItemPath(id); ok {
-			md := markdownLink(target)
+			md := v.markdownLink(target)
 			if _, frag, ok := strings.Cut(u, "#"); ok && frag != "" {
 				md += "#" + frag
 			}

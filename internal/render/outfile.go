@@ -1,0 +1,68 @@
+package render
+
+import (
+	"bufio"
+	"crypto/rand"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+)
+
+// File is the file a view of one file (csv, jsonl) writes: "-" is
+// standard output; any other name is written under a temporary name
+// beside it and renamed into place by Close, so that a render cut short
+// leaves an earlier file whole.
+type File struct {
+	*bufio.Writer
+	path string
+	tmp  *os.File
+}
+
+// CreateFile starts writing name; stdout is "-".
+func CreateFile(name string, stdout io.Writer) (*File, error) {
+	if name == "-" {
+		return &File{Writer: bufio.NewWriterSize(stdout, 64<<10), path: name}, nil
+	}
+	if info, err := os.Stat(name); err == nil && info.IsDir() {
+		return nil, usagef("%s is a folder: --as csv and --as jsonl write a file (or - for standard output)", name)
+	}
+	tmp, err := os.OpenFile(filepath.Join(filepath.Dir(name), tempPrefix+rand.Text()), os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("render: write %s: %w", name, err)
+	}
+	return &File{Writer: bufio.NewWriterSize(tmp, 64<<10), path: name, tmp: tmp}, nil
+}
+
+// Path is the file's name, "-" for standard output.
+func (f *File) Path() string { return f.path }
+
+// Close finishes the file.
+func (f *File) Close() error {
+	err := f.Flush()
+	if f.tmp == nil {
+		return err
+	}
+	if err == nil {
+		err = f.tmp.Sync()
+	}
+	if cerr := f.tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(f.tmp.Name(), f.path)
+	}
+	if err != nil {
+		_ = os.Remove(f.tmp.Name())
+		return fmt.Errorf("render: write %s: %w", f.path, err)
+	}
+	return nil
+}
+
+// Abort drops what was written to a file (not to standard output).
+func (f *File) Abort() {
+	if f.tmp != nil {
+		_ = f.tmp.Close()
+		_ = os.Remove(f.tmp.Name())
+	}
+}

@@ -1,0 +1,51 @@
+package render
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/aumo-cli/aumo/pkg/exportformat"
+)
+
+// A View turns the items of an export into one kind of rendition.
+// Render calls Begin once, then Attachment and Item as the export's
+// files come, in the export's order (a view must not count on any), then
+// End. Only intact items and their attachments are handed over; folders
+// are in the catalog alone.
+type View interface {
+	Begin(c *Catalog) error
+	// Attachment reads an attachment of it; r is valid until it returns.
+	Attachment(it *Item, a *Attachment, r io.Reader) error
+	// Item is the item's own JSON, as exported.
+	Item(it *Item, doc []byte) error
+	End() error
+}
+
+// Render reads the export a second time and hands its items to v.
+func Render(ctx context.Context, e *exportformat.Export, c *Catalog, v View) error {
+	if err := v.Begin(c); err != nil {
+		return err
+	}
+	err := e.Walk(ctx, func(f *exportformat.File) error {
+		if a, ok := c.files[f.Path]; ok {
+			if a.item.Damaged {
+				return nil
+			}
+			return v.Attachment(a.item, a, f)
+		}
+		it, ok := c.byPath[f.Path]
+		if !ok || it.Damaged || it.Kind == exportformat.KindFolder {
+			return nil
+		}
+		doc, err := io.ReadAll(f)
+		if err != nil {
+			return fmt.Errorf("read %s: %w", f.Path, err)
+		}
+		return v.Item(it, doc)
+	})
+	if err != nil {
+		return err
+	}
+	return v.End()
+}
