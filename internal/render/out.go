@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"io/fs"
 	"os"
@@ -37,7 +38,10 @@ type UsageError struct{ Msg string }
 
 func (e *UsageError) Error() string { return e.Msg }
 
-func usagef(format string, args ...any) error { return &UsageError{Msg: fmt.Sprintf(format, args...)} }
+// Usagef makes a UsageError.
+func Usagef(format string, args ...any) error { return &UsageError{Msg: fmt.Sprintf(format, args...)} }
+
+func usagef(format string, args ...any) error { return Usagef(format, args...) }
 
 type record struct {
 	Format string            `json:"format"`
@@ -249,6 +253,74 @@ func (d *Dir) write(name, sum string, r io.Reader) error {
 		return fmt.Errorf("render: write %s: %w", filepath.Join(d.path, name), err)
 	}
 	d.wrote[name] = sum
+	d.Written++
+	return nil
+}
+
+// Writer streams a file of the folder whose content is not known
+// beforehand (a search index): Close puts it in place, unless the file
+// already held the same content.
+type Writer struct {
+	d    *Dir
+	name string
+	tmp  string
+	f    *os.File
+	h    hash.Hash
+	w    *bufio.Writer
+	n    int64
+}
+
+// Create starts writing name, a /-separated path under the folder.
+func (d *Dir) Create(name string) (*Writer, error) {
+	if err := d.check(name); err != nil {
+		return nil, err
+	}
+	dir := path.Dir(name)
+	if err := d.root.MkdirAll(dir, 0o750); err != nil {
+		return nil, fmt.Errorf("render: create %s: %w", filepath.Join(d.path, dir), err)
+	}
+	tmp := path.Join(dir, tempPrefix+rand.Text())
+	f, err := d.root.OpenFile(tmp, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("render: write %s: %w", filepath.Join(d.path, name), err)
+	}
+	w := &Writer{d: d, name: name, tmp: tmp, f: f, h: sha256.New()}
+	w.w = bufio.NewWriterSize(io.MultiWriter(f, w.h), 64<<10)
+	d.wrote[name] = "" // claimed until Close
+	return w, nil
+}
+
+// Write writes to the file.
+func (w *Writer) Write(p []byte) (int, error) {
+	n, err := w.w.Write(p)
+	w.n += int64(n)
+	return n, err
+}
+
+// Close puts the file in place, or drops it when the folder already held
+// the same content.
+func (w *Writer) Close() error {
+	d := w.d
+	err := w.w.Flush()
+	if cerr := w.f.Close(); err == nil {
+		err = cerr
+	}
+	sum := hex.EncodeToString(w.h.Sum(nil))
+	delete(d.wrote, w.name)
+	if err == nil && d.unchanged(w.name, sum, w.n, true) {
+		return d.root.Remove(w.tmp)
+	}
+	if err == nil {
+		_, err = fmt.Fprintf(d.jw, "+ %s\n", w.name)
+	}
+	if err == nil {
+		err = d.root.Rename(w.tmp, w.name)
+	}
+	if err != nil {
+		_ = d.root.Remove(w.tmp)
+		return fmt.Errorf("render: write %s: %w", filepath.Join(d.path, w.name), err)
+	}
+	d.wrote[w.name] = sum
 	d.Written++
 	return nil
 }
