@@ -71,7 +71,7 @@ type Dir struct {
 // folder that holds anything but an earlier render of the same kind is
 // refused (UsageError), with nothing written.
 func OpenDir(dest, kind string) (*Dir, error) {
-	if err := os.MkdirAll(dest, 0o750); err != nil {
+	if err := os.MkdirAll(dest, 0o700); err != nil {
 		return nil, fmt.Errorf("create %s: %w", dest, err)
 	}
 	root, err := os.OpenRoot(dest)
@@ -224,14 +224,14 @@ func (d *Dir) unchanged(name, sum string, size int64, hash bool) bool {
 
 func (d *Dir) write(name, sum string, r io.Reader) error {
 	dir := path.Dir(name)
-	if err := d.root.MkdirAll(dir, 0o750); err != nil {
+	if err := d.root.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("render: create %s: %w", filepath.Join(d.path, dir), err)
 	}
 	if _, err := fmt.Fprintf(d.jw, "+ %s\n", name); err != nil {
 		return fmt.Errorf("render: write in %s: %w", d.path, err)
 	}
 	tmp := path.Join(dir, tempPrefix+rand.Text())
-	f, err := d.root.OpenFile(tmp, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
+	f, err := d.root.OpenFile(tmp, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
 	if err != nil {
 		return fmt.Errorf("render: write %s: %w", filepath.Join(d.path, name), err)
 	}
@@ -276,11 +276,11 @@ func (d *Dir) Create(name string) (*Writer, error) {
 		return nil, err
 	}
 	dir := path.Dir(name)
-	if err := d.root.MkdirAll(dir, 0o750); err != nil {
+	if err := d.root.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("render: create %s: %w", filepath.Join(d.path, dir), err)
 	}
 	tmp := path.Join(dir, tempPrefix+rand.Text())
-	f, err := d.root.OpenFile(tmp, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
+	f, err := d.root.OpenFile(tmp, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("render: write %s: %w", filepath.Join(d.path, name), err)
 	}
@@ -351,7 +351,7 @@ func (d *Dir) Close() error {
 	if err != nil {
 		return d.fail(err)
 	}
-	if err := atomicfile.Write(filepath.Join(d.path, RecordName), data, 0o644); err != nil {
+	if err := atomicfile.Write(filepath.Join(d.path, RecordName), data, 0o600); err != nil {
 		return d.fail(err)
 	}
 	_ = d.journal.Close()

@@ -2,7 +2,6 @@ package render
 
 import (
 	"encoding/json"
-	"strconv"
 	"strings"
 )
 
@@ -117,6 +116,3 @@ func str(raw json.RawMessage) string {
 	}
 	return ""
 }
-
-// itoa formats an int64.
-func itoa(n int64) string { return strconv.FormatInt(n, 10) }

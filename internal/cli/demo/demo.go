@@ -18,6 +18,7 @@ import (
 	"github.com/aumo-cli/aumo/internal/cli/cmdutil"
 	"github.com/aumo-cli/aumo/internal/cli/exportcmd"
 	"github.com/aumo-cli/aumo/internal/cli/login"
+	"github.com/aumo-cli/aumo/internal/cli/rendercmd"
 	"github.com/aumo-cli/aumo/internal/config"
 	"github.com/aumo-cli/aumo/internal/iostreams"
 	"github.com/aumo-cli/aumo/internal/sandbox"
@@ -37,6 +38,8 @@ const project = "DEMO"
 const (
 	jiraDir       = "jira"
 	confluenceDir = "confluence"
+	// htmlDir holds the websites aumo render makes of both exports.
+	htmlDir = "html"
 )
 
 // Options are `aumo demo`'s.
@@ -55,8 +58,9 @@ func NewCmdDemo(f *cmdutil.Factory, runF func(context.Context, *Options) error) 
 		Short: "See aumo work: export the built-in sandbox cloud, no account needed",
 		Long: `Start aumo's sandbox cloud on loopback, log in to it (no browser), export its
 Jira project to ./aumo-demo/jira and its Confluence space to
-./aumo-demo/confluence (or under --out), check both exports, and say what
-they hold.
+./aumo-demo/confluence (or under --out), check both exports, render each as a
+website under ./aumo-demo/html (aumo render --as html), and say what they hold
+and where to open them.
 
 The demo uses a throwaway profile and keeps its tokens in memory: it never
 touches your keychain, configuration or audit trail.`,
@@ -135,7 +139,36 @@ func Run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
-	return describe(ctx, f, opts.Out)
+	if err := describe(ctx, f, opts.Out); err != nil {
+		return err
+	}
+	return renderSites(ctx, f, opts.Out)
+}
+
+// renderSites renders both exports as websites, offline, and says where
+// to open them.
+func renderSites(ctx context.Context, f *cmdutil.Factory, out string) error {
+	quiet := *f
+	ios, _, _, _ := iostreams.Test()
+	ios.Out, ios.ErrOut = io.Discard, f.IO.ErrOut
+	quiet.IO = ios
+	w := f.IO.Out
+	for _, dir := range []string{jiraDir, confluenceDir} {
+		site := filepath.Join(out, htmlDir, dir)
+		err := rendercmd.Run(ctx, &rendercmd.Options{
+			Factory: &quiet, Export: filepath.Join(out, dir), As: rendercmd.KindHTML, Out: site, NoProgress: true,
+		})
+		if err != nil {
+			return fmt.Errorf("render %s: %w", filepath.Join(out, dir), err)
+		}
+		abs, err := filepath.Abs(filepath.Join(site, "index.html"))
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "Website of the %s export (aumo render %s --as html --out %s): file://%s\n",
+			map[string]string{jiraDir: "Jira", confluenceDir: "Confluence"}[dir], filepath.Join(out, dir), site, filepath.ToSlash(abs))
+	}
+	return nil
 }
 
 // clearPreviousDemo removes an earlier demo's exports under out, and only
@@ -162,7 +195,7 @@ func clearPreviousDemo(out string) error {
 		return err
 	}
 	for _, e := range entries {
-		if e.Name() != jiraDir && e.Name() != confluenceDir {
+		if e.Name() != jiraDir && e.Name() != confluenceDir && e.Name() != htmlDir {
 			return cmdutil.Usagef("--out %s holds other files (%s): the demo writes only to a new directory or an earlier demo's", out, e.Name())
 		}
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/aumo-cli/aumo/internal/cli/demo"
 	"github.com/aumo-cli/aumo/internal/cli/exportcmd"
 	"github.com/aumo-cli/aumo/internal/cli/login"
+	"github.com/aumo-cli/aumo/internal/cli/rendercmd"
 	"github.com/aumo-cli/aumo/internal/cli/revoke"
 	"github.com/aumo-cli/aumo/internal/cli/sandboxcmd"
 	"github.com/aumo-cli/aumo/internal/cli/sites"
@@ -80,6 +81,7 @@ token and file aumo keeps.`,
 		sites.NewCmdSites(f, nil),
 		revoke.NewCmdRevoke(f, nil),
 		verify.NewCmdVerify(f, nil),
+		rendercmd.NewCmdRender(f, nil),
 		demo.NewCmdDemo(f, nil),
 		sandboxcmd.NewCmdSandbox(f, nil),
 		newCmdVersion(),

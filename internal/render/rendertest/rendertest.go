@@ -20,7 +20,7 @@ import (
 // Jira exports a generated project of issues (project key DEMO, with
 // attachments, hostile file names, links between issues and custom
 // fields) to a directory and returns its path.
-func Jira(t *testing.T, issues int) string {
+func Jira(t testing.TB, issues int) string {
 	t.Helper()
 	srv, tokens := start(t)
 	srv.SetJiraProject("DEMO", issues, 7, sandbox.JiraOptions{})
@@ -34,7 +34,7 @@ func Jira(t *testing.T, issues int) string {
 // Confluence exports a generated space (key DEMO: a page tree with
 // folders, blog posts, comments, labels and attachments) to a directory
 // and returns its path.
-func Confluence(t *testing.T, pages int) string {
+func Confluence(t testing.TB, pages int) string {
 	t.Helper()
 	srv, tokens := start(t)
 	srv.SetConfluenceSpace("DEMO", pages, 7, sandbox.ConfluenceOptions{})
@@ -45,9 +45,14 @@ func Confluence(t *testing.T, pages int) string {
 	return out
 }
 
-func start(t *testing.T) (*sandbox.Server, *auth.TokenSource) {
+func start(t testing.TB) (*sandbox.Server, *auth.TokenSource) {
 	t.Helper()
-	return exporttest.Sandbox(t, sandbox.Options{}, append(append([]string{}, jira.Scopes...), confluence.Scopes...)...)
+	srv := sandbox.New(sandbox.Options{})
+	if err := srv.Start("127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = srv.Close() })
+	return srv, exporttest.Login(t, srv.URL(), append(append([]string{}, jira.Scopes...), confluence.Scopes...)...)
 }
 
 // Open opens the export at path and reads its catalog.
