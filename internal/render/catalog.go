@@ -63,6 +63,7 @@ type Attachment struct {
 	Path    string // in the export: pages/<id>/attachments/<id>-<name>
 	MediaID string
 	Size    int64
+	SHA256  string // lower-case hex, as the index has it
 	item    *Item
 }
 
@@ -284,7 +285,7 @@ func (c *Catalog) check(index []exportformat.IndexLine, sums map[string]fileSum)
 			if !ok {
 				name = strings.TrimPrefix(path.Base(l.Path), l.ID+"-")
 			}
-			a := &Attachment{ID: l.ID, Name: name, Path: l.Path, MediaID: l.MediaID, Size: l.Size, item: it}
+			a := &Attachment{ID: l.ID, Name: name, Path: l.Path, MediaID: l.MediaID, Size: l.Size, SHA256: l.SHA256, item: it}
 			it.Files = append(it.Files, a)
 			c.files[l.Path] = a
 		}
@@ -352,6 +353,9 @@ func (c *Catalog) arrange() {
 		return cmp.Or(cmp.Compare(a.Position, b.Position), cmp.Compare(a.Title, b.Title), cmp.Compare(len(a.ID), len(b.ID)), cmp.Compare(a.ID, b.ID))
 	})
 	for _, it := range items {
+		c.breakCycle(it)
+	}
+	for _, it := range items {
 		c.inheritSpace(it)
 	}
 	for _, it := range items {
@@ -375,6 +379,22 @@ func itemURL(site string, it *Item) string {
 		return site + "/wiki" + it.URL
 	}
 	return ""
+}
+
+// breakCycle puts an item whose parents lead back to it at the top of
+// its space, so that no item is left out of the tree.
+func (c *Catalog) breakCycle(it *Item) {
+	seen := map[string]bool{it.ID: true}
+	for p, ok := c.Item(it.Parent); ok; p, ok = c.Item(p.Parent) {
+		if p.ID == it.ID {
+			it.Parent = ""
+			return
+		}
+		if seen[p.ID] {
+			return // a cycle above it, broken when its own item comes
+		}
+		seen[p.ID] = true
+	}
 }
 
 // inheritSpace gives a folder, which Confluence gives no space id, the

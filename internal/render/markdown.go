@@ -106,7 +106,8 @@ func relative(from, to string) string {
 	}
 	segs := target[i:]
 	for j, s := range segs {
-		segs[j] = url.PathEscape(s)
+		// & too: Markdown would read "&amp;" in a name as "&".
+		segs[j] = strings.ReplaceAll(url.PathEscape(s), "&", "%26")
 	}
 	return strings.Repeat("../", len(dir)-i) + strings.Join(segs, "/")
 }

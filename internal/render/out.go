@@ -297,6 +297,13 @@ func (w *Writer) Write(p []byte) (int, error) {
 	return n, err
 }
 
+// Abort drops the file: the folder keeps what it held.
+func (w *Writer) Abort() {
+	_ = w.f.Close()
+	_ = w.d.root.Remove(w.tmp)
+	delete(w.d.wrote, w.name)
+}
+
 // Close puts the file in place, or drops it when the folder already held
 // the same content.
 func (w *Writer) Close() error {
