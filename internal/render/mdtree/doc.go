@@ -15,7 +15,8 @@
 //   - In the obsidian style (the default), an item's Markdown is N.md,
 //     its children are in N/ and its attachments in N.attachments/. A
 //     Confluence folder is only the folder N/: it has no body (an empty
-//     one is not written at all).
+//     one is not written at all). N.md is never beside a folder N/ that
+//     is not its own: Obsidian reads it as that folder's note.
 //   - In the index style, an item with children or attachments, and
 //     every Confluence folder, is the folder N/: its Markdown is
 //     N/index.md and its attachments are in N/attachments/; any other

@@ -143,16 +143,14 @@ func (p *planner) entries(n *Node) func(stem string) []string {
 	case p.index:
 		return func(stem string) []string { return []string{stem + ".md"} }
 	}
-	dir := len(n.Children) > 0 || n.Kind == Folder
+	// In the obsidian style N.md is the note of the folder N/ beside it:
+	// a note claims the folder's name even when it has no children.
 	files := len(n.Files) > 0
 	note := n.Kind == Note
 	return func(stem string) []string {
-		var e []string
+		e := []string{stem}
 		if note {
 			e = append(e, stem+".md")
-		}
-		if dir {
-			e = append(e, stem)
 		}
 		if files {
 			e = append(e, stem+".attachments")

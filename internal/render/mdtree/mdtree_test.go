@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"errors"
+	"fmt"
 	"io/fs"
 	"net/url"
 	"os"
@@ -46,6 +47,7 @@ func TestRender(t *testing.T) {
 				name += "+wikilinks"
 			}
 			t.Run(name, func(t *testing.T) {
+				t.Parallel()
 				dest := filepath.Join(t.TempDir(), "out")
 				v, c, d := renderInto(t, export, dest, opts)
 				if d.Written == 0 {
@@ -54,6 +56,9 @@ func TestRender(t *testing.T) {
 				files := written(t, dest)
 				checkPaths(t, files)
 				checkItems(t, c, v, dest, files, opts)
+				if opts.Style == StyleObsidian {
+					checkFolderNotes(t, c, v)
+				}
 				checkLinks(t, dest, files, opts.Wikilinks)
 				checkAttachments(t, c, v, export, dest)
 				checkAgain(t, export, dest, opts, files)
@@ -150,7 +155,7 @@ func checkItems(t *testing.T, c *render.Catalog, v *view, dest string, files []s
 			t.Errorf("%s %s %q: in %d files %q", it.Kind, it.ID, it.Title, len(got), got)
 			continue
 		}
-		checkName(t, it, got[0], opts)
+		checkName(t, c, it, got[0], opts)
 	}
 	if notes < 40 || len(byID) < notes {
 		t.Errorf("%d items, %d files with an id", notes, len(byID))
@@ -185,34 +190,37 @@ func checkFolder(t *testing.T, it *render.Item, v *view, dest string, got []stri
 }
 
 // checkName finds the item's file named after its title (cut, with the
-// id appended, when need be), its attachments beside it.
-func checkName(t *testing.T, it *render.Item, file string, opts Options) {
+// id appended, when need be), under its space's or project's folder.
+func checkName(t *testing.T, c *render.Catalog, it *render.Item, file string, opts Options) {
 	t.Helper()
 	stem := strings.TrimSuffix(path.Base(file), ".md")
-	if stem == "index" {
+	indexed := opts.Style == StyleIndex && (len(it.Children) > 0 || len(it.Files) > 0)
+	if indexed {
+		if path.Base(file) != "index.md" {
+			t.Errorf("%s %q (%d children, %d files): %s, want an index.md", it.Kind, it.Title, len(it.Children), len(it.Files), file)
+		}
 		stem = path.Base(path.Dir(file))
 	}
-	title := it.Title
+	title, top := it.Title, it.Project
 	switch it.Kind {
 	case exportformat.KindIssue:
 		title = it.Key + " " + it.Title
-		if !strings.HasPrefix(file, it.Project+"/") {
-			t.Errorf("issue %s: %s is not under its project", it.Key, file)
-		}
 	case exportformat.KindBlogpost:
-		title = it.Created[:10] + " " + it.Title
-		if !strings.Contains(file, "/Blog/") {
-			t.Errorf("blog post %s: %s is not under Blog/", it.ID, file)
+		title = blogTitle(it)
+		if path.Base(path.Dir(file)) != "Blog" {
+			t.Errorf("blog post %s: %s is not in Blog/", it.ID, file)
 		}
+	}
+	if sp, ok := c.Space(it.Space); ok && it.Kind != exportformat.KindIssue {
+		top = sp.Key
+	}
+	if !strings.HasPrefix(file, Name(top)+"/") {
+		t.Errorf("%s %s: %s is not under %s/", it.Kind, it.ID, file, Name(top))
 	}
 	want := Name(title)
 	short := strings.TrimSuffix(stem, " ("+Name(it.ID)+")")
 	if stem != want && (short == stem || !strings.HasPrefix(want, short) || Units(short) < min(Units(want), minStem)) {
 		t.Errorf("%s %q: named %q, want %q", it.Kind, it.Title, stem, want)
-	}
-	indexed := opts.Style == StyleIndex && (len(it.Children) > 0 || len(it.Files) > 0)
-	if indexed != (path.Base(file) == "index.md") {
-		t.Errorf("%s %q (%d children, %d files): %s", it.Kind, it.Title, len(it.Children), len(it.Files), file)
 	}
 }
 
@@ -413,6 +421,119 @@ func TestRelPath(t *testing.T) {
 		}
 		if got := relLink(tc.from, tc.to); got != tc.link {
 			t.Errorf("relLink(%s, %s) = %s, want %s", tc.from, tc.to, got, tc.link)
+		}
+	}
+}
+
+// TestBeginHostileTitles names the items of a catalog of hostile titles:
+// every item placed once, every path safe.
+func TestBeginHostileTitles(t *testing.T) {
+	titles := []string{
+		"CON", "aux.txt", `a/b\c:d*e?f"g<h>i|j`, "trailing dot.", "trailing space ", "..", ".hidden", "",
+		strings.Repeat("日本語📎ü", 20), "Notes", "notes", "Same", "Same", "Blog", "index", "attachments",
+		"x.attachments", "x", "[[wiki]] | #tag ^block %20", "\x00\x1b\t\u202e",
+	}
+	sp := &render.Space{ID: "1", Key: "DEMO"}
+	c := &render.Catalog{Spaces: []*render.Space{sp}}
+	add := func(it *render.Item, parent *render.Item) {
+		c.Items = append(c.Items, it)
+		if parent != nil {
+			it.Parent = parent.ID
+			parent.Children = append(parent.Children, it)
+		} else {
+			sp.Top = append(sp.Top, it)
+		}
+	}
+	id := 100
+	next := func() string { id++; return fmt.Sprint(id) }
+	var parent *render.Item
+	for depth := range 30 {
+		var first *render.Item
+		for i, title := range titles {
+			if depth > 0 && i%4 != 0 {
+				continue
+			}
+			it := &render.Item{Kind: exportformat.KindPage, ID: next(), Title: title, Space: "1",
+				Files: []*render.Attachment{{ID: "att" + fmt.Sprint(id), Name: title}, {ID: "att2-" + fmt.Sprint(id), Name: "CON"}}}
+			add(it, parent)
+			if first == nil {
+				first = it
+			}
+		}
+		parent = first
+	}
+	for _, title := range titles {
+		it := &render.Item{Kind: exportformat.KindBlogpost, ID: next(), Title: title, Space: "1", Created: "2024-05-06T07:08:09Z"}
+		c.Items = append(c.Items, it)
+		sp.Blogposts = append(sp.Blogposts, it)
+	}
+	c.Items = append(c.Items, &render.Item{Kind: exportformat.KindFolder, ID: next(), Title: "Blog", Space: "1"})
+	for _, title := range titles {
+		c.Items = append(c.Items, &render.Item{Kind: exportformat.KindIssue, ID: next(), Key: "PROJ-" + fmt.Sprint(id), Project: "PROJ", Title: title})
+	}
+	for _, style := range []string{StyleObsidian, StyleIndex} {
+		rv, _ := New(nil, Options{Style: style})
+		v := rv.(*view)
+		if err := v.Begin(c); err != nil {
+			t.Fatal(err)
+		}
+		var paths []string
+		for _, it := range c.Items {
+			p := v.places[it.ID]
+			switch {
+			case p == nil:
+				t.Fatalf("%s: %s %q not placed", style, it.ID, it.Title)
+			case p.note != "":
+				paths = append(paths, p.note)
+			case it.Kind != exportformat.KindFolder || style == StyleIndex:
+				t.Errorf("%s: %s %q has no file", style, it.ID, it.Title)
+			}
+			for _, a := range it.Files {
+				paths = append(paths, p.files[a.ID])
+			}
+		}
+		checkPaths(t, paths)
+		if style == StyleObsidian {
+			checkFolderNotes(t, c, v)
+		}
+		rv2, _ := New(nil, Options{Style: style})
+		_ = rv2.Begin(c)
+		for _, it := range c.Items {
+			if a, b := v.places[it.ID], rv2.(*view).places[it.ID]; a.note != b.note || a.dir != b.dir {
+				t.Errorf("%s: %s placed at %s, then %s", style, it.ID, a.target(), b.target())
+			}
+		}
+	}
+}
+
+// checkFolderNotes finds no N.md beside a folder N/ that holds anything
+// but what is below N's item: Obsidian reads N.md as the note of N/.
+func checkFolderNotes(t *testing.T, c *render.Catalog, v *view) {
+	t.Helper()
+	byID := map[string]*render.Item{}
+	owner := map[string]*render.Item{}
+	for _, it := range c.Items {
+		byID[it.ID] = it
+		p := v.places[it.ID]
+		owner[p.note] = it
+		for _, f := range p.files {
+			owner[f] = it
+		}
+	}
+	below := func(o, it *render.Item) bool {
+		for seen := 0; o != nil && seen < len(c.Items); seen++ {
+			if o = byID[o.Parent]; o == it {
+				return true
+			}
+		}
+		return false
+	}
+	for _, it := range c.Items {
+		d := strings.TrimSuffix(v.places[it.ID].note, ".md")
+		for p, o := range owner {
+			if d != "" && strings.HasPrefix(p, d+"/") && !below(o, it) {
+				t.Errorf("%s.md is beside the folder of %s", d, p)
+			}
 		}
 	}
 }
