@@ -32,8 +32,9 @@
 // to their new files: relative paths that start with "./" or "../", each
 // segment escaped as a URL path's (and "&" as %26). With wikilinks, such a
 // link whose text is plain text becomes [[path|text]], the path from
-// DEST's top without ".md" (Obsidian finds it from the top of the vault,
-// or as the end of a longer path when DEST is a folder of one); the text
+// DEST's top without ".md" (kept when the name has a dot, as in
+// "v1.2.md"; Obsidian finds the path from the top of the vault, or as the
+// end of a longer path when DEST is a folder of one); the text
 // is unescaped, "[" "]" "|" read "(" ")" "/", and in a table "|" is "\|".
 // A link whose text holds code, emphasis or an image stays a relative
 // link. Links and embeds of attachments are relative paths to the copies.

@@ -267,7 +267,11 @@ func checkLinks(t *testing.T, dest string, files []string, wikilinks bool) {
 		})
 		for _, m := range wikilinkRe.FindAllSubmatch(body, -1) {
 			wikis++
-			if target := string(m[1]) + ".md"; !have[target] {
+			target := string(m[1])
+			if !strings.HasSuffix(target, ".md") {
+				target += ".md"
+			}
+			if !have[target] {
 				t.Errorf("%s: wikilink %s leads nowhere", f, m[0])
 			}
 		}
@@ -388,17 +392,17 @@ func TestNewStyle(t *testing.T) {
 // wikilinks for plain text, relative links for the rest.
 func TestWikilinks(t *testing.T) {
 	v := &view{mark: "aumo-test-", opts: Options{Wikilinks: true}, byNum: []*place{
-		{note: "DEMO/A.md"}, {note: "DEMO/B/index.md"}, {dir: "DEMO/F"},
+		{note: "DEMO/A.md"}, {note: "DEMO/B/index.md"}, {dir: "DEMO/F"}, {note: "DEMO/v1.2/notes.pdf.md"},
 	}}
 	in := "---\nid: \"1\"\n---\n\n" +
 		"See [A \\*star\\* \\[x\\] a|b &amp; c](aumo-test-0.md), [**bold**](aumo-test-1.md), " +
 		"[frag](aumo-test-0.md#Sec-1), [bad](<aumo-test-0.md#a|b c>), ![img](aumo-test-0.md), " +
-		"[t](aumo-test-1.md \"title\"), [dir](aumo-test-2.md), [](aumo-test-1.md).\n\n" +
+		"[t](aumo-test-1.md \"title\"), [dir](aumo-test-2.md), [](aumo-test-1.md), [pdf](aumo-test-3.md).\n\n" +
 		"| a | b |\n| --- | --- |\n| [cell \\| text](aumo-test-1.md) | x |\n"
 	want := "---\nid: \"1\"\n---\n\n" +
 		"See [[DEMO/A|A *star* (x) a/b & c]], [**bold**](../B/index.md), " +
 		"[[DEMO/A#Sec-1|frag]], [[DEMO/A|bad]], ![img](../A.md), " +
-		"[t](../B/index.md \"title\"), [dir](../F), [[DEMO/B/index]].\n\n" +
+		"[t](../B/index.md \"title\"), [dir](../F), [[DEMO/B/index]], [[DEMO/v1.2/notes.pdf.md|pdf]].\n\n" +
 		"| a | b |\n| --- | --- |\n| [[DEMO/B/index\\|cell / text]] | x |\n"
 	if got := string(v.wikilinks(&place{note: "DEMO/X/Y.md"}, []byte(in))); got != want {
 		t.Errorf("got:\n%s\nwant:\n%s", got, want)

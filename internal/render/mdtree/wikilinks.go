@@ -2,6 +2,7 @@ package mdtree
 
 import (
 	"bytes"
+	"path"
 	"regexp"
 	"slices"
 	"strconv"
@@ -117,9 +118,13 @@ func (v *view) wikilink(body []byte, l *ast.Link) (edit, bool) {
 
 // wikilink is [[note without .md#frag|alias]]; in a table cell, the
 // alias's "|" is escaped as Obsidian reads it there. A fragment that a
-// wikilink cannot hold is left out.
+// wikilink cannot hold is left out. A note whose name has a dot keeps
+// its ".md": [[notes.pdf]] would be the file notes.pdf.
 func wikilink(note, frag, alias string, table bool) string {
 	target := strings.TrimSuffix(note, ".md")
+	if strings.Contains(path.Base(target), ".") {
+		target = note
+	}
 	if frag != "" && !strings.ContainsAny(frag, "|[]#^\\\n\r") {
 		target += "#" + frag
 	}
