@@ -141,8 +141,12 @@ func describe(s jira.FieldSchema) string {
 		return "the number of attachments"
 	case s.Type == "timetracking":
 		return "the time estimated, logged and remaining"
+	case s.System == "issuelinks":
+		return `the issue's links in their type's words ("blocks DEMO-2"), joined by "; "`
+	case s.System == "subtasks":
+		return `the sub-tasks' keys, joined by "; "`
 	case s.Type == "array":
-		return describeOne(s.Items) + `, joined by "; "`
+		return describeMany(s.Items) + `, joined by "; "`
 	}
 	return describeOne(s.Type)
 }
@@ -161,14 +165,26 @@ func describeOne(typ string) string {
 		return "a number"
 	case "string":
 		return "text"
-	case "issuelinks":
-		return "links to other issues (\"blocks DEMO-2\") or their keys"
 	case "issuelink":
 		return "an issue's key"
 	case "":
 		return "a value"
 	}
 	return "a " + typ + "'s name"
+}
+
+func describeMany(typ string) string {
+	switch typ {
+	case "user":
+		return "people's names"
+	case "option":
+		return "options' values"
+	case "string", "":
+		return "values"
+	case "issuelinks":
+		return "issues' keys"
+	}
+	return typ + "s' names"
 }
 
 // count is how many entries a list holds: the field's value itself, or

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -149,7 +151,9 @@ func render1(t *testing.T, c *render.Catalog, opts Options, it *render.Item, doc
 }
 
 // TestCatalogOrder writes the rows in the catalog's order, whatever the
-// order the items come in, and one the catalog does not know last.
+// order the items come in, and one the catalog does not know last; the
+// rows that wait do so in memory, or in a temporary file deleted at the
+// end.
 func TestCatalogOrder(t *testing.T) {
 	c := &render.Catalog{Manifest: exportformat.Manifest{Product: "jira"}}
 	var items []*render.Item
@@ -158,27 +162,40 @@ func TestCatalogOrder(t *testing.T) {
 	}
 	c.Items = items
 	stray := &render.Item{Kind: exportformat.KindIssue, ID: "X", Key: "ZZZ-9"}
-	var b bytes.Buffer
-	v := New(&b, Options{Columns: []string{"key"}})
-	if err := v.Begin(c); err != nil {
-		t.Fatal(err)
-	}
-	for _, i := range []int{3, 1, 0, 4} { // DEMO-10 never comes
-		if err := v.Item(items[i], []byte(`{"fields": {}}`)); err != nil {
+	for _, inMemory := range []int{maxWaiting, 0} {
+		var b bytes.Buffer
+		v := New(&b, Options{Columns: []string{"key"}}).(*view)
+		v.maxWaiting = inMemory
+		if err := v.Begin(c); err != nil {
 			t.Fatal(err)
 		}
-		if i == 0 && !strings.HasSuffix(b.String(), "DEMO-1\r\nDEMO-2\r\n") {
-			t.Errorf("DEMO-1 and DEMO-2 wait: %q", b.String())
+		for _, i := range []int{3, 1, 0, 4} { // DEMO-10 never comes
+			if err := v.Item(items[i], []byte(`{"fields": {}}`)); err != nil {
+				t.Fatal(err)
+			}
+			if i == 0 && !strings.HasSuffix(b.String(), "DEMO-1\r\nDEMO-2\r\n") {
+				t.Errorf("DEMO-1 and DEMO-2 wait: %q", b.String())
+			}
 		}
-	}
-	if err := v.Item(stray, []byte(`{"fields": {}}`)); err != nil {
-		t.Fatal(err)
-	}
-	if err := v.End(); err != nil {
-		t.Fatal(err)
-	}
-	if got := b.String(); got != "key\r\nDEMO-1\r\nDEMO-2\r\nOPS-1\r\nOPS-3\r\nZZZ-9\r\n" {
-		t.Errorf("file %q", got)
+		if err := v.Item(stray, []byte(`{"fields": {}}`)); err != nil {
+			t.Fatal(err)
+		}
+		if inMemory == 0 && (v.held.file == nil || len(v.held.mem) > 0) {
+			t.Error("the rows that wait are not in a file")
+		}
+		var spill string
+		if v.held.file != nil {
+			spill = v.held.file.Name()
+		}
+		if err := v.End(); err != nil {
+			t.Fatal(err)
+		}
+		if got := b.String(); got != "key\r\nDEMO-1\r\nDEMO-2\r\nOPS-1\r\nOPS-3\r\nZZZ-9\r\n" {
+			t.Errorf("in memory up to %d bytes: file %q", inMemory, got)
+		}
+		if _, err := os.Stat(spill); spill != "" && !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("%s is left: %v", spill, err)
+		}
 	}
 }
 

@@ -42,8 +42,9 @@
 // # The file
 //
 // The file follows RFC 4180: comma-separated, fields quoted when they hold
-// a comma, a quote or a line break, lines ended by CRLF (a line break
-// inside a cell too), UTF-8. No byte order mark is written unless
+// a comma, a quote or a line break, lines ended by CRLF, UTF-8. A line
+// break inside a cell is written as CRLF too, which CSV readers read back
+// as a line break; a carriage return alone in a cell is dropped. No byte order mark is written unless
 // Options.BOM asks for one: Excel needs it to read UTF-8, but most CSV
 // readers, Go's encoding/csv among them, would take it for a part of the
 // first column's name.
@@ -58,7 +59,11 @@
 //
 // Rows are written as the export's items come. One that comes before an
 // item the catalog orders above it waits, as its finished row, for that
-// item; in an export whose files are in the catalog's order, none waits.
+// item: in memory up to 32 MiB of rows, then in a temporary file (in the
+// system's temporary folder, TMPDIR; deleted when the file is written, or
+// at once on systems that let an open file be deleted). In an export
+// whose files are in the catalog's order, no row waits; in one of several
+// projects, whose issues' ids interleave, many do.
 package table
 
 import (
@@ -67,7 +72,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"slices"
 	"strings"
 
 	"github.com/aumo-cli/aumo/internal/render"
@@ -132,7 +136,7 @@ func isJira(c *render.Catalog) bool { return c.Manifest.Product == "jira" }
 
 // New makes the csv view, writing to w (the render.File).
 func New(w io.Writer, opts Options) render.View {
-	return &view{w: w, opts: opts}
+	return &view{w: w, opts: opts, maxWaiting: maxWaiting}
 }
 
 type view struct {
@@ -144,10 +148,12 @@ type view struct {
 	// to write next; held the rows that came before their turn.
 	index map[*render.Item]int
 	next  int
-	held  map[int][]byte
+	held  *waiting
 	extra int
-	buf   bytes.Buffer
-	cw    *csv.Writer
+	// maxWaiting is how many bytes of rows may wait in memory.
+	maxWaiting int
+	buf        bytes.Buffer
+	cw         *csv.Writer
 }
 
 func (v *view) Begin(c *render.Catalog) error {
@@ -157,7 +163,7 @@ func (v *view) Begin(c *render.Catalog) error {
 		return err
 	}
 	v.cols = cols
-	v.index, v.held = map[*render.Item]int{}, map[int][]byte{}
+	v.index, v.held = map[*render.Item]int{}, newWaiting(v.maxWaiting)
 	for _, it := range c.Items {
 		if it.Kind != exportformat.KindFolder {
 			v.index[it] = len(v.index)
@@ -249,19 +255,17 @@ func (v *view) Item(it *render.Item, doc []byte) error {
 		v.extra++
 	}
 	if i != v.next {
-		v.held[i] = slices.Clone(line)
-		return nil
+		return v.held.put(i, line)
 	}
 	if err := v.write(line); err != nil {
 		return err
 	}
 	v.next++
 	for {
-		line, ok := v.held[v.next]
-		if !ok {
-			return nil
+		line, ok, err := v.held.take(v.next)
+		if err != nil || !ok {
+			return err
 		}
-		delete(v.held, v.next)
 		v.next++
 		if err := v.write(line); err != nil {
 			return err
@@ -272,18 +276,17 @@ func (v *view) Item(it *render.Item, doc []byte) error {
 // End writes the rows still waiting: those whose items above them never
 // came.
 func (v *view) End() error {
-	waiting := make([]int, 0, len(v.held))
-	for i := range v.held {
-		waiting = append(waiting, i)
-	}
-	slices.Sort(waiting)
-	for _, i := range waiting {
-		if err := v.write(v.held[i]); err != nil {
+	for _, i := range v.held.places() {
+		line, _, err := v.held.take(i)
+		if err == nil {
+			err = v.write(line)
+		}
+		if err != nil {
+			_ = v.held.close()
 			return err
 		}
 	}
-	v.held = nil
-	return nil
+	return v.held.close()
 }
 
 // encode makes a line of the file of cells; it is valid until the next
