@@ -176,7 +176,7 @@
 
   var table = byId('issue-table');
   var rows = table ? Array.prototype.slice.call(table.tBodies[0].rows) : [];
-  var rowText = null;
+  var rowText = null; // each row's text, folded, by row: sorting moves rows
   var filterBox = byId('filter');
   var selects = Array.prototype.slice.call(document.querySelectorAll('#table-controls select'));
 
@@ -198,11 +198,14 @@
   }
 
   function filterRows() {
-    if (!rowText) { rowText = rows.map(function (r) { return fold(r.textContent); }); }
+    if (!rowText) {
+      rowText = new Map();
+      rows.forEach(function (r) { rowText.set(r, fold(r.textContent)); });
+    }
     var ts = terms(filterBox ? filterBox.value : '');
     var shown = 0;
-    rows.forEach(function (r, i) {
-      var ok = ts.every(function (t) { return rowText[i].indexOf(t) >= 0; }) &&
+    rows.forEach(function (r) {
+      var ok = ts.every(function (t) { return rowText.get(r).indexOf(t) >= 0; }) &&
         selects.every(function (s) { return !s.value || r.getAttribute('data-' + s.getAttribute('data-field')) === s.value; });
       r.hidden = !ok;
       if (ok) { shown++; }
