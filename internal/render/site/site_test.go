@@ -28,7 +28,7 @@ import (
 // leading to a file of the site.
 func TestConfluenceSite(t *testing.T) {
 	t.Parallel()
-	src := rendertest.Confluence(t, 40)
+	src := sandboxExport(t, "confluence")
 	dest := filepath.Join(t.TempDir(), "site")
 	renderInto(t, src, dest)
 	_, c := rendertest.Open(t, src)
@@ -205,7 +205,7 @@ func checkFiles(t *testing.T, src, dest string, p *page, it *render.Item) {
 // links to other issues.
 func TestJiraSite(t *testing.T) {
 	t.Parallel()
-	src := rendertest.Jira(t, 40)
+	src := sandboxExport(t, "jira")
 	dest := filepath.Join(t.TempDir(), "site")
 	renderInto(t, src, dest)
 	_, c := rendertest.Open(t, src)
@@ -257,7 +257,7 @@ func TestJiraSite(t *testing.T) {
 // sees it.
 func TestSearchIndex(t *testing.T) {
 	t.Parallel()
-	src := rendertest.Confluence(t, 30)
+	src := sandboxExport(t, "confluence")
 	dest := filepath.Join(t.TempDir(), "site")
 	renderInto(t, src, dest)
 	_, c := rendertest.Open(t, src)
@@ -291,7 +291,7 @@ func TestSearchIndex(t *testing.T) {
 // render writes nothing; into another folder, it writes the same bytes.
 func TestRerender(t *testing.T) {
 	t.Parallel()
-	src := rendertest.Jira(t, 20)
+	src := sandboxExport(t, "jira")
 	dest := filepath.Join(t.TempDir(), "site")
 	first := renderInto(t, src, dest)
 	again := renderInto(t, src, dest)
@@ -315,7 +315,7 @@ func TestRerender(t *testing.T) {
 // the index.
 func TestUnfinishedNotice(t *testing.T) {
 	t.Parallel()
-	src := rendertest.Jira(t, 5)
+	src := sandboxExport(t, "jira")
 	e, c := rendertest.Open(t, src)
 	c.Manifest.FinishedAt = time.Time{}
 	dest := filepath.Join(t.TempDir(), "site")
@@ -342,7 +342,7 @@ func TestHostileContentInert(t *testing.T) {
 	t.Parallel()
 	t.Run("confluence", func(t *testing.T) {
 		t.Parallel()
-		src := rendertest.Confluence(t, 20)
+		src := sandboxExport(t, "confluence")
 		id := makeHostileConfluence(t, src)
 		dest := filepath.Join(t.TempDir(), "site")
 		renderInto(t, src, dest)
@@ -369,7 +369,7 @@ func TestHostileContentInert(t *testing.T) {
 	})
 	t.Run("jira", func(t *testing.T) {
 		t.Parallel()
-		src := rendertest.Jira(t, 20)
+		src := sandboxExport(t, "jira")
 		key := makeHostileJira(t, src)
 		dest := filepath.Join(t.TempDir(), "site")
 		renderInto(t, src, dest)
