@@ -72,7 +72,7 @@ type indexPage struct {
 	Heading    string
 	Summary    string
 	Unfinished string
-	Problems   int
+	Problems   string
 	Jira       bool
 	Spaces     []spaceSection
 	Issues     []issueRow
@@ -209,7 +209,7 @@ func (v *view) indexPage() indexPage {
 		layout:     v.layout(productName(c)+" export of "+siteName(c), "", indexCSP),
 		Heading:    productName(c) + " export of " + siteName(c),
 		Unfinished: strings.TrimSuffix(c.Unfinished(), "."),
-		Problems:   len(c.Problems),
+		Problems:   problems(c),
 		Jira:       c.Manifest.Product == "jira",
 	}
 	p.Scripts = []string{searchIndexName, jsName}
@@ -264,6 +264,21 @@ func (v *view) issueTable(p *indexPage) {
 		query = " selected by " + q
 	}
 	p.Summary = plural(len(p.Issues), "issue") + query + "."
+}
+
+// problems says what the catalog left out, if anything.
+func problems(c *render.Catalog) string {
+	items := map[string]bool{}
+	for _, p := range c.Problems {
+		items[p.Item] = true
+	}
+	switch len(c.Problems) {
+	case 0:
+		return ""
+	case 1:
+		return "A file of the export does not match its index: the item it belongs to is left out."
+	}
+	return fmt.Sprintf("%d files of the export do not match its index: the %s they belong to are left out.", len(c.Problems), plural(len(items), "item"))
 }
 
 func sortedKeys(m map[string]bool) []string {

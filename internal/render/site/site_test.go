@@ -335,6 +335,39 @@ func TestUnfinishedNotice(t *testing.T) {
 	}
 }
 
+// TestDamagedFileNotice leaves out an item whose attachment does not
+// match the export's index, and says so on the index.
+func TestDamagedFileNotice(t *testing.T) {
+	t.Parallel()
+	src := sandboxExport(t, "jira")
+	_, c := rendertest.Open(t, src)
+	var damaged *render.Item
+	for _, it := range c.Items {
+		if len(it.Files) > 0 {
+			damaged = it
+			break
+		}
+	}
+	if err := os.WriteFile(filepath.Join(src, filepath.FromSlash(damaged.Files[0].Path)), []byte("not what the index says"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	dest := filepath.Join(t.TempDir(), "site")
+	renderInto(t, src, dest)
+	pages := readSite(t, dest)
+	checkSite(t, dest, pages)
+	if _, ok := pages[pagePath(damaged)]; ok {
+		t.Errorf("%s has a page", damaged.Key)
+	}
+	index := pages[indexName]
+	if len(find(index.doc, byID(itemAnchor(damaged)))) != 0 {
+		t.Errorf("index: %s is listed", damaged.Key)
+	}
+	notice := find(index.doc, tag("div", "notice"))
+	if len(notice) != 1 || !strings.Contains(textOf(notice[0]), "A file of the export does not match its index: the item it belongs to is left out.") {
+		t.Error("index: no notice of the damaged file")
+	}
+}
+
 // TestHostileContentInert renders items whose titles, bodies, comments
 // and attachments try to run script: they show as text, their links lead
 // nowhere, and no page holds a script or event handler of theirs.
