@@ -63,6 +63,7 @@ type Dir struct {
 	wrote   map[string]string
 	journal *os.File
 	jw      *bufio.Writer
+	open    map[*Writer]bool // streamed files not yet closed
 	// Written and Unchanged count files; Removed those deleted at Close.
 	Written, Unchanged, Removed int
 }
@@ -78,7 +79,7 @@ func OpenDir(dest, kind string) (*Dir, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", dest, err)
 	}
-	d := &Dir{path: dest, root: root, kind: kind, wrote: map[string]string{}}
+	d := &Dir{path: dest, root: root, kind: kind, wrote: map[string]string{}, open: map[*Writer]bool{}}
 	if err := d.readRecord(); err != nil {
 		_ = root.Close()
 		return nil, err
@@ -287,6 +288,7 @@ func (d *Dir) Create(name string) (*Writer, error) {
 	w := &Writer{d: d, name: name, tmp: tmp, f: f, h: sha256.New()}
 	w.w = bufio.NewWriterSize(io.MultiWriter(f, w.h), 64<<10)
 	d.wrote[name] = "" // claimed until Close
+	d.open[w] = true
 	return w, nil
 }
 
@@ -299,6 +301,7 @@ func (w *Writer) Write(p []byte) (int, error) {
 
 // Abort drops the file: the folder keeps what it held.
 func (w *Writer) Abort() {
+	delete(w.d.open, w)
 	_ = w.f.Close()
 	_ = w.d.root.Remove(w.tmp)
 	delete(w.d.wrote, w.name)
@@ -308,6 +311,7 @@ func (w *Writer) Abort() {
 // the same content.
 func (w *Writer) Close() error {
 	d := w.d
+	delete(d.open, w)
 	err := w.w.Flush()
 	if cerr := w.f.Close(); err == nil {
 		err = cerr
@@ -366,8 +370,12 @@ func (d *Dir) Close() error {
 	return nil
 }
 
-// Abort ends a render that failed: the journal keeps what it wrote.
+// Abort ends a render that failed: the journal keeps what it wrote, and
+// files still being streamed are dropped.
 func (d *Dir) Abort() {
+	for w := range d.open {
+		w.Abort()
+	}
 	_ = d.jw.Flush()
 	_ = d.journal.Close()
 	_ = d.root.Close()

@@ -47,6 +47,8 @@ type Options struct {
 	Columns     []string
 	ListColumns bool
 	Chunk       int
+	BOM         bool
+	Raw         bool
 	NoProgress  bool
 }
 
@@ -97,6 +99,8 @@ Exit status 0 when everything rendered, 1 when files of the export are damaged
 	fl.BoolVar(&opts.Wikilinks, "wikilinks", false, "markdown: link items with [[…]] wikilinks")
 	fl.StringSliceVar(&opts.Columns, "columns", nil, "csv: the columns, in order (names or Jira field ids; see --list-columns)")
 	fl.BoolVar(&opts.ListColumns, "list-columns", false, "csv: print the columns the export offers, and nothing else")
+	fl.BoolVar(&opts.BOM, "bom", false, "csv: start with a UTF-8 byte order mark, which Excel needs to read UTF-8")
+	fl.BoolVar(&opts.Raw, "raw", false, "csv: write cells as they are, without the ' that stops a spreadsheet reading =, +, - or @ as a formula")
 	fl.IntVar(&opts.Chunk, "chunk", 0, "jsonl: split each item at headings into records of at most `N` characters")
 	fl.BoolVar(&opts.NoProgress, "no-progress", false, "no progress line")
 	_ = cmd.RegisterFlagCompletionFunc("as", cobra.FixedCompletions(Kinds, cobra.ShellCompDirectiveNoFileComp))
@@ -147,7 +151,8 @@ func (o *Options) checkFlags() error {
 		kind string
 	}{
 		{o.Style != "", "--style", KindMarkdown}, {o.Wikilinks, "--wikilinks", KindMarkdown},
-		{len(o.Columns) > 0, "--columns", KindCSV}, {o.Chunk > 0, "--chunk", KindJSONL},
+		{len(o.Columns) > 0, "--columns", KindCSV}, {o.BOM, "--bom", KindCSV}, {o.Raw, "--raw", KindCSV},
+		{o.Chunk > 0, "--chunk", KindJSONL},
 	} {
 		if f.set && o.As != f.kind {
 			return cmdutil.Usagef("%s is for --as %s", f.name, f.kind)
@@ -366,7 +371,11 @@ func damaged(c *render.Catalog) error {
 		return nil
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%d files of the export do not match its index; their items were left out:", len(c.Problems))
+	if len(c.Problems) == 1 {
+		b.WriteString("1 file of the export does not match its index; its item was left out:")
+	} else {
+		fmt.Fprintf(&b, "%d files of the export do not match its index; their items were left out:", len(c.Problems))
+	}
 	for i, p := range c.Problems {
 		if i == maxListed {
 			fmt.Fprintf(&b, "\n  and %d more (`aumo verify` lists them all)", len(c.Problems)-i)

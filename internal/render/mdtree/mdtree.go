@@ -3,7 +3,6 @@ package mdtree
 import (
 	"bytes"
 	"crypto/rand"
-	"fmt"
 	"io"
 	"net/url"
 	"path"
@@ -166,14 +165,7 @@ func (v *view) Attachment(it *render.Item, a *render.Attachment, r io.Reader) er
 	if p == nil || p.files[a.ID] == "" {
 		return nil
 	}
-	w, err := v.out.Create(p.files[a.ID])
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(w, r); err != nil {
-		return fmt.Errorf("render: copy %s: %w", a.Path, err)
-	}
-	return w.Close()
+	return v.out.CopyFile(p.files[a.ID], r, a.SHA256, a.Size)
 }
 
 // Item writes an item's Markdown.

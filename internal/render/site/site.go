@@ -77,14 +77,7 @@ func (v *view) Begin(c *render.Catalog) error {
 
 // Attachment copies an attachment beside the item's page.
 func (v *view) Attachment(it *render.Item, a *render.Attachment, r io.Reader) error {
-	w, err := v.out.Create(filePath(it, a))
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(w, r); err != nil {
-		return fmt.Errorf("copy %s: %w", a.Path, err)
-	}
-	return w.Close()
+	return v.out.CopyFile(filePath(it, a), r, a.SHA256, a.Size)
 }
 
 // Item writes the item's page and adds it to the search index.
