@@ -151,8 +151,9 @@ func renderSites(ctx context.Context, f *cmdutil.Factory, out string) error {
 	quiet := *f
 	ios, _, _, _ := iostreams.Test()
 	ios.Out, ios.ErrOut = io.Discard, f.IO.ErrOut
+	ios.Quiet = true // the demo says where the sites are; notes and errors still show
 	quiet.IO = ios
-	w := f.IO.Out
+	var urls []string
 	for _, dir := range []string{jiraDir, confluenceDir} {
 		site := filepath.Join(out, htmlDir, dir)
 		err := rendercmd.Run(ctx, &rendercmd.Options{
@@ -165,8 +166,11 @@ func renderSites(ctx context.Context, f *cmdutil.Factory, out string) error {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(w, "Website of the %s export (aumo render %s --as html --out %s): file://%s\n",
-			map[string]string{jiraDir: "Jira", confluenceDir: "Confluence"}[dir], filepath.Join(out, dir), site, filepath.ToSlash(abs))
+		urls = append(urls, "file://"+filepath.ToSlash(abs))
+	}
+	fmt.Fprintf(f.IO.Out, "Both exports are rendered as websites under %s (aumo render EXPORT --as html --out DIR); open them in a browser:\n", filepath.Join(out, htmlDir))
+	for _, u := range urls {
+		fmt.Fprintf(f.IO.Out, "  %s\n", u)
 	}
 	return nil
 }
