@@ -30,7 +30,8 @@ type Options struct {
 	// reference definitions of markdown macros. A dropped link leaves its text alone (its URL
 	// as plain text when it has none), a page, space or Jira issue link its title or key, and
 	// an image the marker "[image: alt]" (the URL when it has no alt text); the URL is never
-	// used as a destination then.
+	// used as a destination then. A script URL (javascript:, vbscript:) is dropped so before
+	// Link sees it, with a problem reported.
 	Link func(url string) string
 	// SiteURL is the Confluence base URL, e.g. "https://example.atlassian.net/wiki". When set,
 	// links to pages and spaces that Page does not map point to the site instead of becoming
