@@ -231,6 +231,7 @@ func checkPageMarkdown(t *testing.T, out, dir string, want sandbox.ConfluenceIte
 		t.Errorf("%s: Markdown shows %d comment headings, want %d", want.ID, n, len(want.Comments))
 	}
 	exporttest.CheckLinks(t, out, dir, want.ID, md)
+	exporttest.CheckInert(t, want.ID, md)
 }
 
 // TestConfluenceMarkdownKeepsEveryTextRun walks a whole export: every text

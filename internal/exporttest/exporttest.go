@@ -6,6 +6,7 @@ package exporttest
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"fmt"
 	"net/url"
@@ -19,9 +20,16 @@ import (
 	"testing"
 	"time"
 
+	"github.com/yuin/goldmark"
+	"github.com/yuin/goldmark/extension"
+	gmhtml "github.com/yuin/goldmark/renderer/html"
+	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
+
 	"github.com/aumo-cli/aumo/internal/atlassian"
 	"github.com/aumo-cli/aumo/internal/auth"
 	"github.com/aumo-cli/aumo/internal/export"
+	"github.com/aumo-cli/aumo/internal/mdtext"
 	"github.com/aumo-cli/aumo/internal/sandbox"
 	"github.com/aumo-cli/aumo/internal/secret"
 	"github.com/aumo-cli/aumo/internal/tokenstore"
@@ -251,6 +259,43 @@ func CheckLinks(t *testing.T, out, dir, what, md string) {
 		}
 		if _, err := os.Stat(target); err != nil {
 			t.Errorf("%s: the Markdown links to %q, which is not in the export", what, link)
+		}
+	}
+}
+
+// CheckInert renders Markdown as a careless viewer would, raw HTML and
+// every URL let through (the front matter aside, which viewers read as
+// YAML), and checks that the page it makes runs nothing: no script or
+// embedded element, no event handler, no javascript: URL.
+func CheckInert(t *testing.T, what, md string) {
+	t.Helper()
+	if rest, ok := strings.CutPrefix(md, "---\n"); ok {
+		if _, body, ok := strings.Cut(rest, "\n---\n"); ok {
+			md = body
+		}
+	}
+	var b bytes.Buffer
+	gm := goldmark.New(goldmark.WithExtensions(extension.GFM), goldmark.WithRendererOptions(gmhtml.WithUnsafe()))
+	if err := gm.Convert([]byte(md), &b); err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+	page := b.String()
+	doc, err := html.Parse(&b)
+	if err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+	for n := range doc.Descendants() {
+		if n.Type != html.ElementNode {
+			continue
+		}
+		switch n.DataAtom {
+		case atom.Script, atom.Iframe, atom.Object, atom.Embed:
+			t.Errorf("%s: the Markdown makes a %s element:\n%s", what, n.Data, page)
+		}
+		for _, a := range n.Attr {
+			if strings.HasPrefix(strings.ToLower(a.Key), "on") || mdtext.ScriptURL(a.Val) && slices.Contains([]string{"href", "src", "action", "formaction"}, a.Key) {
+				t.Errorf("%s: the Markdown makes a %s element with %s=%q", what, n.Data, a.Key, a.Val)
+			}
 		}
 	}
 }

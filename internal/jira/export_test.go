@@ -215,6 +215,7 @@ func checkMarkdown(t *testing.T, out, dir, key string, comments int, skipped, sk
 		md = strings.ReplaceAll(md, "](../"+id+"/issue.md)", "]")
 	}
 	exporttest.CheckLinks(t, out, dir, key, md)
+	exporttest.CheckInert(t, key, md)
 	return checkIssueLinks(t, out, dir, key, b, skipped, skippedKeys)
 }
 

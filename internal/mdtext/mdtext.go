@@ -4,6 +4,7 @@
 package mdtext
 
 import (
+	"html"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -258,6 +259,23 @@ func LinkDest(url string) string {
 		return "<" + strings.NewReplacer(`\`, `\\`, "<", `\<`, ">", `\>`).Replace(url) + ">"
 	}
 	return strings.NewReplacer(`\`, `\\`, "(", `\(`, ")", `\)`).Replace(url)
+}
+
+// ScriptURL reports whether following url would run a script: a
+// javascript: or vbscript: URL, read as a browser reads an href and as
+// a Markdown reader reads a link destination (character references
+// decoded, leading spaces and control characters skipped, tabs and line
+// breaks anywhere dropped, the scheme in any case). A converter writes
+// no link to one.
+func ScriptURL(url string) bool {
+	return scriptScheme(url) || scriptScheme(html.UnescapeString(url))
+}
+
+func scriptScheme(url string) bool {
+	url = strings.TrimLeftFunc(url, func(r rune) bool { return r <= ' ' })
+	url = strings.NewReplacer("\t", "", "\n", "", "\r", "").Replace(url)
+	scheme, _, ok := strings.Cut(url, ":")
+	return ok && (strings.EqualFold(scheme, "javascript") || strings.EqualFold(scheme, "vbscript"))
 }
 
 // Autolinkable reports whether url can be written as an autolink, <url>.

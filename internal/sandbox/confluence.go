@@ -124,6 +124,18 @@ const (
 // so that a space of a few pages already holds the cheap traps. The home
 // page is never trashed or restricted, and trashed and restricted pages
 // are leaves: no page or folder is put under them.
+//
+// Whatever the options, titles and a body are hostile to anything that
+// names files after titles or shows bodies as web pages: pages 2 to 6
+// are titled "CON", `Q3 plan: a/b \ c * d ? "e" <f> | g`, "Release
+// notes v2. " (a trailing dot and space), a title of 319 bytes, and
+// "Pasted from the old wiki " followed by an image element whose error
+// handler runs HostileScript; page 6's body holds HostileScript as text
+// in a script element and in such an image, as the href of a
+// javascript: link, and in an HTML macro. The first two visible pages
+// under one parent (the first page or folder, in id order, that has
+// two left) are titled "Meeting notes" and "meeting NOTES", the next two
+// "Runbook?" and "Runbook*".
 type ConfluenceOptions struct {
 	// Users is the size of the pool that authors, owners and mentions
 	// come from; it is Jira's pool (see JiraOptions.Users), so that an

@@ -378,6 +378,7 @@ func genConfluence(sp *confluenceSpace, site int) *cfData {
 			d.fill(c, next)
 		}
 	}
+	d.retitle()
 	d.high = seq
 	return d
 }

@@ -544,7 +544,8 @@ var confluenceCode = []struct{ language, code string }{
 // contentBody draws the body of a page or blog post: headings,
 // paragraphs, lists, a table, a code and an info macro, a mention, a
 // link to another page, an image of an attachment and, on some, a link
-// to someone's profile on the site; then a paragraph for each edit.
+// to someone's profile on the site; on the page confluenceHostileBody,
+// the hostile script (see hostileBody); then a paragraph for each edit.
 func (c *cfCall) contentBody(ct *cfContent) (storage, adf string) {
 	d, o := ct.d, ct.d.sp.opts
 	r := cfRand(d.sp, d.site, drawCfBody, ct.mediaIndex)
@@ -587,6 +588,9 @@ func (c *cfCall) contentBody(ct *cfContent) (storage, adf string) {
 		u := jiraUserAt(c.me, r.IntN(o.Users))
 		doc.paragraph(c.siteURL, cfInline{text: "Questions? Ask "}, cfInline{text: u.name, href: c.siteURL + "/wiki/people/" + u.accountID},
 			cfInline{text: "."})
+	}
+	if ct.kind == kindPage && ct.ord == confluenceHostileBody {
+		doc.hostileBody(c.siteURL)
 	}
 	c.userKeyParagraph(&doc, ct)
 	for range ct.edits {

@@ -100,6 +100,15 @@ const (
 // The "Every" fields place special issues by their number n (KEY-n): an
 // issue is special when n is a multiple of the rate, except where noted,
 // so that a project of a few issues already holds one of each.
+//
+// Whatever the options, some summaries and a description are hostile to
+// anything that names files after summaries or shows descriptions as
+// web pages: KEY-5 is "Pasted from the old tracker " followed by an
+// image element whose error handler runs HostileScript, and its
+// description holds HostileScript as text in a script element and in
+// such an image, and as the href of a javascript: link (in ADF and in
+// renderedFields); KEY-7 is "CON", KEY-8 `a/b\c:d*e?f"g<h>i|j`, KEY-9
+// "Release notes v2." and KEY-10 a summary of 319 bytes.
 type JiraOptions struct {
 	// Users is the size of the pool that authors, assignees and
 	// mentions come from (at most 1000, at least 1). User 0 is the

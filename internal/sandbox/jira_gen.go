@@ -158,6 +158,9 @@ func genJiraIssue(ref jiraRef, site int) *jiraIssue {
 
 	iss.summary = fmt.Sprintf(jiraSummaries[r.IntN(len(jiraSummaries))], testAdjectives[r.IntN(len(testAdjectives))],
 		testNouns[r.IntN(len(testNouns))], testTopics[r.IntN(len(testTopics))])
+	if s, ok := jiraHostileSummaries[ref.i]; ok {
+		iss.summary = s
+	}
 	iss.issueType = r.IntN(len(jiraIssueTypes))
 	iss.status = r.IntN(len(jiraStatuses))
 	iss.priority = r.IntN(len(jiraPriorities))

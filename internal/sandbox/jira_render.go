@@ -437,7 +437,8 @@ func (iss *jiraIssue) resolved() bool { return jiraStatuses[iss.status].category
 
 // description returns the issue's description as ADF and as the HTML of
 // renderedFields. Both carry what an exporter must handle: a mention by
-// account id, the first attachment by media uuid, a link to the site.
+// account id, the first attachment by media uuid, a link to the site;
+// the issue at jiraHostileBody, the hostile script too.
 func (c *jiraCall) description(iss *jiraIssue) (map[string]any, string) {
 	u := jiraUserAt(c.me, iss.mention)
 	sentence := jiraSentences[iss.sentence]
@@ -466,6 +467,11 @@ func (c *jiraCall) description(iss *jiraIssue) (map[string]any, string) {
 		blocks = append(blocks, adfParagraph(adfText("Follows "), map[string]any{"type": "inlineCard", "attrs": map[string]any{"url": link}}))
 		h.WriteString("\n\n<p>Follows <a href=\"" + html.EscapeString(link) + "\" class=\"external-link\" rel=\"nofollow noreferrer\">" +
 			html.EscapeString(link) + "</a></p>")
+	}
+	if iss.i == jiraHostileBody {
+		more, moreHTML := hostileDescription()
+		blocks = append(blocks, more...)
+		h.WriteString(moreHTML)
 	}
 	return adfDoc(blocks...), h.String()
 }

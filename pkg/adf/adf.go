@@ -21,7 +21,8 @@ type Options struct {
 	// stay unchanged; typically it points a link at the relative path of another exported item.
 	// A dropped link mark leaves its text alone, a card or a link without text its URL as plain
 	// text, an external image the marker "[image: alt]" (the URL when it has no alt text) and
-	// other external media their name; the URL is never used as a destination then.
+	// other external media their name; the URL is never used as a destination then. A script
+	// URL (javascript:, vbscript:) is dropped so before Link sees it, with a problem reported.
 	Link func(url string) string
 	// CardTitle names a link card that carries no title of its own (the site shows the linked
 	// item's title, which the document does not hold): an issue's key for a link to the issue,

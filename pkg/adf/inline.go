@@ -403,7 +403,13 @@ func (c *converter) wrap(m mark, inner string, prev, next rune) string {
 	return inner
 }
 
+// link is where a link to url goes: nowhere (its text stays) for a
+// script, else where Options.Link says.
 func (c *converter) link(url string) string {
+	if mdtext.ScriptURL(url) {
+		c.problem("link to a script kept as text")
+		return ""
+	}
 	if c.opts.Link == nil {
 		return url
 	}

@@ -1,6 +1,7 @@
 package adf_test
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -85,5 +86,49 @@ func TestCardTitle(t *testing.T) {
 		if got != want {
 			t.Errorf("%s:\n got %q\nwant %q", in, got, want)
 		}
+	}
+}
+
+// TestScriptLinksDropped: a link, card or external image whose URL would
+// run a script keeps its text and no destination, whatever Link says,
+// and the converter says so.
+func TestScriptLinksDropped(t *testing.T) {
+	seen := 0
+	keep := adf.Options{Link: func(url string) string { seen++; return url }}
+	cases := []struct {
+		name, json, want string
+	}{
+		{"link mark", `{"type":"paragraph","content":[{"type":"text","text":"see "},{"type":"text","text":"the plan","marks":[{"type":"link","attrs":{"href":"javascript:alert('x')"}}]},{"type":"text","text":" now"}]}`,
+			"see the plan now\n"},
+		{"scheme in capitals", `{"type":"paragraph","content":[{"type":"text","text":"x","marks":[{"type":"link","attrs":{"href":"JAVASCRIPT:alert(1)"}}]}]}`,
+			"x\n"},
+		{"line break in the scheme", `{"type":"paragraph","content":[{"type":"text","text":"x","marks":[{"type":"link","attrs":{"href":" java\nscript:alert(1)"}}]}]}`,
+			"x\n"},
+		{"character reference", `{"type":"paragraph","content":[{"type":"text","text":"x","marks":[{"type":"link","attrs":{"href":"javascript&#58;alert(1)"}}]}]}`,
+			"x\n"},
+		{"vbscript", `{"type":"paragraph","content":[{"type":"text","text":"x","marks":[{"type":"link","attrs":{"href":"vbscript:msgbox(1)"}}]}]}`,
+			"x\n"},
+		{"inline card", `{"type":"paragraph","content":[{"type":"inlineCard","attrs":{"url":"javascript:alert(1)"}}]}`,
+			"javascript:alert(1)\n"},
+		{"external image", `{"type":"mediaSingle","content":[{"type":"media","attrs":{"type":"external","url":"javascript:alert(1)","alt":"Logo"}}]}`,
+			"\\[image: Logo\\]\n"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			seen = 0
+			md, problems, err := adf.ConvertJSON([]byte(tc.json), keep)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if md != tc.want {
+				t.Errorf("got %q, want %q", md, tc.want)
+			}
+			if seen != 0 {
+				t.Errorf("Link saw %d script URLs", seen)
+			}
+			if !slices.Contains(problems, "link to a script kept as text") {
+				t.Errorf("problems %q do not name the script link", problems)
+			}
+		})
 	}
 }

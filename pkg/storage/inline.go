@@ -258,7 +258,13 @@ func (c *converter) linkTo(md, fallback, dest string) string {
 	return lead + "[" + body + "](" + mdtext.LinkDest(dest) + ")" + trail
 }
 
+// link is where a link to url goes: nowhere (its text stays) for a
+// script, else where Options.Link says.
 func (c *converter) link(url string) string {
+	if mdtext.ScriptURL(url) {
+		c.problem("link to a script kept as text")
+		return ""
+	}
 	if c.opts.Link == nil {
 		return url
 	}

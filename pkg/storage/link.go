@@ -86,7 +86,8 @@ func (c *converter) resourceLinkBody(r *html.Node, body, anchor string, x ctx) s
 	case "ri:user":
 		return c.user(r, body)
 	case "ri:page", "ri:blog-post":
-		title := strings.TrimSpace(attr(r, "ri:content-title"))
+		exact := attr(r, "ri:content-title")
+		title := strings.TrimSpace(exact)
 		space := strings.TrimSpace(attr(r, "ri:space-key"))
 		if title == "" {
 			// A link within the current page.
@@ -95,7 +96,7 @@ func (c *converter) resourceLinkBody(r *html.Node, body, anchor string, x ctx) s
 			}
 			return c.linkOrText(body, mdtext.EscapeText(anchor), "#"+anchor, x)
 		}
-		dest := c.pageDest(r, space, title)
+		dest := c.pageDest(r, space, exact, title)
 		if dest != "" && anchor != "" {
 			dest += "#" + anchor
 		}
@@ -164,10 +165,15 @@ func (c *converter) linkOrText(body, fallback, dest string, x ctx) string {
 	return c.linkTo(body, fallback, dest)
 }
 
-// pageDest resolves a page link through Options.Page, then the SiteURL.
-func (c *converter) pageDest(r *html.Node, space, title string) string {
+// pageDest resolves a page link through Options.Page, then the SiteURL:
+// by the title as written (a title may end in a space), then trimmed.
+func (c *converter) pageDest(r *html.Node, space, exact, title string) string {
 	if c.opts.Page != nil {
-		if l, ok := c.opts.Page(space, title); ok && l != "" {
+		l, ok := c.opts.Page(space, exact)
+		if (!ok || l == "") && exact != title {
+			l, ok = c.opts.Page(space, title)
+		}
+		if ok && l != "" {
 			return l
 		}
 	}

@@ -1,6 +1,7 @@
 package storage_test
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -57,6 +58,46 @@ func TestLinkDropped(t *testing.T) {
 			}
 			if strings.Contains(md, "]()") || strings.Contains(md, "](<>)") {
 				t.Errorf("link to an empty destination: %q", md)
+			}
+		})
+	}
+}
+
+// TestScriptLinksDropped: a link or image whose URL would run a script
+// keeps its text and no destination, whatever Link says, and the
+// converter says so.
+func TestScriptLinksDropped(t *testing.T) {
+	seen := 0
+	keep := storage.Options{Link: func(url string) string { seen++; return url }}
+	cases := []struct {
+		name, src, want string
+	}{
+		{"anchor", `<p>see <a href="javascript:alert('x')">the <em>plan</em></a> now</p>`,
+			"see the *plan* now\n"},
+		{"anchor without text", `<p><a href="javascript:alert(1)"></a></p>`,
+			"javascript:alert(1)\n"},
+		{"scheme in capitals", `<p><a href="JavaScript:alert(1)">x</a></p>`, "x\n"},
+		{"tab in the scheme", `<p><a href="java&#9;script:alert(1)">x</a></p>`, "x\n"},
+		{"character reference", `<p><a href="javascript&amp;#58;alert(1)">x</a></p>`, "x\n"},
+		{"vbscript", `<p><a href="vbscript:msgbox(1)">x</a></p>`, "x\n"},
+		{"ri:url", `<p><ac:link><ri:url ri:value="javascript:alert(1)"/><ac:plain-text-link-body><![CDATA[the URL]]></ac:plain-text-link-body></ac:link></p>`,
+			"the URL\n"},
+		{"img", `<p><img src="javascript:alert(1)" alt="Logo"/></p>`, "\\[image: Logo\\]\n"},
+		{"markdown macro", `<ac:structured-macro ac:name="markdown"><ac:plain-text-body><![CDATA[see [x](javascript:alert(1))]]></ac:plain-text-body></ac:structured-macro>`,
+			"see x\n"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			seen = 0
+			md, problems := storage.Convert(tc.src, keep)
+			if md != tc.want {
+				t.Errorf("got %q, want %q", md, tc.want)
+			}
+			if seen != 0 {
+				t.Errorf("Link saw %d script URLs", seen)
+			}
+			if !slices.Contains(problems, "link to a script kept as text") {
+				t.Errorf("problems %q do not name the script link", problems)
 			}
 		})
 	}

@@ -233,6 +233,32 @@ func TestPageLinkFallbacks(t *testing.T) {
 	}
 }
 
+// TestPageLinkExactTitle: a link finds the page by its title as written,
+// a trailing space and all, and by the title trimmed when that is the
+// one Page knows.
+func TestPageLinkExactTitle(t *testing.T) {
+	pages := map[string]string{"Release notes v2. ": "a.md", "Runbook": "b.md"}
+	var asked []string
+	opts := storage.Options{Page: func(_, title string) (string, bool) {
+		asked = append(asked, title)
+		l, ok := pages[title]
+		return l, ok
+	}}
+	for src, want := range map[string]string{
+		`<p><ac:link><ri:page ri:content-title="Release notes v2. " /></ac:link></p>`: "[Release notes v2.](a.md)\n",
+		`<p><ac:link><ri:page ri:content-title=" Runbook " /></ac:link></p>`:          "[Runbook](b.md)\n",
+		`<p><ac:link><ri:page ri:content-title="Runbook" /></ac:link></p>`:            "[Runbook](b.md)\n",
+	} {
+		asked = nil
+		if md, problems := storage.Convert(src, opts); md != want || len(problems) > 0 {
+			t.Errorf("%s: %q %q, want %q", src, md, problems, want)
+		}
+		if len(asked) > 2 || len(asked) == 2 && asked[0] == asked[1] {
+			t.Errorf("%s: Page asked for %q", src, asked)
+		}
+	}
+}
+
 // TestPathological feeds shapes that stress each recursive or quadratic
 // spot: everything must come back with its text and a bounded output.
 func TestPathological(t *testing.T) {

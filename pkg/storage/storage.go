@@ -19,7 +19,8 @@ type Options struct {
 	Attachment func(filename string) (path string, ok bool)
 	// Page maps a page link (ri:page: space key may be empty = current space, title) to a relative
 	// link to that page's Markdown when it is in the export; ok=false → the converter uses the
-	// SiteURL fallback or the plain title. A link to a space (ri:space) asks with an empty title.
+	// SiteURL fallback or the plain title. It is asked for the title as written, then (if that
+	// differs) trimmed of surrounding space. A link to a space (ri:space) asks with an empty title.
 	Page func(spaceKey, title string) (link string, ok bool)
 	// User maps an account id (ri:user ri:account-id) to a visible name; when nil or not found,
 	// the converter writes "@unknown user" (never the id).
@@ -30,7 +31,8 @@ type Options struct {
 	// reference definitions of markdown macros. A dropped link leaves its text alone (its URL
 	// as plain text when it has none), a page, space or Jira issue link its title or key, and
 	// an image the marker "[image: alt]" (the URL when it has no alt text); the URL is never
-	// used as a destination then.
+	// used as a destination then. A script URL (javascript:, vbscript:) is dropped so before
+	// Link sees it, with a problem reported.
 	Link func(url string) string
 	// SiteURL is the Confluence base URL, e.g. "https://example.atlassian.net/wiki". When set,
 	// links to pages and spaces that Page does not map point to the site instead of becoming
