@@ -22,6 +22,7 @@ import (
 
 	"github.com/aumo-cli/aumo/internal/render"
 	"github.com/aumo-cli/aumo/internal/render/rendertest"
+	"github.com/aumo-cli/aumo/internal/sandbox"
 	"github.com/aumo-cli/aumo/pkg/exportformat"
 )
 
@@ -119,6 +120,7 @@ func jiraInBrowser(t *testing.T, tb *tab) {
 	})
 
 	checkHostileInBrowser(t, tb, fileURL(dest, "issues/"+hostile+".html"))
+	checkSandboxHostile(t, tb, dest, c, "Pasted from the old tracker")
 	tb.open(fileURL(dest, indexName) + "#q=Hostile")
 	tb.waitFor(`document.querySelectorAll('#results li').length > 0`)
 	tb.checkNotPwned()
@@ -241,7 +243,7 @@ func confluenceInBrowser(t *testing.T, tb *tab) {
 	up := c.Ancestors(deep)
 	tb.follow("#"+itemAnchor(deep)+" > a", pagePath(deep))
 	crumbs := tb.eval(`[...document.querySelectorAll('.crumbs li')].map(li => li.textContent).join(' › ')`)
-	if want := strings.Join(confluenceCrumbs(c, deep), " › "); crumbs != squeeze(want) {
+	if want := strings.Join(confluenceCrumbs(c, deep), " › "); squeeze(crumbs) != squeeze(want) {
 		t.Errorf("%s: breadcrumbs %q, want %q", pagePath(deep), crumbs, want)
 	}
 	tb.screenshot("confluence-page.png")
@@ -283,7 +285,28 @@ func confluenceInBrowser(t *testing.T, tb *tab) {
 		t.Errorf("the SVG attachment opens as %s", got)
 	}
 	tb.checkNotPwned()
+	checkSandboxHostile(t, tb, dest, c, "Pasted from the old wiki")
 	tb.checkQuiet()
+}
+
+// checkSandboxHostile opens the page of the sandbox's own hostile item,
+// whose title starts with prefix: a script, an image with onerror and a
+// javascript: link in its body, and an image with onerror in its title.
+// They show as text, and nothing of them runs.
+func checkSandboxHostile(t *testing.T, tb *tab, dest string, c *render.Catalog, prefix string) {
+	t.Helper()
+	i := slices.IndexFunc(c.Items, func(it *render.Item) bool { return strings.HasPrefix(it.Title, prefix) })
+	if i < 0 {
+		t.Fatalf("the sandbox's export has no item titled %q…", prefix)
+	}
+	tb.open(fileURL(dest, pagePath(c.Items[i])))
+	if body := tb.text(".body"); !strings.Contains(body, "<script>"+sandbox.HostileScript+"</script>") {
+		t.Errorf("the hostile script does not read as text in %q", body)
+	}
+	if got := tb.eval(`String(document.querySelectorAll('.body a[href^="javascript:" i], .body script, .body img[onerror]').length)`); got != "0" {
+		t.Errorf("%s live script links, scripts or handlers in the body", got)
+	}
+	tb.checkNotPwned()
 }
 
 // deepPage is a page with two pages above it.
@@ -581,7 +604,7 @@ func (tb *tab) checkFits() {
 // checkNotPwned finds no trace of a hostile script having run.
 func (tb *tab) checkNotPwned() {
 	tb.t.Helper()
-	if got := tb.eval(`document.title === 'pwned' || document.getElementById('pwned') !== null`); got != "false" {
+	if got := tb.eval(`document.title === 'pwned' || document.getElementById('pwned') !== null || document.getElementById('` + sandbox.HostileElementID + `') !== null`); got != "false" {
 		tb.t.Errorf("%s: a hostile script ran (title %q)", tb.location(), tb.eval(`document.title`))
 	}
 }
