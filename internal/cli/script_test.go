@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -15,10 +16,12 @@ import (
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
+	"golang.org/x/net/html"
 
 	"github.com/aumo-cli/aumo/internal/auth"
 	"github.com/aumo-cli/aumo/internal/sandbox"
 	"github.com/aumo-cli/aumo/internal/tokenstore"
+	"github.com/aumo-cli/aumo/pkg/exportformat"
 )
 
 func TestMain(m *testing.M) {
@@ -33,6 +36,7 @@ func TestMain(m *testing.M) {
 		},
 		"fetch":       fetchMain,
 		"fakebrowser": fakeBrowserMain,
+		"shows":       showsMain,
 	})
 }
 
@@ -254,6 +258,94 @@ func fetchMain() {
 	defer func() { _ = resp.Body.Close() }()
 	body, _ := io.ReadAll(resp.Body)
 	fmt.Printf("%d %s\n", resp.StatusCode, body)
+}
+
+// showsMain checks a page as a browser left it: every issue's key and
+// every page's and blog post's title of the export shows in its text.
+//
+//	shows EXPORT DOMFILE
+func showsMain() {
+	if len(os.Args) != 3 {
+		fmt.Fprintln(os.Stderr, "usage: shows EXPORT DOMFILE")
+		os.Exit(2)
+	}
+	text, err := domText(os.Args[2])
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	f, err := os.Open(filepath.Join(os.Args[1], exportformat.IndexName))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	lines, _, err := exportformat.ReadIndex(f)
+	_ = f.Close()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	missing, items := 0, 0
+	for _, l := range lines {
+		want := ""
+		switch l.Kind {
+		case exportformat.KindIssue:
+			want = l.Key
+		case exportformat.KindPage, exportformat.KindBlogpost:
+			want = jsonTitle(filepath.Join(os.Args[1], l.Path))
+		default:
+			continue
+		}
+		items++
+		if !strings.Contains(text, strings.Join(strings.Fields(want), " ")) {
+			fmt.Printf("missing: %q (%s)\n", want, l.Path)
+			missing++
+		}
+	}
+	fmt.Printf("%d of %d items shown\n", items-missing, items)
+	if missing > 0 || items == 0 {
+		os.Exit(1)
+	}
+}
+
+// domText is the text of an HTML file, its runs of white space made one
+// space.
+func domText(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer func() { _ = f.Close() }()
+	doc, err := html.Parse(f)
+	if err != nil {
+		return "", err
+	}
+	var b strings.Builder
+	var walk func(*html.Node)
+	walk = func(n *html.Node) {
+		if n.Type == html.TextNode {
+			b.WriteString(n.Data)
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c)
+		}
+	}
+	walk(doc)
+	return strings.Join(strings.Fields(b.String()), " "), nil
+}
+
+func jsonTitle(path string) string {
+	var doc struct {
+		Title string `json:"title"`
+	}
+	data, err := os.ReadFile(path)
+	if err == nil {
+		err = json.Unmarshal(data, &doc)
+	}
+	if err != nil {
+		return path + ": " + err.Error()
+	}
+	return doc.Title
 }
 
 // fakeBrowserMain plays a forged callback: it reads the redirect_uri out of
