@@ -114,7 +114,7 @@ func TestMarkdownReadsAsWritten(t *testing.T) {
 		"<h3>Steps to reproduce</h3>\n<p>Open the report.<br>\n# Export as PDF<br>\n- nothing happens</p>\n<p>Seen twice.</p>",
 		"<h2>Worklogs (3, 27h 45m in total)</h2>",
 		// Rich text inside a value of the table reads as its text.
-		"<td>Sign-offs</td>\n<td>2*3 | &lt;ok&gt; @Ann</td>",
+		"<td>Sign-offs</td>\n<td>2*3 | &lt;ok&gt;@Ann</td>",
 	} {
 		if !strings.Contains(h, want) {
 			t.Errorf("the rendered Markdown lacks %q:\n%s", want, h)

@@ -237,10 +237,57 @@ func num(a map[string]any, key string) (float64, bool) {
 }
 
 // PlainText is the text a reader sees of an ADF document without its
-// formatting, in document order, joined by spaces: the text of text
-// nodes and what mentions, emoji, statuses and cards show.
+// formatting, in document order: the text of text nodes and what
+// mentions, emoji, statuses and cards show, run together within a
+// paragraph as the reader sees them, and a space between blocks.
 func PlainText(doc any) string {
-	return strings.Join(collectText(doc, nil), " ")
+	var b strings.Builder
+	writeText(&b, doc)
+	return strings.TrimSpace(b.String())
+}
+
+// inlineNodes are the nodes whose text runs on with the text around them.
+var inlineNodes = map[string]bool{
+	"text": true, "mention": true, "emoji": true, "status": true, "inlineCard": true,
+	"date": true, "placeholder": true, "inlineExtension": true, "mediaInline": true,
+}
+
+// writeText writes the text below v, in document order.
+func writeText(b *strings.Builder, v any) {
+	switch n := v.(type) {
+	case []any:
+		for _, child := range n {
+			writeText(b, child)
+		}
+	case map[string]any:
+		typ := nodeType(n)
+		if s, ok := n["text"].(string); ok && typ == "text" {
+			b.WriteString(s)
+		}
+		if a, ok := n["attrs"].(map[string]any); ok && typ != "media" && typ != "mediaInline" {
+			for _, k := range []string{"text", "url"} {
+				if s, ok := a[k].(string); ok && s != "" {
+					b.WriteString(s)
+					break
+				}
+			}
+		}
+		if list, ok := n["content"].([]any); ok {
+			writeText(b, list)
+		}
+		if !inlineNodes[typ] {
+			space(b) // a block ends, or a hard break
+		}
+	}
+}
+
+// space ends what b holds with one space, unless it is empty or ends
+// with white space already.
+func space(b *strings.Builder) {
+	s := b.String()
+	if s != "" && !strings.HasSuffix(s, " ") && !strings.HasSuffix(s, "\n") && !strings.HasSuffix(s, "\t") {
+		b.WriteByte(' ')
+	}
 }
 
 // collectText gathers the text below v, in document order: every text

@@ -285,15 +285,11 @@ func object(schema jira.FieldSchema, m map[string]any) string {
 	return strings.Join(parts, ", ")
 }
 
-// plainText is the text a reader sees of an ADF document, on one line.
-// adf.PlainText puts a space between any two pieces of text, where the
-// document may have one already: a run of spaces is written as one.
+// plainText is the text a reader sees of an ADF document, on one line:
+// line breaks and runs of spaces inside its text are written as one
+// space.
 func plainText(doc any) string {
-	s := strings.TrimSpace(adf.PlainText(doc))
-	for strings.Contains(s, "  ") {
-		s = strings.ReplaceAll(s, "  ", " ")
-	}
-	return s
+	return strings.Join(strings.Fields(adf.PlainText(doc)), " ")
 }
 
 // isPerson tells a user: by the field's type, or by what only users

@@ -21,7 +21,9 @@
 // option's value (a cascading select's parent and child as "Europe /
 // Nordics"), a version's, a component's, a status's name, another issue's
 // key, rich text (ADF) as its plain text on one line (adf.PlainText, with
-// a run of spaces written as one), a number as written, true or false. Values of a multi-valued field are joined by "; ". Dates are as
+// line breaks and runs of spaces written as one space), a number as
+// written, true or false. Values of a multi-valued field are joined by
+// "; ". Dates are as
 // the JSON has them; times are written in RFC 3339 (Jira's
 // 2026-02-28T06:46:04.408+0000 as 2026-02-28T06:46:04.408Z: the same
 // instant, offset and precision).
