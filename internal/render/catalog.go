@@ -54,6 +54,7 @@ type Item struct {
 	// names are the attachments' names by id, as the item's JSON has
 	// them, until the index is read.
 	names map[string]string
+	sha   string // of the item's JSON, as the index has it
 }
 
 // Attachment is an attachment file of an item, as the index lists it.
@@ -99,8 +100,11 @@ type Catalog struct {
 	// Files counts the index's files.
 	Files int
 
-	byID    map[string]*Item
-	files   map[string]*Attachment
+	byID  map[string]*Item
+	files map[string]*Attachment
+	// want is, for a path a tarball holds more than once, which of its
+	// entries (0 for the first) is the export's.
+	want    map[string]int
 	byKey   map[string]*Item
 	byPath  map[string]*Item
 	byTitle map[string]*Item // space key \x00 title → page
@@ -151,61 +155,81 @@ func (c *Catalog) Unfinished() string {
 	return ""
 }
 
-// fileSum is what pass one saw of a file.
-type fileSum struct {
-	size int64
-	sum  [sha256.Size]byte
+// entry is what pass one saw of a file of the export: its size and hash,
+// and what it holds when it is an item's, a space's or the fields' JSON.
+// A tarball may hold a path more than once: the index says which entry
+// is the export's.
+type entry struct {
+	size    int64
+	sum     [sha256.Size]byte
+	item    *Item
+	space   *Space
+	fields  []byte
+	notJSON string
 }
 
 // Load reads the export once: it hashes every file, keeps the metadata of
 // every item, space and folder, and checks all of it against the index.
+// Only what the index lists, as it lists it, is in the catalog.
 func Load(ctx context.Context, e *exportformat.Export) (*Catalog, error) {
 	c := &Catalog{
 		byID: map[string]*Item{}, byKey: map[string]*Item{}, byPath: map[string]*Item{},
 		byTitle: map[string]*Item{}, spaces: map[string]*Space{}, files: map[string]*Attachment{},
+		want: map[string]int{},
 	}
-	sums := map[string]fileSum{}
-	var fieldsJSON []byte
+	if e.Archive() == "" {
+		// A directory's manifest costs nothing to read first.
+		if err := c.readManifest(e); err != nil {
+			return nil, err
+		}
+	}
+	entries := map[string][]*entry{}
 	err := e.Walk(ctx, func(f *exportformat.File) error {
 		if !f.Mode.IsRegular() {
 			return nil
 		}
 		h := sha256.New()
 		r := &countingReader{r: io.TeeReader(f, h)}
-		if err := c.readFile(f.Path, r, &fieldsJSON); err != nil {
+		en, err := readEntry(f.Path, r)
+		if err != nil {
 			return err
 		}
 		if _, err := io.Copy(io.Discard, r); err != nil {
 			return fmt.Errorf("read %s: %w", f.Path, err)
 		}
-		sums[f.Path] = fileSum{size: r.n, sum: sum(h)}
+		en.size, en.sum = r.n, sum(h)
+		entries[f.Path] = append(entries[f.Path], en)
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	m, err := e.Manifest()
-	if err != nil {
+	if err := c.readManifest(e); err != nil {
 		return nil, err
 	}
-	if m.Format != exportformat.Format {
-		return nil, &FormatError{Format: m.Format}
-	}
-	c.Manifest = *m
 	index, _, err := e.Index()
 	if err != nil {
 		return nil, err
 	}
-	if err := c.check(index, sums); err != nil {
+	if err := c.check(index, entries); err != nil {
 		return nil, err
-	}
-	if fieldsJSON != nil {
-		if c.Fields, err = jira.ParseFields(fieldsJSON); err != nil {
-			return nil, err
-		}
 	}
 	c.arrange()
 	return c, nil
+}
+
+// readManifest reads the manifest, and refuses a format this aumo does
+// not know.
+func (c *Catalog) readManifest(e *exportformat.Export) error {
+	m, err := e.Manifest()
+	if err != nil {
+		return err
+	}
+	if m.Format != exportformat.Format {
+		return &FormatError{Format: m.Format}
+	}
+	c.Manifest = *m
+	return nil
 }
 
 func sum(h hash.Hash) (s [sha256.Size]byte) {
@@ -213,34 +237,31 @@ func sum(h hash.Hash) (s [sha256.Size]byte) {
 	return s
 }
 
-// readFile keeps the metadata of an item, space or folder file.
-func (c *Catalog) readFile(p string, r io.Reader, fieldsJSON *[]byte) error {
+// readEntry reads what the catalog keeps of a file: an item's, a
+// space's or a folder's metadata, or the fields.
+func readEntry(p string, r io.Reader) (*entry, error) {
+	en := &entry{}
 	if p == exportformat.FieldsName {
 		b, err := io.ReadAll(r)
-		*fieldsJSON = b
-		return err
+		en.fields = b
+		return en, err
 	}
 	kind, id := itemOfPath(p)
 	if kind == "" {
-		return nil
+		return en, nil
 	}
 	var doc rawItem
 	if err := json.NewDecoder(r).Decode(&doc); err != nil {
-		// The index check names the file if it is damaged; an intact
-		// file that is not JSON leaves its item out.
-		c.Problems = append(c.Problems, Problem{Path: p, Item: id, Reason: "not JSON: " + err.Error()})
-		return nil
+		en.notJSON = "not JSON: " + err.Error()
+		return en, nil
 	}
 	if kind == exportformat.KindSpace {
-		sp := &Space{ID: id, Key: doc.Key, Name: doc.Name, URL: doc.Links.WebUI, Homepage: str(doc.HomepageID)}
-		c.spaces[id] = sp
-		return nil
+		en.space = &Space{ID: id, Key: doc.Key, Name: doc.Name, URL: doc.Links.WebUI, Homepage: str(doc.HomepageID)}
+		return en, nil
 	}
-	it := doc.item(kind, id)
-	it.Path = p
-	c.byID[id] = it
-	c.byPath[p] = it
-	return nil
+	en.item = doc.item(kind, id)
+	en.item.Path = p
+	return en, nil
 }
 
 // itemOfPath tells an item's own JSON, a space's or a folder's from the
@@ -260,40 +281,40 @@ func itemOfPath(p string) (kind, id string) {
 	return "", ""
 }
 
-// check compares what was read with the index: a file missing or unlike
-// its line leaves its item out. Attachments join their items.
-func (c *Catalog) check(index []exportformat.IndexLine, sums map[string]fileSum) error {
+// check compares what was read with the index: the entry of each path
+// that matches its line is the export's; a file missing or unlike its
+// line, or an item's file the index does not list, leaves its item out.
+// Attachments join their items.
+func (c *Catalog) check(index []exportformat.IndexLine, entries map[string][]*entry) error {
 	jsonLines, mdLines := 0, 0
+	chosen := make(map[string]*entry, len(index))
+	listed := make(map[string]bool, len(index))
 	for _, l := range index {
 		c.Files++
-		it := c.byID[cmp.Or(l.Item, l.ID)]
+		listed[l.Path] = true
 		switch l.Kind {
 		case exportformat.KindMarkdown:
 			mdLines++
 		case exportformat.KindIssue, exportformat.KindPage, exportformat.KindBlogpost:
 			jsonLines++
 		}
-		if reason := mismatch(l, sums); reason != "" {
+		en, reason := c.choose(l, entries[l.Path])
+		if reason != "" {
 			c.Problems = append(c.Problems, Problem{Path: l.Path, Item: cmp.Or(l.Item, l.ID), Reason: reason})
-			if it != nil {
-				it.Damaged = true
-			}
 			continue
 		}
-		if l.Kind == exportformat.KindAttachment && it != nil {
-			name, ok := it.names[l.ID]
-			if !ok {
-				name = strings.TrimPrefix(path.Base(l.Path), l.ID+"-")
-			}
-			a := &Attachment{ID: l.ID, Name: name, Path: l.Path, MediaID: l.MediaID, Size: l.Size, SHA256: l.SHA256, item: it}
-			it.Files = append(it.Files, a)
-			c.files[l.Path] = a
+		chosen[l.Path] = en
+		c.take(l, en)
+	}
+	c.unlisted(entries, listed)
+	for _, l := range index {
+		if en := chosen[l.Path]; en != nil && l.Kind == exportformat.KindAttachment {
+			c.attach(l)
 		}
 	}
 	for _, it := range c.byID {
 		it.names = nil
 	}
-	// An item file that is not JSON leaves its item out too.
 	for _, p := range c.Problems {
 		if it := c.byID[p.Item]; it != nil {
 			it.Damaged = true
@@ -305,15 +326,80 @@ func (c *Catalog) check(index []exportformat.IndexLine, sums map[string]fileSum)
 	return nil
 }
 
-// mismatch says how a file differs from its index line, or "".
-func mismatch(l exportformat.IndexLine, sums map[string]fileSum) string {
-	s, ok := sums[l.Path]
+// choose finds the entry of a path that matches its index line; when
+// none does, it says why.
+func (c *Catalog) choose(l exportformat.IndexLine, seen []*entry) (*entry, string) {
+	for i, en := range seen {
+		if mismatch(l, en) == "" {
+			if len(seen) > 1 {
+				c.want[l.Path] = i
+			}
+			if en.notJSON != "" {
+				return nil, en.notJSON
+			}
+			return en, ""
+		}
+	}
+	if len(seen) == 0 {
+		return nil, "missing"
+	}
+	return nil, mismatch(l, seen[0])
+}
+
+// take keeps what the chosen entry of an index line holds.
+func (c *Catalog) take(l exportformat.IndexLine, en *entry) {
 	switch {
-	case !ok:
-		return "missing"
-	case s.size != l.Size:
-		return fmt.Sprintf("%d bytes, the index says %d", s.size, l.Size)
-	case hex.EncodeToString(s.sum[:]) != l.SHA256:
+	case en.item != nil:
+		en.item.sha = l.SHA256
+		c.byID[en.item.ID] = en.item
+		c.byPath[l.Path] = en.item
+	case en.space != nil:
+		c.spaces[en.space.ID] = en.space
+	case en.fields != nil && l.Kind == exportformat.KindFields:
+		fields, err := jira.ParseFields(en.fields)
+		if err != nil {
+			c.Problems = append(c.Problems, Problem{Path: l.Path, Reason: err.Error()})
+		}
+		c.Fields = fields
+	}
+}
+
+// unlisted names the items' files the index does not list: no part of
+// the export, they are left out.
+func (c *Catalog) unlisted(entries map[string][]*entry, listed map[string]bool) {
+	var paths []string
+	for p, seen := range entries {
+		if !listed[p] && seen[0].item != nil {
+			paths = append(paths, p)
+		}
+	}
+	slices.Sort(paths)
+	for _, p := range paths {
+		c.Problems = append(c.Problems, Problem{Path: p, Reason: "not in the index: no part of the export"})
+	}
+}
+
+// attach adds an attachment line's file to its item.
+func (c *Catalog) attach(l exportformat.IndexLine) {
+	it := c.byID[cmp.Or(l.Item, l.ID)]
+	if it == nil {
+		return
+	}
+	name, ok := it.names[l.ID]
+	if !ok {
+		name = strings.TrimPrefix(path.Base(l.Path), l.ID+"-")
+	}
+	a := &Attachment{ID: l.ID, Name: name, Path: l.Path, MediaID: l.MediaID, Size: l.Size, SHA256: l.SHA256, item: it}
+	it.Files = append(it.Files, a)
+	c.files[l.Path] = a
+}
+
+// mismatch says how a file differs from its index line, or "".
+func mismatch(l exportformat.IndexLine, en *entry) string {
+	switch {
+	case en.size != l.Size:
+		return fmt.Sprintf("%d bytes, the index says %d", en.size, l.Size)
+	case hex.EncodeToString(en.sum[:]) != l.SHA256:
 		return "its sha256 differs from the index's"
 	}
 	return ""
@@ -421,7 +507,7 @@ func (c *Catalog) place(it *Item) {
 	switch parent, ok := c.Item(it.Parent); {
 	case it.Kind == exportformat.KindBlogpost:
 		sp.Blogposts = append(sp.Blogposts, it)
-	case ok && parent != it:
+	case ok && parent != it && (parent.Kind == exportformat.KindPage || parent.Kind == exportformat.KindFolder):
 		parent.Children = append(parent.Children, it)
 	default:
 		it.Parent = ""

@@ -1,10 +1,12 @@
 package render_test
 
 import (
+	"archive/tar"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -56,13 +58,14 @@ func TestCatalogBreaksParentCycles(t *testing.T) {
 		"folders/16.json":            `{"id":"16","parentId":"13","title":"Folder"}`,
 		"pages/17/page.json":         `{"id":"17","parentId":"16","parentType":"folder","title":"In folder","spaceId":"1"}`,
 		"blogposts/18/blogpost.json": `{"id":"18","spaceId":"1","title":"News","createdAt":"2026-01-01T00:00:00Z"}`,
+		"pages/19/page.json":         page("19", "18", "Under a blog post"),
 	})
 	_, c := rendertest.Open(t, dir)
 	got := map[string]int{}
 	for _, it := range c.Items {
 		got[it.Title]++
 	}
-	for _, title := range []string{"A", "B", "C", "Self", "Orphan", "Folder", "In folder", "News"} {
+	for _, title := range []string{"A", "B", "C", "Self", "Orphan", "Folder", "In folder", "News", "Under a blog post"} {
 		if got[title] != 1 {
 			t.Errorf("%q listed %d times in %v", title, got[title], got)
 		}
@@ -126,4 +129,66 @@ var time1 = mustTime("2026-01-02T03:04:05Z")
 func mustTime(s string) (t time.Time) {
 	t, _ = time.Parse(time.RFC3339, s)
 	return t
+}
+
+// TestCatalogLeavesOutWhatTheIndexDoesNotList leaves out an item whose
+// file the index does not list, and names it.
+func TestCatalogLeavesOutWhatTheIndexDoesNotList(t *testing.T) {
+	dir := writeExport(t, map[string]string{
+		"spaces/1.json":      `{"id":"1","key":"S","name":"Space"}`,
+		"pages/11/page.json": page("11", "", "A"),
+	})
+	must(t, os.MkdirAll(filepath.Join(dir, "pages", "99"), 0o700))
+	must(t, os.WriteFile(filepath.Join(dir, "pages", "99", "page.json"), []byte(page("99", "", "Slipped in")), 0o600))
+	_, c := rendertest.Open(t, dir)
+	if len(c.Items) != 1 || len(c.Problems) != 1 || c.Problems[0].Path != "pages/99/page.json" || !strings.Contains(c.Problems[0].Reason, "not in the index") {
+		t.Errorf("items %d, problems %+v", len(c.Items), c.Problems)
+	}
+}
+
+// TestTarballWithAPathTwice renders, of a path a tarball holds twice,
+// only the entry the index lists, once.
+func TestTarballWithAPathTwice(t *testing.T) {
+	dir := writeExport(t, map[string]string{
+		"spaces/1.json":      `{"id":"1","key":"S","name":"Space"}`,
+		"pages/11/page.json": page("11", "", "Genuine"),
+	})
+	forged := page("11", "", "Forged")
+	archive := filepath.Join(t.TempDir(), "export.tar")
+	f, err := os.Create(archive)
+	must(t, err)
+	tw := tar.NewWriter(f)
+	add := func(name string, data []byte) {
+		must(t, tw.WriteHeader(&tar.Header{Name: name, Mode: 0o600, Size: int64(len(data)), Typeflag: tar.TypeReg}))
+		_, err := tw.Write(data)
+		must(t, err)
+	}
+	add("pages/11/page.json", []byte(forged))
+	for _, name := range []string{"spaces/1.json", "pages/11/page.json", "pages/11/page.json", exportformat.IndexName, exportformat.ManifestName} {
+		data, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(name)))
+		must(t, err)
+		add(name, data)
+	}
+	must(t, tw.Close())
+	must(t, f.Close())
+	v := &titles{}
+	c := rendertest.Render(t, archive, v)
+	if len(c.Items) != 1 || c.Items[0].Title != "Genuine" || strings.Join(v.got, ",") != "Genuine" {
+		t.Errorf("catalog %v, rendered %v; want the genuine page once", c.Items, v.got)
+	}
+}
+
+// titles records the titles of the items a view is handed.
+type titles struct{ got []string }
+
+func (v *titles) Begin(*render.Catalog) error                                  { return nil }
+func (v *titles) End() error                                                   { return nil }
+func (v *titles) Attachment(*render.Item, *render.Attachment, io.Reader) error { return nil }
+func (v *titles) Item(_ *render.Item, doc []byte) error {
+	var d struct{ Title string }
+	if err := json.Unmarshal(doc, &d); err != nil {
+		return err
+	}
+	v.got = append(v.got, d.Title)
+	return nil
 }

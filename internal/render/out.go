@@ -3,6 +3,7 @@ package render
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
@@ -62,16 +63,38 @@ type Dir struct {
 	prev    map[string]string
 	wrote   map[string]string
 	journal *os.File
-	jw      *bufio.Writer
 	open    map[*Writer]bool // streamed files not yet closed
+	kept    map[string]bool  // files of the rendition kept as they are
 	// Written and Unchanged count files; Removed those deleted at Close.
 	Written, Unchanged, Removed int
+	// Kept are the files render left alone although the rendition has a
+	// file there: files it did not write, or changed since it wrote them.
+	Kept []Kept
 }
+
+// Kept is a file of the folder render did not replace or delete.
+type Kept struct {
+	Path   string
+	Reason string
+	// Gone says the rendition no longer has a file there (its item left
+	// the export): the file is kept, and nothing is missing. Otherwise
+	// the rendition's file is not written.
+	Gone bool
+}
+
+// Reasons a file is kept.
+const (
+	KeptNotOurs = "render did not write it"
+	KeptChanged = "changed since render wrote it"
+)
 
 // OpenDir opens dest for a render of kind, creating it if need be. A
 // folder that holds anything but an earlier render of the same kind is
 // refused (UsageError), with nothing written.
 func OpenDir(dest, kind string) (*Dir, error) {
+	if err := CheckDir(dest, kind); err != nil {
+		return nil, err
+	}
 	if err := os.MkdirAll(dest, 0o700); err != nil {
 		return nil, fmt.Errorf("create %s: %w", dest, err)
 	}
@@ -79,21 +102,77 @@ func OpenDir(dest, kind string) (*Dir, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", dest, err)
 	}
-	d := &Dir{path: dest, root: root, kind: kind, wrote: map[string]string{}, open: map[*Writer]bool{}}
+	d := &Dir{path: dest, root: root, kind: kind, wrote: map[string]string{}, open: map[*Writer]bool{}, kept: map[string]bool{}}
 	if err := d.readRecord(); err != nil {
 		_ = root.Close()
 		return nil, err
 	}
-	f, err := root.OpenFile(journalName, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
-	if err != nil {
+	d.clearTemp()
+	if err := d.startJournal(); err != nil {
 		_ = root.Close()
-		return nil, fmt.Errorf("write in %s: %w", dest, err)
-	}
-	d.journal, d.jw = f, bufio.NewWriter(f)
-	if _, err := fmt.Fprintf(d.jw, "%s %s\n", recordFormat, kind); err != nil {
-		return nil, d.fail(err)
+		return nil, err
 	}
 	return d, nil
+}
+
+// CheckDir refuses dest as a folder for a render of kind, as OpenDir
+// would, without writing anything: a file, or a folder that holds
+// anything but an earlier render of the same kind.
+func CheckDir(dest, kind string) error {
+	info, err := os.Stat(dest)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil
+	case err != nil:
+		return err
+	case !info.IsDir():
+		return usagef("%s is a file: --as %s writes a folder", dest, kind)
+	}
+	root, err := os.OpenRoot(dest)
+	if err != nil {
+		return fmt.Errorf("open %s: %w", dest, err)
+	}
+	defer func() { _ = root.Close() }()
+	d := &Dir{path: dest, root: root, kind: kind}
+	return d.readRecord()
+}
+
+// startJournal opens the journal, whose first line names the kind, and
+// makes sure that line is on disk before any file is written.
+func (d *Dir) startJournal() error {
+	f, err := d.root.OpenFile(journalName, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return fmt.Errorf("write in %s: %w", d.path, err)
+	}
+	d.journal = f
+	if _, err := fmt.Fprintf(f, "%s %s\n", recordFormat, d.kind); err != nil {
+		return d.fail(err)
+	}
+	if err := f.Sync(); err != nil {
+		return d.fail(err)
+	}
+	return nil
+}
+
+// note adds name to the journal before the file is put in place, so that
+// a render killed at any point still knows it wrote it. The line goes
+// straight to the file: it survives the process.
+func (d *Dir) note(name string) error {
+	if _, err := fmt.Fprintf(d.journal, "+ %s\n", name); err != nil {
+		return fmt.Errorf("render: write in %s: %w", d.path, err)
+	}
+	return nil
+}
+
+// clearTemp removes the temporary files a render killed before it could
+// rename them left behind.
+func (d *Dir) clearTemp() {
+	_ = fs.WalkDir(d.root.FS(), ".", func(p string, e fs.DirEntry, err error) error {
+		if err == nil && !e.IsDir() && strings.HasPrefix(e.Name(), tempPrefix) {
+			_ = d.root.Remove(p)
+		}
+		return nil
+	})
 }
 
 // readRecord reads what earlier renders wrote, and refuses a folder that
@@ -105,7 +184,8 @@ func (d *Dir) readRecord() error {
 	case errors.Is(err, fs.ErrNotExist):
 		rec.Kind = d.kind
 		if j, jerr := d.root.ReadFile(journalName); jerr == nil {
-			rec.Kind = journalKind(j)
+			// A journal whose first line was lost is this render's.
+			rec.Kind = cmp.Or(journalKind(j), d.kind)
 		} else if empty, err := d.empty(); err != nil {
 			return err
 		} else if !empty {
@@ -126,7 +206,7 @@ func (d *Dir) readRecord() error {
 		d.prev = map[string]string{}
 	}
 	if j, err := d.root.ReadFile(journalName); err == nil {
-		for _, line := range strings.Split(string(j), "\n")[1:] {
+		for _, line := range strings.Split(string(j), "\n") {
 			if p, ok := strings.CutPrefix(line, "+ "); ok {
 				if _, known := d.prev[p]; !known {
 					d.prev[p] = ""
@@ -140,7 +220,10 @@ func (d *Dir) readRecord() error {
 // journalKind is the kind a journal's first line names.
 func journalKind(j []byte) string {
 	first, _, _ := bytes.Cut(j, []byte("\n"))
-	_, kind, _ := strings.Cut(string(first), " ")
+	format, kind, _ := strings.Cut(string(first), " ")
+	if format != recordFormat {
+		return ""
+	}
 	return kind
 }
 
@@ -224,12 +307,12 @@ func (d *Dir) unchanged(name, sum string, size int64, hash bool) bool {
 }
 
 func (d *Dir) write(name, sum string, r io.Reader) error {
+	if !d.mayReplace(name, false) {
+		return nil
+	}
 	dir := path.Dir(name)
 	if err := d.root.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("render: create %s: %w", filepath.Join(d.path, dir), err)
-	}
-	if _, err := fmt.Fprintf(d.jw, "+ %s\n", name); err != nil {
-		return fmt.Errorf("render: write in %s: %w", d.path, err)
 	}
 	tmp := path.Join(dir, tempPrefix+rand.Text())
 	f, err := d.root.OpenFile(tmp, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
@@ -240,11 +323,13 @@ func (d *Dir) write(name, sum string, r io.Reader) error {
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
+	return d.put(tmp, name, sum, err)
+}
+
+// put renames tmp into place as name, once the journal knows it.
+func (d *Dir) put(tmp, name, sum string, err error) error {
 	if err == nil {
-		// A folder once a file (or the reverse) gives way to this render.
-		if info, serr := d.root.Lstat(name); serr == nil && info.IsDir() {
-			err = d.root.RemoveAll(name)
-		}
+		err = d.note(name)
 	}
 	if err == nil {
 		err = d.root.Rename(tmp, name)
@@ -256,6 +341,49 @@ func (d *Dir) write(name, sum string, r io.Reader) error {
 	d.wrote[name] = sum
 	d.Written++
 	return nil
+}
+
+// mayReplace reports whether the file at name may be written over: there
+// is none, or it is one a render wrote and nobody changed since. A file
+// (or a folder) render did not write, or one changed since, is kept and
+// listed in Kept.
+func (d *Dir) mayReplace(name string, gone bool) (ok bool) {
+	info, err := d.root.Lstat(name)
+	if errors.Is(err, fs.ErrNotExist) {
+		return true
+	}
+	defer func() {
+		if !ok {
+			d.kept[name] = true
+		}
+	}()
+	sum, ours := d.prev[name]
+	switch {
+	case err != nil:
+		d.Kept = append(d.Kept, Kept{Path: name, Reason: err.Error(), Gone: gone})
+		return false
+	case !ours || !info.Mode().IsRegular():
+		d.Kept = append(d.Kept, Kept{Path: name, Reason: KeptNotOurs, Gone: gone})
+		return false
+	case sum != "" && !d.holds(name, sum):
+		d.Kept = append(d.Kept, Kept{Path: name, Reason: KeptChanged, Gone: gone})
+		return false
+	}
+	return true
+}
+
+// holds reports whether the file at name has the content with sum.
+func (d *Dir) holds(name, sum string) bool {
+	f, err := d.root.Open(name)
+	if err != nil {
+		return false
+	}
+	defer func() { _ = f.Close() }()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return false
+	}
+	return hex.EncodeToString(h.Sum(nil)) == sum
 }
 
 // Writer streams a file of the folder whose content is not known
@@ -318,41 +446,32 @@ func (w *Writer) Close() error {
 	}
 	sum := hex.EncodeToString(w.h.Sum(nil))
 	delete(d.wrote, w.name)
-	if err == nil && d.unchanged(w.name, sum, w.n, true) {
+	if err == nil && (d.unchanged(w.name, sum, w.n, true) || !d.mayReplace(w.name, false)) {
 		return d.root.Remove(w.tmp)
 	}
-	if err == nil {
-		_, err = fmt.Fprintf(d.jw, "+ %s\n", w.name)
-	}
-	if err == nil {
-		err = d.root.Rename(w.tmp, w.name)
-	}
-	if err != nil {
-		_ = d.root.Remove(w.tmp)
-		return fmt.Errorf("render: write %s: %w", filepath.Join(d.path, w.name), err)
-	}
-	d.wrote[w.name] = sum
-	d.Written++
-	return nil
+	return d.put(w.tmp, w.name, sum, err)
 }
 
 // Close deletes what earlier renders wrote and this one did not, then
 // records what this one wrote. After an error it records what it can.
 func (d *Dir) Close() error {
 	defer func() { _ = d.root.Close() }()
-	if err := d.jw.Flush(); err != nil {
-		return d.fail(err)
-	}
 	var gone []string
 	for name := range d.prev {
-		if _, ok := d.wrote[name]; !ok {
+		if _, ok := d.wrote[name]; !ok && !d.kept[name] {
 			gone = append(gone, name)
 		}
 	}
 	slices.Sort(gone)
 	for _, name := range gone {
+		if !d.mayReplace(name, true) {
+			continue // the user's now
+		}
 		err := d.root.Remove(name)
-		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
 			return d.fail(fmt.Errorf("render: remove %s: %w", filepath.Join(d.path, name), err))
 		}
 		d.Removed++
@@ -376,7 +495,6 @@ func (d *Dir) Abort() {
 	for w := range d.open {
 		w.Abort()
 	}
-	_ = d.jw.Flush()
 	_ = d.journal.Close()
 	_ = d.root.Close()
 }

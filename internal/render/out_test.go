@@ -2,8 +2,10 @@ package render_test
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -107,5 +109,93 @@ func must(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestDirKeepsTheUsersFiles never writes over or deletes a file render
+// did not write, or one changed since it wrote it: each is kept and
+// listed.
+func TestDirKeepsTheUsersFiles(t *testing.T) {
+	dest := filepath.Join(t.TempDir(), "vault")
+	d, err := render.OpenDir(dest, "markdown")
+	must(t, err)
+	must(t, d.WriteFile("S/edited.md", []byte("rendered")))
+	must(t, d.WriteFile("S/gone-edited.md", []byte("rendered")))
+	must(t, d.WriteFile("S/gone.md", []byte("rendered")))
+	must(t, d.Close())
+	for name, content := range map[string]string{"S/edited.md": "rendered, and my notes", "S/gone-edited.md": "rendered, and mine", "S/Mine.md": "my plan"} {
+		must(t, os.WriteFile(filepath.Join(dest, filepath.FromSlash(name)), []byte(content), 0o600))
+	}
+
+	d, err = render.OpenDir(dest, "markdown")
+	must(t, err)
+	must(t, d.WriteFile("S/edited.md", []byte("rendered again")))
+	must(t, d.WriteFile("S/Mine.md", []byte("a page titled Mine")))
+	w, err := d.Create("S/index.md")
+	must(t, err)
+	_, _ = w.Write([]byte("x"))
+	must(t, w.Close())
+	must(t, d.Close())
+	for name, want := range map[string]string{"S/edited.md": "rendered, and my notes", "S/gone-edited.md": "rendered, and mine", "S/Mine.md": "my plan", "S/index.md": "x"} {
+		if b, _ := os.ReadFile(filepath.Join(dest, filepath.FromSlash(name))); string(b) != want {
+			t.Errorf("%s holds %q, want %q", name, b, want)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dest, "S", "gone.md")); !errors.Is(err, os.ErrNotExist) {
+		t.Error("a file of an item gone, unchanged since written, stayed")
+	}
+	want := []render.Kept{
+		{Path: "S/edited.md", Reason: render.KeptChanged},
+		{Path: "S/Mine.md", Reason: render.KeptNotOurs},
+		{Path: "S/gone-edited.md", Reason: render.KeptChanged, Gone: true},
+	}
+	if fmt.Sprint(d.Kept) != fmt.Sprint(want) {
+		t.Errorf("kept %v, want %v", d.Kept, want)
+	}
+	// The files kept are the user's now: a third render leaves them too.
+	d, err = render.OpenDir(dest, "markdown")
+	must(t, err)
+	must(t, d.Close())
+	if len(d.Kept) != 0 || d.Removed != 1 {
+		t.Errorf("third render: kept %v, removed %d (the index.md only)", d.Kept, d.Removed)
+	}
+}
+
+// TestDirKilled finds, after a render killed without a word (its journal
+// torn, its temporary files left), what it wrote, and clears the rest.
+func TestDirKilled(t *testing.T) {
+	dest := filepath.Join(t.TempDir(), "site")
+	d, err := render.OpenDir(dest, "html")
+	must(t, err)
+	must(t, d.WriteFile("a.html", []byte("a")))
+	_, err = d.Create("assets/search.js") // never closed
+	must(t, err)
+	// Killed: no Close, no Abort. The journal's first line is lost too.
+	j := filepath.Join(dest, ".aumo-render.journal")
+	b, err := os.ReadFile(j)
+	must(t, err)
+	_, rest, _ := strings.Cut(string(b), "\n")
+	must(t, os.WriteFile(j, []byte(rest), 0o600))
+
+	d, err = render.OpenDir(dest, "html")
+	must(t, err)
+	must(t, d.WriteFile("b.html", []byte("b")))
+	must(t, d.Close())
+	names, _ := filepath.Glob(filepath.Join(dest, "*", ".aumo-render-tmp-*"))
+	if _, err := os.Stat(filepath.Join(dest, "a.html")); !errors.Is(err, os.ErrNotExist) || len(names) > 0 {
+		t.Errorf("left behind: a.html (%v), temporary files %v", err, names)
+	}
+}
+
+// TestCheckDirRefusesAFile refuses a file as the folder, writing nothing.
+func TestCheckDirRefusesAFile(t *testing.T) {
+	f := filepath.Join(t.TempDir(), "afile")
+	must(t, os.WriteFile(f, []byte("x"), 0o600))
+	var usage *render.UsageError
+	if err := render.CheckDir(f, "html"); !errors.As(err, &usage) {
+		t.Errorf("a file: %v", err)
+	}
+	if err := render.CheckDir(filepath.Join(t.TempDir(), "new"), "html"); err != nil {
+		t.Errorf("a new folder: %v", err)
 	}
 }

@@ -27,6 +27,9 @@ func CreateFile(name string, stdout io.Writer) (*File, error) {
 	if info, err := os.Stat(name); err == nil && info.IsDir() {
 		return nil, usagef("%s is a folder: --as csv and --as jsonl write a file (or - for standard output)", name)
 	}
+	if err := os.MkdirAll(filepath.Dir(name), 0o700); err != nil {
+		return nil, fmt.Errorf("render: create %s: %w", filepath.Dir(name), err)
+	}
 	tmp, err := os.OpenFile(filepath.Join(filepath.Dir(name), tempPrefix+rand.Text()), os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("render: write %s: %w", name, err)

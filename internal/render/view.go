@@ -2,6 +2,8 @@ package render
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"io"
 
@@ -27,7 +29,17 @@ func Render(ctx context.Context, e *exportformat.Export, c *Catalog, v View) err
 	if err := v.Begin(c); err != nil {
 		return err
 	}
+	seen := map[string]int{}
 	err := e.Walk(ctx, func(f *exportformat.File) error {
+		if want, dup := c.want[f.Path]; dup {
+			// A path held more than once: only the entry the index
+			// lists is the export's.
+			n := seen[f.Path]
+			seen[f.Path]++
+			if n != want {
+				return nil
+			}
+		}
 		if a, ok := c.files[f.Path]; ok {
 			if a.item.Damaged {
 				return nil
@@ -41,6 +53,12 @@ func Render(ctx context.Context, e *exportformat.Export, c *Catalog, v View) err
 		doc, err := io.ReadAll(f)
 		if err != nil {
 			return fmt.Errorf("read %s: %w", f.Path, err)
+		}
+		if h := sha256.Sum256(doc); hex.EncodeToString(h[:]) != it.sha {
+			// Changed since the first pass read it.
+			it.Damaged = true
+			c.Problems = append(c.Problems, Problem{Path: f.Path, Item: it.ID, Reason: "changed while it was rendered"})
+			return nil
 		}
 		return v.Item(it, doc)
 	})

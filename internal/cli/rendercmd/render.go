@@ -18,6 +18,7 @@ import (
 	"github.com/aumo-cli/aumo/internal/cli/cmdutil"
 	"github.com/aumo-cli/aumo/internal/progress"
 	"github.com/aumo-cli/aumo/internal/render"
+	"github.com/aumo-cli/aumo/internal/render/mdtree"
 	"github.com/aumo-cli/aumo/pkg/exportformat"
 )
 
@@ -144,6 +145,8 @@ func (o *Options) checkFlags() error {
 		return cmdutil.Usagef("--as %s writes a folder: give --out a folder, not -", o.As)
 	case o.Chunk < 0:
 		return cmdutil.Usagef("--chunk %d: give a number of characters, or 0 for one record per item", o.Chunk)
+	case o.Style != "" && o.Style != mdtree.StyleObsidian && o.Style != mdtree.StyleIndex:
+		return cmdutil.Usagef("--style %q: give %s or %s", o.Style, mdtree.StyleObsidian, mdtree.StyleIndex)
 	}
 	for _, f := range []struct {
 		set  bool
@@ -178,6 +181,9 @@ func Run(ctx context.Context, opts *Options) error {
 	if err := checkOut(opts); err != nil {
 		return err
 	}
+	if err := checkDest(opts); err != nil {
+		return err
+	}
 	msg := opts.Factory.IO.Messages()
 	if !opts.ListColumns {
 		fmt.Fprintf(msg, "Reading %s…\n", opts.Export)
@@ -197,7 +203,40 @@ func Run(ctx context.Context, opts *Options) error {
 		return err
 	}
 	summarize(msg, opts, c, out)
-	return damaged(c)
+	missing := kept(opts.Factory.IO.ErrOut, out.dir)
+	if err := damaged(c); err != nil || missing == 0 {
+		return err
+	}
+	if missing == 1 {
+		return &DamagedError{Msg: "1 file of the rendition was not written: a file render did not write, or that changed since, is in its place (named above)"}
+	}
+	return &DamagedError{Msg: fmt.Sprintf("%d files of the rendition were not written: files render did not write, or that changed since, are in their place (listed above)", missing)}
+}
+
+// kept lists the files render left as they were although the rendition
+// has (or had) a file there, and returns how many of the rendition's
+// files are missing because of them.
+func kept(w io.Writer, d *render.Dir) (missing int) {
+	if d == nil || len(d.Kept) == 0 {
+		return 0
+	}
+	fmt.Fprintf(w, "Kept as they are, not written over or deleted (%d):\n", len(d.Kept))
+	for i, k := range d.Kept {
+		if !k.Gone {
+			missing++
+		}
+		if i < maxListed {
+			what := "not written"
+			if k.Gone {
+				what = "its item is gone from the export"
+			}
+			fmt.Fprintf(w, "  %s: %s; %s\n", filepath.Join(d.Path(), filepath.FromSlash(k.Path)), k.Reason, what)
+		}
+	}
+	if len(d.Kept) > maxListed {
+		fmt.Fprintf(w, "  and %d more\n", len(d.Kept)-maxListed)
+	}
+	return missing
 }
 
 // openExport opens the export, decrypting it if need be.
@@ -238,7 +277,31 @@ func checkOut(opts *Options) error {
 	if rel, err := filepath.Rel(src, dst); err == nil && filepath.IsLocal(rel) || rel == "." {
 		return cmdutil.Usagef("--out %s is inside the export %s: render somewhere else", opts.Out, opts.Export)
 	}
+	if rel, err := filepath.Rel(dst, src); err == nil && filepath.IsLocal(rel) {
+		return cmdutil.Usagef("the export %s is inside --out %s: render somewhere else", opts.Export, opts.Out)
+	}
 	return nil
+}
+
+// checkDest refuses a destination render could not write, before the
+// export is read: a file or a foreign folder for a folder rendition, a
+// folder for a file.
+func checkDest(opts *Options) error {
+	var err error
+	switch {
+	case opts.ListColumns || opts.Out == "-":
+	case opts.As == KindHTML || opts.As == KindMarkdown:
+		err = render.CheckDir(opts.Out, opts.As)
+	default:
+		if info, serr := os.Stat(opts.Out); serr == nil && info.IsDir() {
+			err = render.Usagef("%s is a folder: --as %s writes a file (or - for standard output)", opts.Out, opts.As)
+		}
+	}
+	var usage *render.UsageError
+	if errors.As(err, &usage) {
+		return cmdutil.Usagef("%s", usage.Msg)
+	}
+	return err
 }
 
 // resolve follows symbolic links in as much of p as exists.
