@@ -37,7 +37,7 @@ func EscapeText(s string) string {
 				b.WriteByte('\\')
 			}
 		case '&':
-			if looksLikeEntity(s[i:]) {
+			if LooksLikeEntity(s[i:]) {
 				b.WriteByte('\\')
 			}
 		}
@@ -46,9 +46,9 @@ func EscapeText(s string) string {
 	return b.String()
 }
 
-// looksLikeEntity reports whether s starts with an HTML entity or numeric
-// character reference, which Markdown would decode.
-func looksLikeEntity(s string) bool {
+// LooksLikeEntity reports whether s, which starts with "&", starts an
+// HTML entity or numeric character reference, which Markdown would decode.
+func LooksLikeEntity(s string) bool {
 	for i := 1; i < len(s) && i < 40; i++ {
 		c := s[i]
 		switch {

@@ -6,6 +6,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/aumo-cli/aumo/internal/mdtext"
 	"golang.org/x/text/cases"
 	"golang.org/x/text/unicode/norm"
 )
@@ -79,7 +80,7 @@ func clean(s string) string {
 			// "Runbook: deploys" reads "Runbook - deploys".
 			b.WriteString(" -")
 			continue
-		case r == '&' && isReference(s[i:]):
+		case r == '&' && mdtext.LooksLikeEntity(s[i:]):
 			r = '_'
 		case r < utf8.RuneSelf && replace[r] != 0:
 			r = rune(replace[r])
@@ -100,23 +101,6 @@ var replace = [utf8.RuneSelf]byte{
 	'<': '(', '[': '(', '>': ')', ']': ')',
 	'"': '\'',
 	'?': '_', '*': '_', '#': '_', '%': '_', '^': '_',
-}
-
-// isReference reports whether s, which starts with "&", starts an HTML
-// entity or numeric character reference, which Markdown would decode in
-// a link's destination.
-func isReference(s string) bool {
-	for i := 1; i < len(s) && i < 40; i++ {
-		c := s[i]
-		switch {
-		case c == ';':
-			return i > 1
-		case c == '#' && i == 1, c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
-		default:
-			return false
-		}
-	}
-	return false
 }
 
 // finish makes a cleaned name safe at its ends: no leading or trailing

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aumo-cli/aumo/internal/exporttest"
 	"github.com/aumo-cli/aumo/pkg/exportformat"
 )
 
@@ -23,7 +24,7 @@ import (
 // Markdown files are left out: render makes its own.
 func Grow(tb testing.TB, src, dst string, copies int) {
 	tb.Helper()
-	lines := readIndex(tb, src)
+	lines := exporttest.Index(tb, src)
 	if err := os.MkdirAll(dst, 0o750); err != nil {
 		tb.Fatal(err)
 	}
@@ -57,19 +58,6 @@ func Grow(tb testing.TB, src, dst string, copies int) {
 	if err := os.WriteFile(filepath.Join(dst, exportformat.ManifestName), m, 0o600); err != nil { //nolint:gosec // a test export in the test's folder
 		tb.Fatal(err)
 	}
-}
-
-func readIndex(tb testing.TB, dir string) []exportformat.IndexLine {
-	f, err := os.Open(filepath.Join(dir, exportformat.IndexName))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer func() { _ = f.Close() }()
-	lines, _, err := exportformat.ReadIndex(f)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return lines
 }
 
 // growLine writes copy k of the file of l and returns its index line.
