@@ -72,12 +72,6 @@ func stripFrontMatter(md []byte) []byte {
 	return md
 }
 
-// imageTypes are the files shown inline where the Markdown embeds them.
-var imageTypes = map[string]bool{
-	".png": true, ".jpg": true, ".jpeg": true, ".gif": true, ".webp": true,
-	".bmp": true, ".ico": true, ".avif": true,
-}
-
 // fixLinks makes an embed of anything but a picture the site holds (or
 // image data) a link to it, and a link whose destination is neither a
 // file of the site (known says which; nil takes any) nor of a scheme
@@ -197,7 +191,7 @@ func inlineImage(dest []byte) bool {
 	if err != nil || u.Scheme != "" || u.Host != "" || strings.HasPrefix(u.Path, "/") || u.Path == "" {
 		return false
 	}
-	return imageTypes[strings.ToLower(path.Ext(u.Path))]
+	return isImage(u.Path)
 }
 
 // unescape is Markdown text as a reader sees it: backslash escapes and

@@ -391,15 +391,8 @@ func TestHostileContentInert(t *testing.T) {
 		if n := len(find(p.doc, tag("article", "comment"))); n == 0 || !strings.Contains(textOf(find(p.doc, tag("section", "comments"))[0]), "Hostile body ends.") {
 			t.Errorf("the hostile comment is not shown (%d comments)", n)
 		}
-		svg := "files/" + id + "/att1999999998-evil.svg"
-		if _, err := os.Stat(filepath.Join(dest, svg)); err == nil {
-			t.Errorf("%s copied under a name a browser runs", svg)
-		}
-		if got, err := os.ReadFile(filepath.Join(dest, svg+".txt")); err != nil || string(got) != activeFile {
-			t.Errorf("%s.txt: %v", svg, err)
-		}
-		if len(find(p.doc, func(n *html.Node) bool { return n.Data == "a" && attr(n, "href") == "../"+svg+".txt" })) == 0 {
-			t.Errorf("no link to %s.txt", svg)
+		for _, h := range hostileAttachments {
+			checkHostileCopy(t, src, dest, p, id, h)
 		}
 		if !strings.Contains(textOf(pages[indexName].doc), hostileTitle) {
 			t.Error("index: the hostile title is not shown as text")
@@ -415,6 +408,28 @@ func TestHostileContentInert(t *testing.T) {
 		checkSite(t, dest, pages)
 		checkHostilePage(t, pages["issues/"+key+".html"])
 	})
+}
+
+// checkHostileCopy finds a hostile attachment of the page with id copied
+// with ".txt" added, never under a name a browser runs script in, and
+// linked to from the page.
+func checkHostileCopy(t *testing.T, src, dest string, p *page, id string, h hostileAttachment) {
+	t.Helper()
+	for _, name := range []string{h.name, trimName(h.name)} {
+		if _, err := os.Stat(filepath.Join(dest, "files", id, h.id()+"-"+name)); err == nil {
+			t.Errorf("%s copied under its own name, %s", h.name, name)
+		}
+	}
+	want, err := os.ReadFile(filepath.Join(src, filepath.FromSlash(h.path(id))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := os.ReadFile(filepath.Join(dest, filepath.FromSlash(h.copyPath(id)))); err != nil || !bytes.Equal(got, want) {
+		t.Errorf("%s: not copied to %s: %v", h.name, h.copyPath(id), err)
+	}
+	if len(find(p.doc, func(n *html.Node) bool { return n.Data == "a" && attr(n, "href") == "../"+h.copyPath(id) })) == 0 {
+		t.Errorf("no link to %s", h.copyPath(id))
+	}
 }
 
 // checkHostilePage finds the hostile item shown, its title and markup as
@@ -582,7 +597,7 @@ func TestNames(t *testing.T) {
 		{path.Dir(pagePath(pg)), "pages"},
 		{filePath(issue, &render.Attachment{ID: "1", Name: "a.png", Path: "issues/10001/attachments/1-a.png"}), "files/10001/1-a.png"},
 		{filePath(issue, &render.Attachment{ID: "2", Name: "x.HTML", Path: "issues/10001/attachments/2-x.HTML"}), "files/10001/2-x.HTML.txt"},
-		{filePath(issue, &render.Attachment{ID: "3", Name: "..", Path: "issues/10001/attachments/.."}), "files/10001/attachment-3"},
+		{filePath(issue, &render.Attachment{ID: "3", Name: "..", Path: "issues/10001/attachments/.."}), "files/10001/attachment-3.txt"},
 		{filePath(issue, &render.Attachment{ID: "4", Name: "a.pdf", Path: "issues/10001/attachments/4-a:b?.pdf"}), "files/10001/attachment-4.pdf"},
 	} {
 		if c.got != c.want || !filepath.IsLocal(c.got) {
@@ -591,6 +606,81 @@ func TestNames(t *testing.T) {
 	}
 	if strings.Contains(pagePath(pg), "..") {
 		t.Errorf("%q", pagePath(pg))
+	}
+}
+
+// TestAttachmentNames copies an attachment under its own name only when
+// its type is one a browser opens without running anything of it, else
+// with ".txt" added: hostile names among them, which a browser would
+// open as HTML, XML or SVG from disk, or whose end Windows would drop.
+func TestAttachmentNames(t *testing.T) {
+	issue := &render.Item{Kind: exportformat.KindIssue, ID: "10001", Key: "DEMO-7"}
+	for _, c := range []struct{ name, want string }{
+		{".shtm", "9-.shtm.txt"},
+		{"a.shtm", "9-a.shtm.txt"},
+		{"a.XHTM", "9-a.XHTM.txt"},
+		{"feed.rss", "9-feed.rss.txt"},
+		{"feed.atom", "9-feed.atom.txt"},
+		{"schema.xsd", "9-schema.xsd.txt"},
+		{"binding.xbl", "9-binding.xbl.txt"},
+		{"page.ehtml", "9-page.ehtml.txt"},
+		{"logo.svg", "9-logo.svg.txt"},
+		{"logo.SVGZ", "9-logo.SVGZ.txt"},
+		{"index.html", "9-index.html.txt"},
+		{"index.htm", "9-index.htm.txt"},
+		{"index.xhtml", "9-index.xhtml.txt"},
+		{"data.xml", "9-data.xml.txt"},
+		{"style.xsl", "9-style.xsl.txt"},
+		{"saved.mht", "9-saved.mht.txt"},
+		{"script.js", "9-script.js.txt"},
+		{"x.html.", "9-x.html.txt"},
+		{"x.html ", "9-x.html.txt"},
+		{"x.html. . .", "9-x.html.txt"},
+		{"x.png.", "9-x.png"},
+		{"evil.PnG.html", "9-evil.PnG.html.txt"},
+		{"evil.html.PnG", "9-evil.html.PnG"},
+		{"x.m\u212Av", "9-x.m\u212Av.txt"}, // a Kelvin sign, which Unicode lowers to k
+		{"report.pdf", "9-report.pdf"},
+		{"photo.JPG", "9-photo.JPG"},
+		{"scan.tiff", "9-scan.tiff"},
+		{"notes.txt", "9-notes.txt"},
+		{"data.json", "9-data.json"},
+		{"sheet.xlsx", "9-sheet.xlsx"},
+		{"backup.tar.gz", "9-backup.tar.gz"},
+		{"talk.webm", "9-talk.webm"},
+		{"notes", "9-notes.txt"},
+		{"Makefile.", "9-Makefile.txt"},
+	} {
+		a := &render.Attachment{ID: "9", Name: c.name, Path: "issues/10001/attachments/9-" + c.name}
+		if got := filePath(issue, a); got != "files/10001/"+c.want {
+			t.Errorf("%q copied to %q, want files/10001/%s", c.name, got, c.want)
+		}
+	}
+	// A name that is no safe file name: the attachment's id, and the
+	// type of its name.
+	for _, c := range []struct{ path, name, want string }{
+		{"CON", "CON", "attachment-9.txt"},
+		{"nul.png", "nul.png", "attachment-9.png"},
+		{"a:b.html", "a.html", "attachment-9.html.txt"},
+		{"a:b.html.", "a.html.", "attachment-9.html.txt"},
+		{"a:b.jpeg", "a.jpeg", "attachment-9.jpeg"},
+		{". .", "", "attachment-9.txt"},
+		{".htaccess", ".htaccess", "attachment-9.htaccess.txt"},
+	} {
+		a := &render.Attachment{ID: "9", Name: c.name, Path: "issues/10001/attachments/" + c.path}
+		if got := filePath(issue, a); got != "files/10001/"+c.want {
+			t.Errorf("%q copied to %q, want files/10001/%s", c.path, got, c.want)
+		}
+	}
+	for _, name := range []string{"a.png", "a.JPEG", "a.gif", "a.webp", "a.avif", "a.Tif"} {
+		if !isImage(name) {
+			t.Errorf("%s is no picture", name)
+		}
+	}
+	for _, name := range []string{"a.svg", "a.svg.txt", "a.png.txt", "a.pdf", "png", "a.p\u0130ng"} {
+		if isImage(name) {
+			t.Errorf("%s is a picture", name)
+		}
 	}
 }
 
