@@ -25,9 +25,11 @@ const maxText = 20000
 // GitHub's tables, strikethrough, task lists and autolinks, without
 // html.WithUnsafe: raw HTML in the Markdown is left out, and so are
 // javascript:, vbscript:, file: and data: links (but images' data).
+// Comments are written as threads, the pictures among the attachments as
+// figures.
 var converter = goldmark.New(
 	goldmark.WithExtensions(extension.GFM),
-	goldmark.WithRendererOptions(renderer.WithNodeRenderers(util.Prioritized(threadRenderer{}, 100))),
+	goldmark.WithRendererOptions(renderer.WithNodeRenderers(util.Prioritized(threadRenderer{}, 100), util.Prioritized(figureRenderer{}, 100))),
 )
 
 // body is an item's Markdown made HTML, and its text for the search.
@@ -39,9 +41,10 @@ type body struct {
 // convert renders md, the item's Markdown, for its page: without its
 // front matter (the page shows the metadata itself) and its first
 // heading (the page's title), with its comments as threads, embeds of
-// files that are no images as links, and links that could run script or
-// lead to no file of the site made text. known says whether a relative
-// link's path (unescaped) leads to a file of the site; nil takes any.
+// files that are no images as links, links that could run script or
+// lead to no file of the site made text, and the pictures among its
+// attachments shown. known says whether a relative link's path
+// (unescaped) leads to a file of the site; nil takes any.
 func convert(md []byte, known func(string) bool) (body, error) {
 	src := stripFrontMatter(md)
 	doc := converter.Parser().Parse(text.NewReader(src))
@@ -50,6 +53,7 @@ func convert(md []byte, known func(string) bool) (body, error) {
 	}
 	threadComments(doc, src)
 	fixLinks(doc, src, known)
+	showAttachedImages(doc, src)
 	var b bytes.Buffer
 	if err := converter.Renderer().Render(&b, src, doc); err != nil {
 		return body{}, err
@@ -236,6 +240,8 @@ func plainText(doc ast.Node, src []byte, limit int) string {
 			}
 		case *ast.String:
 			add(node.Value)
+		case *figureNode:
+			add([]byte(node.name))
 		case *ast.AutoLink:
 			add(node.Label(src))
 		case *ast.CodeBlock, *ast.FencedCodeBlock:

@@ -3,10 +3,14 @@
 package site
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"image"
+	"image/color"
+	"image/png"
 	"net/url"
 	"os"
 	"os/exec"
@@ -34,9 +38,9 @@ import (
 // It finds every issue and page on the index once its script ran, sorts
 // and filters the issue table, types into the search box, follows a
 // result and the breadcrumbs back, searches from an item's page, reads
-// the site at a phone's width, and finds hostile content inert,
-// attachments too. It writes screenshots to $AUMO_SCREENSHOTS (else a
-// temporary folder).
+// the site at a phone's width, sees the pictures among the attachments,
+// and finds hostile content inert, attachments too. It writes
+// screenshots to $AUMO_SCREENSHOTS (else a temporary folder).
 func TestSiteInChromium(t *testing.T) {
 	shots := os.Getenv("AUMO_SCREENSHOTS")
 	if shots == "" {
@@ -304,13 +308,60 @@ func confluenceInBrowser(t *testing.T, tb *tab) {
 	tb.checkQuiet()
 }
 
-// attachmentsInBrowser opens attachments from disk. The hostile
-// attachments' own files run their script, opened from disk: the test of
-// their copies means something. And a file of each type the site copies
-// under its own name runs no script, whatever it holds.
+// attachmentsInBrowser opens a Confluence site's attachments from disk.
+// Every picture among a page's attachments shows, loaded from its copy,
+// and fits a phone's width. The hostile attachments' own files run their
+// script, opened from disk: the test of their copies means something.
+// And a file of each type the site copies under its own name runs no
+// script, whatever it holds.
 func attachmentsInBrowser(t *testing.T, tb *tab) {
 	src := sandboxExport(t, "confluence")
 	hostile := makeHostileConfluence(t, src)
+	realPictures(t, src)
+	dest := filepath.Join(t.TempDir(), "site")
+	renderInto(t, src, dest)
+	_, c := rendertest.Open(t, src)
+	pages := readSite(t, dest)
+
+	// The pictures among the attachments: loaded once scrolled to, as
+	// wide as the window at most.
+	const loaded = `[...document.querySelectorAll('figure.attachment img')].every(i => i.complete && i.naturalWidth > 0)`
+	const fit = `String([...document.querySelectorAll('figure.attachment img')].every(i => i.getBoundingClientRect().right <= window.innerWidth))`
+	figures := 0
+	for _, it := range c.Items {
+		p := pages[pagePath(it)]
+		if p == nil {
+			continue
+		}
+		n := len(find(p.doc, tag("figure", "attachment")))
+		if n == 0 {
+			continue
+		}
+		tb.open(fileURL(dest, pagePath(it)))
+		if got := tb.eval(`String(document.querySelectorAll('figure.attachment img[loading=lazy]').length)`); got != fmt.Sprint(n) {
+			t.Errorf("%s: %s pictures among the attachments, want %d", pagePath(it), got, n)
+		}
+		tb.eval(`document.querySelectorAll('figure.attachment').forEach(f => f.scrollIntoView()), ''`)
+		tb.waitFor(loaded)
+		if figures == 0 {
+			tb.screenshot("confluence-attachments.png")
+			tb.phone(func() {
+				tb.open(fileURL(dest, pagePath(it)))
+				tb.eval(`document.querySelectorAll('figure.attachment').forEach(f => f.scrollIntoView()), ''`)
+				tb.waitFor(loaded)
+				tb.checkFits()
+				if got := tb.eval(fit); got != "true" {
+					t.Errorf("%s: a picture is wider than a phone", pagePath(it))
+				}
+				tb.screenshot("confluence-attachments-phone.png")
+			})
+		}
+		figures += n
+	}
+	if figures == 0 {
+		t.Error("no page shows a picture among its attachments")
+	}
+	tb.checkQuiet()
 
 	// Each hostile attachment's own file, in the export, runs its script
 	// (its copy, which confluenceInBrowser opens, runs none).
@@ -362,6 +413,31 @@ func attachmentsInBrowser(t *testing.T, tb *tab) {
 			t.Errorf("%s: its script ran, opened from disk", filepath.Base(name))
 		default:
 			t.Logf("%s opens as %s", filepath.Base(name), tb.eval(`document.contentType`))
+		}
+	}
+}
+
+// realPictures makes each picture attached in the export at dir one a
+// browser can show, wider than a phone, where the sandbox's hold bytes
+// alone.
+func realPictures(t *testing.T, dir string) {
+	t.Helper()
+	img := image.NewRGBA(image.Rect(0, 0, 1600, 400))
+	for x := range 1600 {
+		for y := range 400 {
+			img.Set(x, y, color.RGBA{R: uint8(x / 7), G: uint8(y / 2), B: 160, A: 255})
+		}
+	}
+	var b bytes.Buffer
+	if err := png.Encode(&b, img); err != nil {
+		t.Fatal(err)
+	}
+	_, c := rendertest.Open(t, dir)
+	for _, it := range c.Items {
+		for _, a := range it.Files {
+			if isImage(a.Name) {
+				exportFile(t, dir, exportformat.IndexLine{Path: a.Path, Kind: exportformat.KindAttachment, ID: a.ID, Item: it.ID, MediaID: a.MediaID}, b.Bytes())
+			}
 		}
 	}
 }

@@ -45,7 +45,7 @@ func TestConfluenceSite(t *testing.T) {
 		}
 		checkBlog(t, index.doc, sp)
 	}
-	var folders, replies, images int
+	var folders, replies, images, figures int
 	for _, it := range c.Items {
 		checkTreeEntry(t, index.doc, it)
 		if it.Kind == exportformat.KindFolder {
@@ -59,14 +59,14 @@ func TestConfluenceSite(t *testing.T) {
 		}
 		checkHeading(t, p, it.Title)
 		checkCrumbs(t, p, confluenceCrumbs(c, it))
-		checkFiles(t, src, dest, p, it)
+		figures += checkFiles(t, src, dest, p, it)
 		replies += len(find(p.doc, func(n *html.Node) bool {
 			return tag("article", "reply")(n) && tag("article", "comment")(n.Parent)
 		}))
 		images += len(find(p.doc, func(n *html.Node) bool { return n.Data == "img" && strings.HasPrefix(attr(n, "src"), "../files/") }))
 	}
-	if folders == 0 || replies == 0 || images == 0 {
-		t.Errorf("%d folders, %d replies nested in comments, %d images shown: want some of each", folders, replies, images)
+	if folders == 0 || replies == 0 || images <= figures || figures == 0 {
+		t.Errorf("%d folders, %d replies nested in comments, %d images shown, %d of them among the attachments: want some of each", folders, replies, images, figures)
 	}
 }
 
@@ -180,13 +180,20 @@ func checkCrumbs(t *testing.T, p *page, want []string) {
 }
 
 // checkFiles finds each attachment of it copied beside the site, as the
-// export has it, and linked from its page.
-func checkFiles(t *testing.T, src, dest string, p *page, it *render.Item) {
+// export has it, and on its page: a picture shown, from its copy (by the
+// body or among the attachments, then linked to the copy); another file
+// linked to. It returns how many pictures the list of attachments shows.
+func checkFiles(t *testing.T, src, dest string, p *page, it *render.Item) int {
 	t.Helper()
-	hrefs := map[string]bool{}
-	for _, n := range find(p.doc, func(n *html.Node) bool { return n.Data == "a" || n.Data == "img" }) {
-		if u, err := url.PathUnescape(attr(n, "href") + attr(n, "src")); err == nil {
+	hrefs, srcs := map[string]bool{}, map[string]bool{}
+	for _, n := range find(p.doc, tag("a")) {
+		if u, err := url.PathUnescape(attr(n, "href")); err == nil {
 			hrefs[u] = true
+		}
+	}
+	for _, n := range find(p.doc, tag("img")) {
+		if u, err := url.PathUnescape(attr(n, "src")); err == nil {
+			srcs[u] = true
 		}
 	}
 	for _, a := range it.Files {
@@ -198,10 +205,29 @@ func checkFiles(t *testing.T, src, dest string, p *page, it *render.Item) {
 		if err != nil || !bytes.Equal(got, want) {
 			t.Errorf("%s: attachment %s not copied to %s: %v", p.name, a.Path, filePath(it, a), err)
 		}
-		if !hrefs["../"+filePath(it, a)] {
-			t.Errorf("%s: no link to attachment %s (%s)", p.name, a.Name, filePath(it, a))
+		copied := "../" + filePath(it, a)
+		switch {
+		case isImage(trimName(a.Name)) != isImage(copied):
+			t.Errorf("%s: picture %s copied to %s, which is none, or the reverse", p.name, a.Name, copied)
+		case isImage(copied) && !srcs[copied]:
+			t.Errorf("%s: picture %s (%s) not shown", p.name, a.Name, copied)
+		case isImage(copied) && !hrefs[copied]:
+			t.Errorf("%s: no link to picture %s (%s)", p.name, a.Name, copied)
+		case !isImage(copied) && srcs[copied]:
+			t.Errorf("%s: %s (%s) shown as a picture", p.name, a.Name, copied)
+		case !isImage(copied) && !hrefs[copied]:
+			t.Errorf("%s: no link to attachment %s (%s)", p.name, a.Name, copied)
 		}
 	}
+	shown := 0
+	for _, fig := range find(p.doc, tag("figure", "attachment")) {
+		img := find(fig, tag("img"))
+		if len(img) != 1 || attr(img[0], "loading") != "lazy" || attr(img[0], "alt") == "" || attr(img[0].Parent, "href") != attr(img[0], "src") {
+			t.Errorf("%s: a figure of an attachment is not its picture, named and linked to its file", p.name)
+		}
+		shown++
+	}
+	return shown
 }
 
 // TestJiraSite renders a Jira export and finds every issue in the
@@ -218,7 +244,7 @@ func TestJiraSite(t *testing.T) {
 	checkSite(t, dest, pages)
 	index := pages[indexName]
 	toIssue := regexp.MustCompile(`^DEMO-\d+\.html$`)
-	var links, comments int
+	var links, comments, figures int
 	for _, it := range c.Items {
 		row := find(index.doc, byID(itemAnchor(it)))
 		if len(row) != 1 {
@@ -243,12 +269,12 @@ func TestJiraSite(t *testing.T) {
 		}
 		checkHeading(t, p, it.Title)
 		checkCrumbs(t, p, []string{it.Project, it.Key})
-		checkFiles(t, src, dest, p, it)
+		figures += checkFiles(t, src, dest, p, it)
 		comments += len(find(p.doc, tag("article", "comment")))
 		links += len(find(p.doc, func(n *html.Node) bool { return n.Data == "a" && toIssue.MatchString(attr(n, "href")) }))
 	}
-	if links == 0 || comments == 0 {
-		t.Errorf("%d links between issues, %d comments: want some of each", links, comments)
+	if links == 0 || comments == 0 || figures == 0 {
+		t.Errorf("%d links between issues, %d comments, %d pictures among the attachments: want some of each", links, comments, figures)
 	}
 	for _, id := range []string{"filter", "f-status", "f-type", "table-controls"} {
 		if len(find(index.doc, byID(id))) != 1 {
@@ -680,6 +706,81 @@ func TestAttachmentNames(t *testing.T) {
 	for _, name := range []string{"a.svg", "a.svg.txt", "a.png.txt", "a.pdf", "png", "a.p\u0130ng"} {
 		if isImage(name) {
 			t.Errorf("%s is a picture", name)
+		}
+	}
+}
+
+// TestAttachedImages shows each picture among the attachments that the
+// body does not show already, as a figure linked to its file; other
+// attachments stay links, and their names stay in the search's text.
+func TestAttachedImages(t *testing.T) {
+	md := "# T\n\nBody ![chart](../files/1/1-chart.png) and [a link](../files/1/4-d.pdf).\n\n" +
+		"## Attachments\n\n" +
+		"- [1-chart.png](../files/1/1-chart.png)\n" +
+		"- [photo \\<1\\>.JPG](../files/1/2-photo%20%3C1%3E.JPG)\n" +
+		"- [d.pdf](../files/1/4-d.pdf)\n" +
+		"- [logo.svg](../files/1/5-logo.svg.txt)\n" +
+		"- [web.png](https://example.com/web.png)\n" +
+		"- [scan.gif](../files/1/6-scan.gif)\n"
+	b, err := convert([]byte(md), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := html.Parse(bytes.NewReader(b.HTML))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var imgs []string
+	for _, img := range find(doc, tag("img")) {
+		imgs = append(imgs, attr(img, "src"))
+	}
+	if want := "../files/1/1-chart.png ../files/1/2-photo%20%3C1%3E.JPG ../files/1/6-scan.gif"; strings.Join(imgs, " ") != want {
+		t.Errorf("images %q, want %q", imgs, want)
+	}
+	lists := find(doc, tag("ul", "attachments"))
+	if len(lists) != 1 {
+		t.Fatalf("%d lists of attachments", len(lists))
+	}
+	var entries []string
+	for li := lists[0].FirstChild; li != nil; li = li.NextSibling {
+		if li.Type != html.ElementNode {
+			continue
+		}
+		fig := find(li, tag("figure", "attachment"))
+		links := find(li, tag("a"))
+		switch {
+		case len(fig) == 1 && tag("li", "image")(li):
+			img := find(fig[0], tag("img"))
+			caption := find(fig[0], tag("figcaption"))
+			if len(img) != 1 || len(links) != 1 || img[0].Parent != links[0] || attr(links[0], "href") != attr(img[0], "src") ||
+				attr(img[0], "loading") != "lazy" || len(caption) != 1 || attr(img[0], "alt") != textOf(caption[0]) {
+				t.Errorf("the figure of %s is not a picture linked to its file, named", textOf(li))
+			}
+			entries = append(entries, "figure "+attr(img[0], "alt"))
+		case len(fig) == 0 && len(links) == 1:
+			entries = append(entries, "link "+textOf(links[0]))
+		default:
+			t.Errorf("attachment entry %q is neither a figure nor a link", textOf(li))
+		}
+	}
+	want := "link 1-chart.png|figure photo <1>.JPG|link d.pdf|link logo.svg|link web.png|figure scan.gif"
+	if strings.Join(entries, "|") != want {
+		t.Errorf("attachments %q, want %q", entries, want)
+	}
+	if !strings.HasSuffix(b.Text, "Attachments 1-chart.png photo <1>.JPG d.pdf logo.svg web.png scan.gif") {
+		t.Errorf("the search's text lacks the attachments' names: %q", b.Text)
+	}
+
+	// A body's own heading "Attachments" that is not the last section,
+	// and a list that is not under it, show nothing more.
+	for _, md := range []string{
+		"# T\n\n## Attachments\n\n- [a.png](../files/1/a.png)\n\n## Comments\n\nnone\n",
+		"# T\n\n## Files\n\n- [a.png](../files/1/a.png)\n",
+		"# T\n\n## Attachments\n\n1. [a.png](../files/1/a.png) and more\n",
+	} {
+		doc := convertDoc(t, md)
+		if n := len(find(doc, tag("img"))); n != 0 {
+			t.Errorf("%d images in %q", n, md)
 		}
 	}
 }
