@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io/fs"
 	"net/url"
 	"os"
@@ -55,8 +56,66 @@ const hostileStorage = `<p>Hostile body starts.</p>
 <p><ac:image><ri:attachment ri:filename="evil.svg"/></ac:image></p>
 <p>Hostile body ends.</p>`
 
-// activeFile is an attachment a browser would run script in.
+// activeFile is an SVG attachment a browser would run script in.
 const activeFile = `<svg xmlns="http://www.w3.org/2000/svg"><script>` + pwn + `</script></svg>`
+
+// activeMarkup is an attachment whose script runs in a document of every
+// type a browser reads as HTML or XML: it adds an element with id pwned
+// (and sets the title, where the document has one).
+const activeMarkup = `<?xml version="1.0"?><doc><script xmlns="http://www.w3.org/1999/xhtml">` +
+	`document.documentElement.appendChild(document.createElementNS('http://www.w3.org/1999/xhtml','p')).id='pwned';document.title='pwned'` +
+	`</script></doc>`
+
+// hostileAttachment is an attachment that a browser would run script in,
+// opened from disk, were it copied under its own name.
+type hostileAttachment struct {
+	name string // as attached
+	copy string // the name of its copy, less the attachment id and dash
+	// runs says that Chromium runs the script of a file of this name
+	// opened from disk, by its own table of types; system that it does
+	// on a system whose table of types makes it XML.
+	runs, system bool
+}
+
+// hostileAttachments are attached to the hostile Confluence page, the
+// SVG first (the page's body embeds it).
+var hostileAttachments = []hostileAttachment{
+	{name: "evil.svg", copy: "evil.svg.txt", runs: true},
+	{name: "evil.shtm", copy: "evil.shtm.txt", runs: true},
+	{name: "evil.XHTM", copy: "evil.XHTM.txt", runs: true},
+	{name: "evil.ehtml", copy: "evil.ehtml.txt", runs: true},
+	{name: "evil.xml", copy: "evil.xml.txt", runs: true},
+	{name: "evil.PnG.html", copy: "evil.PnG.html.txt", runs: true},
+	{name: "evil.rss", copy: "evil.rss.txt", system: true},
+	{name: "evil.atom", copy: "evil.atom.txt", system: true},
+	{name: "evil.xsd", copy: "evil.xsd.txt", system: true},
+	{name: "evil.xbl", copy: "evil.xbl.txt", system: true},
+	{name: "evil.html.", copy: "evil.html.txt"}, // Windows would save it as evil.html
+	{name: "evil", copy: "evil.txt"},
+}
+
+// id is the attachment's id.
+func (h hostileAttachment) id() string {
+	return fmt.Sprintf("att19999999%02d", slices.Index(hostileAttachments, h))
+}
+
+// path is the attachment's path in the export of the page with id.
+func (h hostileAttachment) path(id string) string {
+	return exportformat.ItemDir(exportformat.KindPage, id) + "/attachments/" + h.id() + "-" + h.name
+}
+
+// copyPath is where the site copies the attachment of the page with id.
+func (h hostileAttachment) copyPath(id string) string {
+	return "files/" + id + "/" + h.id() + "-" + h.copy
+}
+
+// content is what the attachment holds.
+func (h hostileAttachment) content() string {
+	if strings.HasSuffix(h.name, ".svg") {
+		return activeFile
+	}
+	return activeMarkup
+}
 
 // exportFile writes a file of the export at dir and adds its line to the
 // index (the last line for a path wins), so that the catalog takes it.
@@ -104,9 +163,9 @@ func editJSON(t testing.TB, dir, p, kind, id string, edit func(doc map[string]an
 	exportFile(t, dir, exportformat.IndexLine{Path: p, Kind: kind, ID: id, Item: id}, out)
 }
 
-// makeHostile turns a page of a Confluence export, and a comment on it,
-// into hostile content with an SVG that runs script attached; it returns
-// the page's id.
+// makeHostileConfluence turns a page of a Confluence export, and a
+// comment on it, into hostile content with the hostile attachments; it
+// returns the page's id.
 func makeHostileConfluence(t testing.TB, dir string) string {
 	t.Helper()
 	_, c := rendertest.Open(t, dir)
@@ -129,10 +188,9 @@ func makeHostileConfluence(t testing.TB, dir string) string {
 			"version": map[string]any{"author": map[string]any{"displayName": hostileTitle}, "createdAt": "2026-02-27T10:00:00.000Z"},
 		})
 	})
-	exportFile(t, dir, exportformat.IndexLine{
-		Path: exportformat.ItemDir(page.Kind, page.ID) + "/attachments/att1999999998-evil.svg",
-		Kind: exportformat.KindAttachment, ID: "att1999999998", Item: page.ID,
-	}, []byte(activeFile))
+	for _, h := range hostileAttachments {
+		exportFile(t, dir, exportformat.IndexLine{Path: h.path(page.ID), Kind: exportformat.KindAttachment, ID: h.id(), Item: page.ID}, []byte(h.content()))
+	}
 	return page.ID
 }
 

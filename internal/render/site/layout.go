@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"path"
 	"regexp"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -20,6 +21,7 @@ import (
 //	pages/<id>.html            a page
 //	blogposts/<id>.html        a blog post
 //	files/<item id>/<name>     the item's attachments, named as in the export
+//	                           (".txt" added unless their type is inert)
 //	assets/site.css, site.js   the site's own style and script
 //	assets/search-index.js     the search index, a script that sets a global
 //
@@ -79,38 +81,88 @@ func itemHref(from string, it *render.Item) string {
 	return render.Relative(from, indexName) + "#" + itemAnchor(it)
 }
 
-// activeTypes are the file types a browser runs script in when it opens
-// them from disk. The site copies such an attachment with ".txt" added,
-// so that following a link to it shows its text and runs nothing: no
-// policy of the site's pages reaches a file opened on its own.
-var activeTypes = map[string]bool{
-	".html": true, ".htm": true, ".xhtml": true, ".xht": true, ".shtml": true,
-	".svg": true, ".svgz": true, ".xml": true, ".xsl": true, ".xslt": true,
-	".mht": true, ".mhtml": true,
+// imageTypes are the file types a page shows as pictures: inert ones
+// alone. SVG is none of them: a browser runs the script of an SVG file
+// opened on its own.
+var imageTypes = typeSet(pictureTypes...)
+
+var pictureTypes = []string{"png", "jpg", "jpeg", "gif", "webp", "bmp", "ico", "avif", "tif", "tiff"}
+
+// inertTypes are the file types a browser shows, plays or downloads
+// without running anything of theirs, when it opens such a file on its
+// own, from disk: pictures, PDF, plain text and data, office documents,
+// archives, sound and video. The site copies an attachment of any other
+// type, or of none, with ".txt" added, so that following a link to it
+// shows its text and runs nothing: no policy of the site's pages reaches
+// a file opened on its own, and the types a browser runs script in
+// depend on the browser and on the system's own table of types (a name
+// without a type is read by its content), so only a list of the types
+// known to be inert is safe.
+var inertTypes = typeSet(slices.Concat(pictureTypes, []string{
+	"pdf",
+	"txt", "log", "csv", "tsv", "md", "json",
+	"doc", "docx", "xls", "xlsx", "ppt", "pptx", "odt", "ods", "odp", "rtf",
+	"zip", "gz", "tgz", "tar", "7z", "rar", "bz2", "xz", "zst",
+	"mp3", "wav", "ogg", "m4a", "flac", "mp4", "mov", "webm", "mkv", "avi",
+})...)
+
+func typeSet(exts ...string) map[string]bool {
+	m := make(map[string]bool, len(exts))
+	for _, e := range exts {
+		m[e] = true
+	}
+	return m
 }
+
+// fileType is the type a file's name gives it: its extension, lower
+// case, without the dot; "" for none, or for one that is not ASCII (a
+// browser would not read it as any of the types above, whatever
+// Unicode's case folding makes of it).
+func fileType(name string) string {
+	ext := strings.TrimPrefix(path.Ext(name), ".")
+	for i := 0; i < len(ext); i++ {
+		if ext[i] >= utf8.RuneSelf {
+			return ""
+		}
+	}
+	return strings.ToLower(ext)
+}
+
+// isImage reports whether a page shows the file at name as a picture.
+func isImage(name string) bool { return imageTypes[fileType(name)] }
 
 // filePath is where the site copies an attachment of it: under the
 // item's folder of files/, by the name the export gave the file (its
-// attachment id, a dash and its name), else by its id.
+// attachment id, a dash and its name), else by its id; with ".txt"
+// added unless its type is inert.
 func filePath(it *render.Item, a *render.Attachment) string {
-	name := path.Base(a.Path)
+	name := trimName(path.Base(a.Path))
 	if !safeFileName(name) {
 		name = "attachment-" + safeName(a.ID)
-		if ext := path.Ext(a.Name); safeID.MatchString(strings.TrimPrefix(ext, ".")) {
+		if ext := path.Ext(trimName(a.Name)); safeID.MatchString(strings.TrimPrefix(ext, ".")) {
 			name += ext
 		}
 	}
-	if activeTypes[strings.ToLower(path.Ext(name))] {
+	if !inertTypes[fileType(name)] {
 		name += ".txt"
 	}
 	return "files/" + safeName(it.ID) + "/" + name
 }
 
+// trimName drops the dots and spaces at the end of a file's name, which
+// Windows drops when it saves the file: "x.html." would be "x.html".
+func trimName(name string) string { return strings.TrimRight(name, ". ") }
+
+// reservedName matches the names Windows keeps for its devices, with or
+// without an extension.
+var reservedName = regexp.MustCompile(`(?i)^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])(\.|$)`)
+
 // safeFileName reports whether name can be a file's name as it is on
 // every system: no separators, control or reserved characters, no
-// leading dot, not too long.
+// device's name, no leading dot, no trailing dot or space, not too long.
 func safeFileName(name string) bool {
-	if name == "" || len(name) > 200 || name[0] == '.' || !utf8.ValidString(name) || strings.HasSuffix(name, " ") {
+	if name == "" || len(name) > 200 || name[0] == '.' || !utf8.ValidString(name) ||
+		strings.HasSuffix(name, " ") || strings.HasSuffix(name, ".") || reservedName.MatchString(name) {
 		return false
 	}
 	for _, r := range name {

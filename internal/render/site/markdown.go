@@ -25,9 +25,11 @@ const maxText = 20000
 // GitHub's tables, strikethrough, task lists and autolinks, without
 // html.WithUnsafe: raw HTML in the Markdown is left out, and so are
 // javascript:, vbscript:, file: and data: links (but images' data).
+// Comments are written as threads, the pictures among the attachments as
+// figures.
 var converter = goldmark.New(
 	goldmark.WithExtensions(extension.GFM),
-	goldmark.WithRendererOptions(renderer.WithNodeRenderers(util.Prioritized(threadRenderer{}, 100))),
+	goldmark.WithRendererOptions(renderer.WithNodeRenderers(util.Prioritized(threadRenderer{}, 100), util.Prioritized(figureRenderer{}, 100))),
 )
 
 // body is an item's Markdown made HTML, and its text for the search.
@@ -39,9 +41,10 @@ type body struct {
 // convert renders md, the item's Markdown, for its page: without its
 // front matter (the page shows the metadata itself) and its first
 // heading (the page's title), with its comments as threads, embeds of
-// files that are no images as links, and links that could run script or
-// lead to no file of the site made text. known says whether a relative
-// link's path (unescaped) leads to a file of the site; nil takes any.
+// files that are no images as links, links that could run script or
+// lead to no file of the site made text, and the pictures among its
+// attachments shown. known says whether a relative link's path
+// (unescaped) leads to a file of the site; nil takes any.
 func convert(md []byte, known func(string) bool) (body, error) {
 	src := stripFrontMatter(md)
 	doc := converter.Parser().Parse(text.NewReader(src))
@@ -50,6 +53,7 @@ func convert(md []byte, known func(string) bool) (body, error) {
 	}
 	threadComments(doc, src)
 	fixLinks(doc, src, known)
+	showAttachedImages(doc, src)
 	var b bytes.Buffer
 	if err := converter.Renderer().Render(&b, src, doc); err != nil {
 		return body{}, err
@@ -70,12 +74,6 @@ func stripFrontMatter(md []byte) []byte {
 		return after
 	}
 	return md
-}
-
-// imageTypes are the files shown inline where the Markdown embeds them.
-var imageTypes = map[string]bool{
-	".png": true, ".jpg": true, ".jpeg": true, ".gif": true, ".webp": true,
-	".bmp": true, ".ico": true, ".avif": true,
 }
 
 // fixLinks makes an embed of anything but a picture the site holds (or
@@ -197,7 +195,7 @@ func inlineImage(dest []byte) bool {
 	if err != nil || u.Scheme != "" || u.Host != "" || strings.HasPrefix(u.Path, "/") || u.Path == "" {
 		return false
 	}
-	return imageTypes[strings.ToLower(path.Ext(u.Path))]
+	return isImage(u.Path)
 }
 
 // unescape is Markdown text as a reader sees it: backslash escapes and
@@ -242,6 +240,8 @@ func plainText(doc ast.Node, src []byte, limit int) string {
 			}
 		case *ast.String:
 			add(node.Value)
+		case *figureNode:
+			add([]byte(node.name))
 		case *ast.AutoLink:
 			add(node.Label(src))
 		case *ast.CodeBlock, *ast.FencedCodeBlock:

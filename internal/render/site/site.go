@@ -1,9 +1,11 @@
 // Package site renders an export as a static website that a browser
 // opens from disk, with no server and no network: an index of the spaces'
 // page trees or of the issues, a page per item with its comments as
-// threads and its attachments beside it, and a search over titles and
-// text. Content never runs script: the Markdown's raw HTML is escaped,
-// links that could run script are dropped, and every page carries a
+// threads and its attachments beside it (the pictures shown), and a
+// search over titles and text. Content never runs script: the Markdown's
+// raw HTML is escaped, links that could run script are dropped, an
+// attachment keeps its name only when its type runs nothing in a browser
+// that opens it on its own, and every page carries a
 // Content-Security-Policy that refuses inline script.
 package site
 

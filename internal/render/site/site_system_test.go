@@ -3,12 +3,18 @@
 package site
 
 import (
+	"bytes"
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
+	"image"
+	"image/color"
+	"image/png"
 	"net/url"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -16,6 +22,7 @@ import (
 	"testing"
 	"time"
 
+	cdpbrowser "github.com/chromedp/cdproto/browser"
 	cdplog "github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
@@ -31,8 +38,9 @@ import (
 // It finds every issue and page on the index once its script ran, sorts
 // and filters the issue table, types into the search box, follows a
 // result and the breadcrumbs back, searches from an item's page, reads
-// the site at a phone's width, and finds hostile content inert. It
-// writes screenshots to $AUMO_SCREENSHOTS (else a temporary folder).
+// the site at a phone's width, sees the pictures among the attachments,
+// and finds hostile content inert, attachments too. It writes
+// screenshots to $AUMO_SCREENSHOTS (else a temporary folder).
 func TestSiteInChromium(t *testing.T) {
 	shots := os.Getenv("AUMO_SCREENSHOTS")
 	if shots == "" {
@@ -50,6 +58,10 @@ func TestSiteInChromium(t *testing.T) {
 	t.Run("confluence", func(t *testing.T) {
 		t.Parallel()
 		confluenceInBrowser(t, b.tab(t))
+	})
+	t.Run("attachments", func(t *testing.T) {
+		t.Parallel()
+		attachmentsInBrowser(t, b.tab(t))
 	})
 }
 
@@ -278,15 +290,162 @@ func confluenceInBrowser(t *testing.T, tb *tab) {
 		tb.screenshot("confluence-page-phone.png")
 	})
 
-	checkHostileInBrowser(t, tb, fileURL(dest, pagePath(&render.Item{Kind: exportformat.KindPage, ID: hostile})))
-	svg := "../files/" + hostile + "/att1999999998-evil.svg.txt"
-	tb.follow(`a[href="`+svg+`"]`, "att1999999998-evil.svg.txt")
-	if got := tb.eval(`document.contentType`); got != "text/plain" {
-		t.Errorf("the SVG attachment opens as %s", got)
+	// Every hostile attachment, copied as text, opened from its link.
+	hostilePage := fileURL(dest, pagePath(&render.Item{Kind: exportformat.KindPage, ID: hostile}))
+	checkHostileInBrowser(t, tb, hostilePage)
+	for _, h := range hostileAttachments {
+		tb.open(hostilePage)
+		tb.follow(`a[href="../`+h.copyPath(hostile)+`"]`, path.Base(h.copyPath(hostile)))
+		if got := tb.eval(`document.contentType`); got != "text/plain" {
+			t.Errorf("attachment %s opens as %s", h.name, got)
+		}
+		if got := tb.text("body"); got != h.content() {
+			t.Errorf("attachment %s does not show its text: %q", h.name, got)
+		}
+		tb.checkNotPwned()
 	}
-	tb.checkNotPwned()
 	checkSandboxHostile(t, tb, dest, c, "Pasted from the old wiki")
 	tb.checkQuiet()
+}
+
+// attachmentsInBrowser opens a Confluence site's attachments from disk.
+// Every picture among a page's attachments shows, loaded from its copy,
+// and fits a phone's width. The hostile attachments' own files run their
+// script, opened from disk: the test of their copies means something.
+// And a file of each type the site copies under its own name runs no
+// script, whatever it holds.
+func attachmentsInBrowser(t *testing.T, tb *tab) {
+	src := sandboxExport(t, "confluence")
+	hostile := makeHostileConfluence(t, src)
+	realPictures(t, src)
+	dest := filepath.Join(t.TempDir(), "site")
+	renderInto(t, src, dest)
+	_, c := rendertest.Open(t, src)
+	pages := readSite(t, dest)
+
+	// The pictures among the attachments: loaded once scrolled to, as
+	// wide as the window at most.
+	const loaded = `[...document.querySelectorAll('figure.attachment img')].every(i => i.complete && i.naturalWidth > 0)`
+	const fit = `String([...document.querySelectorAll('figure.attachment img')].every(i => i.getBoundingClientRect().right <= window.innerWidth))`
+	figures := 0
+	for _, it := range c.Items {
+		p := pages[pagePath(it)]
+		if p == nil {
+			continue
+		}
+		n := len(find(p.doc, tag("figure", "attachment")))
+		if n == 0 {
+			continue
+		}
+		tb.open(fileURL(dest, pagePath(it)))
+		if got := tb.eval(`String(document.querySelectorAll('figure.attachment img[loading=lazy]').length)`); got != fmt.Sprint(n) {
+			t.Errorf("%s: %s pictures among the attachments, want %d", pagePath(it), got, n)
+		}
+		tb.eval(`document.querySelectorAll('figure.attachment').forEach(f => f.scrollIntoView()), ''`)
+		tb.waitFor(loaded)
+		if figures == 0 {
+			tb.screenshot("confluence-attachments.png")
+			tb.phone(func() {
+				tb.open(fileURL(dest, pagePath(it)))
+				tb.eval(`document.querySelectorAll('figure.attachment').forEach(f => f.scrollIntoView()), ''`)
+				tb.waitFor(loaded)
+				tb.checkFits()
+				if got := tb.eval(fit); got != "true" {
+					t.Errorf("%s: a picture is wider than a phone", pagePath(it))
+				}
+				tb.screenshot("confluence-attachments-phone.png")
+			})
+		}
+		figures += n
+	}
+	if figures == 0 {
+		t.Error("no page shows a picture among its attachments")
+	}
+	tb.checkQuiet()
+
+	// Each hostile attachment's own file, in the export, runs its script
+	// (its copy, which confluenceInBrowser opens, runs none).
+	for _, h := range hostileAttachments {
+		if !h.runs && !h.system {
+			continue
+		}
+		tb.do(chromedp.Navigate(fileURL(src, h.path(hostile)))) // an SVG or XML document has no body
+		switch ran := tb.pwned(); {
+		case h.runs && !ran:
+			t.Errorf("%s: Chromium runs no script of the file in the export: the test proves nothing", h.name)
+		case h.system:
+			t.Logf("%s: the script of the file in the export ran: %v", h.name, ran)
+		}
+	}
+
+	// A file of every type the site copies under its own name, holding
+	// markup with a script, opened from disk: shown, played or
+	// downloaded, it runs nothing.
+	if _, err := chromedp.CallBrowser(tb.ctx, cdpbrowser.SetDownloadBehavior, cdpbrowser.SetDownloadBehaviorParams{Behavior: cdpbrowser.SetDownloadBehaviorBehaviorDeny}); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	var types []string
+	for ext := range inertTypes {
+		types = append(types, ext)
+	}
+	slices.Sort(types)
+	for _, ext := range types {
+		name := filepath.Join(dir, "x."+strings.ToUpper(ext[:1])+ext[1:])
+		if err := os.WriteFile(name, []byte(activeMarkup), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		tb.open("about:blank")
+		u := fileURL(dir, filepath.Base(name))
+		ctx, cancel := context.WithTimeout(tb.ctx, 15*time.Second)
+		err := chromedp.Do(ctx, chromedp.Navigate(u))
+		cancel()
+		var load *chromedp.LoadError
+		switch {
+		case errors.As(err, &load) && load.ErrorText == "net::ERR_ABORTED":
+			if got := tb.location(); got != "about:blank" {
+				t.Errorf("%s: a download left the tab at %s", filepath.Base(name), got)
+			}
+			t.Logf("%s is downloaded", filepath.Base(name))
+		case err != nil:
+			t.Errorf("%s: %v", filepath.Base(name), err)
+		case tb.pwned():
+			t.Errorf("%s: its script ran, opened from disk", filepath.Base(name))
+		default:
+			t.Logf("%s opens as %s", filepath.Base(name), tb.eval(`document.contentType`))
+		}
+	}
+}
+
+// realPictures makes each picture attached in the export at dir one a
+// browser can show, wider than a phone, where the sandbox's hold bytes
+// alone.
+func realPictures(t *testing.T, dir string) {
+	t.Helper()
+	img := image.NewRGBA(image.Rect(0, 0, 1600, 400))
+	for x := range 1600 {
+		for y := range 400 {
+			img.Set(x, y, color.RGBA{R: uint8(x / 7), G: uint8(y / 2), B: 160, A: 255})
+		}
+	}
+	var b bytes.Buffer
+	if err := png.Encode(&b, img); err != nil {
+		t.Fatal(err)
+	}
+	_, c := rendertest.Open(t, dir)
+	for _, it := range c.Items {
+		for _, a := range it.Files {
+			if isImage(a.Name) {
+				exportFile(t, dir, exportformat.IndexLine{Path: a.Path, Kind: exportformat.KindAttachment, ID: a.ID, Item: it.ID, MediaID: a.MediaID}, b.Bytes())
+			}
+		}
+	}
+}
+
+// pwned reports whether a hostile script ran on the tab's page.
+func (tb *tab) pwned() bool {
+	tb.t.Helper()
+	return tb.eval(`String(document.title === 'pwned' || document.getElementById('pwned') !== null)`) == "true"
 }
 
 // checkSandboxHostile opens the page of the sandbox's own hostile item,

@@ -45,7 +45,7 @@ func TestConfluenceSite(t *testing.T) {
 		}
 		checkBlog(t, index.doc, sp)
 	}
-	var folders, replies, images int
+	var folders, replies, images, figures int
 	for _, it := range c.Items {
 		checkTreeEntry(t, index.doc, it)
 		if it.Kind == exportformat.KindFolder {
@@ -59,14 +59,14 @@ func TestConfluenceSite(t *testing.T) {
 		}
 		checkHeading(t, p, it.Title)
 		checkCrumbs(t, p, confluenceCrumbs(c, it))
-		checkFiles(t, src, dest, p, it)
+		figures += checkFiles(t, src, dest, p, it)
 		replies += len(find(p.doc, func(n *html.Node) bool {
 			return tag("article", "reply")(n) && tag("article", "comment")(n.Parent)
 		}))
 		images += len(find(p.doc, func(n *html.Node) bool { return n.Data == "img" && strings.HasPrefix(attr(n, "src"), "../files/") }))
 	}
-	if folders == 0 || replies == 0 || images == 0 {
-		t.Errorf("%d folders, %d replies nested in comments, %d images shown: want some of each", folders, replies, images)
+	if folders == 0 || replies == 0 || images <= figures || figures == 0 {
+		t.Errorf("%d folders, %d replies nested in comments, %d images shown, %d of them among the attachments: want some of each", folders, replies, images, figures)
 	}
 }
 
@@ -180,13 +180,20 @@ func checkCrumbs(t *testing.T, p *page, want []string) {
 }
 
 // checkFiles finds each attachment of it copied beside the site, as the
-// export has it, and linked from its page.
-func checkFiles(t *testing.T, src, dest string, p *page, it *render.Item) {
+// export has it, and on its page: a picture shown, from its copy (by the
+// body or among the attachments, then linked to the copy); another file
+// linked to. It returns how many pictures the list of attachments shows.
+func checkFiles(t *testing.T, src, dest string, p *page, it *render.Item) int {
 	t.Helper()
-	hrefs := map[string]bool{}
-	for _, n := range find(p.doc, func(n *html.Node) bool { return n.Data == "a" || n.Data == "img" }) {
-		if u, err := url.PathUnescape(attr(n, "href") + attr(n, "src")); err == nil {
+	hrefs, srcs := map[string]bool{}, map[string]bool{}
+	for _, n := range find(p.doc, tag("a")) {
+		if u, err := url.PathUnescape(attr(n, "href")); err == nil {
 			hrefs[u] = true
+		}
+	}
+	for _, n := range find(p.doc, tag("img")) {
+		if u, err := url.PathUnescape(attr(n, "src")); err == nil {
+			srcs[u] = true
 		}
 	}
 	for _, a := range it.Files {
@@ -198,10 +205,29 @@ func checkFiles(t *testing.T, src, dest string, p *page, it *render.Item) {
 		if err != nil || !bytes.Equal(got, want) {
 			t.Errorf("%s: attachment %s not copied to %s: %v", p.name, a.Path, filePath(it, a), err)
 		}
-		if !hrefs["../"+filePath(it, a)] {
-			t.Errorf("%s: no link to attachment %s (%s)", p.name, a.Name, filePath(it, a))
+		copied := "../" + filePath(it, a)
+		switch {
+		case isImage(trimName(a.Name)) != isImage(copied):
+			t.Errorf("%s: picture %s copied to %s, which is none, or the reverse", p.name, a.Name, copied)
+		case isImage(copied) && !srcs[copied]:
+			t.Errorf("%s: picture %s (%s) not shown", p.name, a.Name, copied)
+		case isImage(copied) && !hrefs[copied]:
+			t.Errorf("%s: no link to picture %s (%s)", p.name, a.Name, copied)
+		case !isImage(copied) && srcs[copied]:
+			t.Errorf("%s: %s (%s) shown as a picture", p.name, a.Name, copied)
+		case !isImage(copied) && !hrefs[copied]:
+			t.Errorf("%s: no link to attachment %s (%s)", p.name, a.Name, copied)
 		}
 	}
+	shown := 0
+	for _, fig := range find(p.doc, tag("figure", "attachment")) {
+		img := find(fig, tag("img"))
+		if len(img) != 1 || attr(img[0], "loading") != "lazy" || attr(img[0], "alt") == "" || attr(img[0].Parent, "href") != attr(img[0], "src") {
+			t.Errorf("%s: a figure of an attachment is not its picture, named and linked to its file", p.name)
+		}
+		shown++
+	}
+	return shown
 }
 
 // TestJiraSite renders a Jira export and finds every issue in the
@@ -218,7 +244,7 @@ func TestJiraSite(t *testing.T) {
 	checkSite(t, dest, pages)
 	index := pages[indexName]
 	toIssue := regexp.MustCompile(`^DEMO-\d+\.html$`)
-	var links, comments int
+	var links, comments, figures int
 	for _, it := range c.Items {
 		row := find(index.doc, byID(itemAnchor(it)))
 		if len(row) != 1 {
@@ -243,12 +269,12 @@ func TestJiraSite(t *testing.T) {
 		}
 		checkHeading(t, p, it.Title)
 		checkCrumbs(t, p, []string{it.Project, it.Key})
-		checkFiles(t, src, dest, p, it)
+		figures += checkFiles(t, src, dest, p, it)
 		comments += len(find(p.doc, tag("article", "comment")))
 		links += len(find(p.doc, func(n *html.Node) bool { return n.Data == "a" && toIssue.MatchString(attr(n, "href")) }))
 	}
-	if links == 0 || comments == 0 {
-		t.Errorf("%d links between issues, %d comments: want some of each", links, comments)
+	if links == 0 || comments == 0 || figures == 0 {
+		t.Errorf("%d links between issues, %d comments, %d pictures among the attachments: want some of each", links, comments, figures)
 	}
 	for _, id := range []string{"filter", "f-status", "f-type", "table-controls"} {
 		if len(find(index.doc, byID(id))) != 1 {
@@ -391,15 +417,8 @@ func TestHostileContentInert(t *testing.T) {
 		if n := len(find(p.doc, tag("article", "comment"))); n == 0 || !strings.Contains(textOf(find(p.doc, tag("section", "comments"))[0]), "Hostile body ends.") {
 			t.Errorf("the hostile comment is not shown (%d comments)", n)
 		}
-		svg := "files/" + id + "/att1999999998-evil.svg"
-		if _, err := os.Stat(filepath.Join(dest, svg)); err == nil {
-			t.Errorf("%s copied under a name a browser runs", svg)
-		}
-		if got, err := os.ReadFile(filepath.Join(dest, svg+".txt")); err != nil || string(got) != activeFile {
-			t.Errorf("%s.txt: %v", svg, err)
-		}
-		if len(find(p.doc, func(n *html.Node) bool { return n.Data == "a" && attr(n, "href") == "../"+svg+".txt" })) == 0 {
-			t.Errorf("no link to %s.txt", svg)
+		for _, h := range hostileAttachments {
+			checkHostileCopy(t, src, dest, p, id, h)
 		}
 		if !strings.Contains(textOf(pages[indexName].doc), hostileTitle) {
 			t.Error("index: the hostile title is not shown as text")
@@ -415,6 +434,28 @@ func TestHostileContentInert(t *testing.T) {
 		checkSite(t, dest, pages)
 		checkHostilePage(t, pages["issues/"+key+".html"])
 	})
+}
+
+// checkHostileCopy finds a hostile attachment of the page with id copied
+// with ".txt" added, never under a name a browser runs script in, and
+// linked to from the page.
+func checkHostileCopy(t *testing.T, src, dest string, p *page, id string, h hostileAttachment) {
+	t.Helper()
+	for _, name := range []string{h.name, trimName(h.name)} {
+		if _, err := os.Stat(filepath.Join(dest, "files", id, h.id()+"-"+name)); err == nil {
+			t.Errorf("%s copied under its own name, %s", h.name, name)
+		}
+	}
+	want, err := os.ReadFile(filepath.Join(src, filepath.FromSlash(h.path(id))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := os.ReadFile(filepath.Join(dest, filepath.FromSlash(h.copyPath(id)))); err != nil || !bytes.Equal(got, want) {
+		t.Errorf("%s: not copied to %s: %v", h.name, h.copyPath(id), err)
+	}
+	if len(find(p.doc, func(n *html.Node) bool { return n.Data == "a" && attr(n, "href") == "../"+h.copyPath(id) })) == 0 {
+		t.Errorf("no link to %s", h.copyPath(id))
+	}
 }
 
 // checkHostilePage finds the hostile item shown, its title and markup as
@@ -582,7 +623,7 @@ func TestNames(t *testing.T) {
 		{path.Dir(pagePath(pg)), "pages"},
 		{filePath(issue, &render.Attachment{ID: "1", Name: "a.png", Path: "issues/10001/attachments/1-a.png"}), "files/10001/1-a.png"},
 		{filePath(issue, &render.Attachment{ID: "2", Name: "x.HTML", Path: "issues/10001/attachments/2-x.HTML"}), "files/10001/2-x.HTML.txt"},
-		{filePath(issue, &render.Attachment{ID: "3", Name: "..", Path: "issues/10001/attachments/.."}), "files/10001/attachment-3"},
+		{filePath(issue, &render.Attachment{ID: "3", Name: "..", Path: "issues/10001/attachments/.."}), "files/10001/attachment-3.txt"},
 		{filePath(issue, &render.Attachment{ID: "4", Name: "a.pdf", Path: "issues/10001/attachments/4-a:b?.pdf"}), "files/10001/attachment-4.pdf"},
 	} {
 		if c.got != c.want || !filepath.IsLocal(c.got) {
@@ -591,6 +632,156 @@ func TestNames(t *testing.T) {
 	}
 	if strings.Contains(pagePath(pg), "..") {
 		t.Errorf("%q", pagePath(pg))
+	}
+}
+
+// TestAttachmentNames copies an attachment under its own name only when
+// its type is one a browser opens without running anything of it, else
+// with ".txt" added: hostile names among them, which a browser would
+// open as HTML, XML or SVG from disk, or whose end Windows would drop.
+func TestAttachmentNames(t *testing.T) {
+	issue := &render.Item{Kind: exportformat.KindIssue, ID: "10001", Key: "DEMO-7"}
+	for _, c := range []struct{ name, want string }{
+		{".shtm", "9-.shtm.txt"},
+		{"a.shtm", "9-a.shtm.txt"},
+		{"a.XHTM", "9-a.XHTM.txt"},
+		{"feed.rss", "9-feed.rss.txt"},
+		{"feed.atom", "9-feed.atom.txt"},
+		{"schema.xsd", "9-schema.xsd.txt"},
+		{"binding.xbl", "9-binding.xbl.txt"},
+		{"page.ehtml", "9-page.ehtml.txt"},
+		{"logo.svg", "9-logo.svg.txt"},
+		{"logo.SVGZ", "9-logo.SVGZ.txt"},
+		{"index.html", "9-index.html.txt"},
+		{"index.htm", "9-index.htm.txt"},
+		{"index.xhtml", "9-index.xhtml.txt"},
+		{"data.xml", "9-data.xml.txt"},
+		{"style.xsl", "9-style.xsl.txt"},
+		{"saved.mht", "9-saved.mht.txt"},
+		{"script.js", "9-script.js.txt"},
+		{"x.html.", "9-x.html.txt"},
+		{"x.html ", "9-x.html.txt"},
+		{"x.html. . .", "9-x.html.txt"},
+		{"x.png.", "9-x.png"},
+		{"evil.PnG.html", "9-evil.PnG.html.txt"},
+		{"evil.html.PnG", "9-evil.html.PnG"},
+		{"x.m\u212Av", "9-x.m\u212Av.txt"}, // a Kelvin sign, which Unicode lowers to k
+		{"report.pdf", "9-report.pdf"},
+		{"photo.JPG", "9-photo.JPG"},
+		{"scan.tiff", "9-scan.tiff"},
+		{"notes.txt", "9-notes.txt"},
+		{"data.json", "9-data.json"},
+		{"sheet.xlsx", "9-sheet.xlsx"},
+		{"backup.tar.gz", "9-backup.tar.gz"},
+		{"talk.webm", "9-talk.webm"},
+		{"notes", "9-notes.txt"},
+		{"Makefile.", "9-Makefile.txt"},
+	} {
+		a := &render.Attachment{ID: "9", Name: c.name, Path: "issues/10001/attachments/9-" + c.name}
+		if got := filePath(issue, a); got != "files/10001/"+c.want {
+			t.Errorf("%q copied to %q, want files/10001/%s", c.name, got, c.want)
+		}
+	}
+	// A name that is no safe file name: the attachment's id, and the
+	// type of its name.
+	for _, c := range []struct{ path, name, want string }{
+		{"CON", "CON", "attachment-9.txt"},
+		{"nul.png", "nul.png", "attachment-9.png"},
+		{"a:b.html", "a.html", "attachment-9.html.txt"},
+		{"a:b.html.", "a.html.", "attachment-9.html.txt"},
+		{"a:b.jpeg", "a.jpeg", "attachment-9.jpeg"},
+		{". .", "", "attachment-9.txt"},
+		{".htaccess", ".htaccess", "attachment-9.htaccess.txt"},
+	} {
+		a := &render.Attachment{ID: "9", Name: c.name, Path: "issues/10001/attachments/" + c.path}
+		if got := filePath(issue, a); got != "files/10001/"+c.want {
+			t.Errorf("%q copied to %q, want files/10001/%s", c.path, got, c.want)
+		}
+	}
+	for _, name := range []string{"a.png", "a.JPEG", "a.gif", "a.webp", "a.avif", "a.Tif"} {
+		if !isImage(name) {
+			t.Errorf("%s is no picture", name)
+		}
+	}
+	for _, name := range []string{"a.svg", "a.svg.txt", "a.png.txt", "a.pdf", "png", "a.p\u0130ng"} {
+		if isImage(name) {
+			t.Errorf("%s is a picture", name)
+		}
+	}
+}
+
+// TestAttachedImages shows each picture among the attachments that the
+// body does not show already, as a figure linked to its file; other
+// attachments stay links, and their names stay in the search's text.
+func TestAttachedImages(t *testing.T) {
+	md := "# T\n\nBody ![chart](../files/1/1-chart.png) and [a link](../files/1/4-d.pdf).\n\n" +
+		"## Attachments\n\n" +
+		"- [1-chart.png](../files/1/1-chart.png)\n" +
+		"- [photo \\<1\\>.JPG](../files/1/2-photo%20%3C1%3E.JPG)\n" +
+		"- [d.pdf](../files/1/4-d.pdf)\n" +
+		"- [logo.svg](../files/1/5-logo.svg.txt)\n" +
+		"- [web.png](https://example.com/web.png)\n" +
+		"- [scan.gif](../files/1/6-scan.gif)\n"
+	b, err := convert([]byte(md), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := html.Parse(bytes.NewReader(b.HTML))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var imgs []string
+	for _, img := range find(doc, tag("img")) {
+		imgs = append(imgs, attr(img, "src"))
+	}
+	if want := "../files/1/1-chart.png ../files/1/2-photo%20%3C1%3E.JPG ../files/1/6-scan.gif"; strings.Join(imgs, " ") != want {
+		t.Errorf("images %q, want %q", imgs, want)
+	}
+	lists := find(doc, tag("ul", "attachments"))
+	if len(lists) != 1 {
+		t.Fatalf("%d lists of attachments", len(lists))
+	}
+	var entries []string
+	for li := lists[0].FirstChild; li != nil; li = li.NextSibling {
+		if li.Type != html.ElementNode {
+			continue
+		}
+		fig := find(li, tag("figure", "attachment"))
+		links := find(li, tag("a"))
+		switch {
+		case len(fig) == 1 && tag("li", "image")(li):
+			img := find(fig[0], tag("img"))
+			caption := find(fig[0], tag("figcaption"))
+			if len(img) != 1 || len(links) != 1 || img[0].Parent != links[0] || attr(links[0], "href") != attr(img[0], "src") ||
+				attr(img[0], "loading") != "lazy" || len(caption) != 1 || attr(img[0], "alt") != textOf(caption[0]) {
+				t.Errorf("the figure of %s is not a picture linked to its file, named", textOf(li))
+			}
+			entries = append(entries, "figure "+attr(img[0], "alt"))
+		case len(fig) == 0 && len(links) == 1:
+			entries = append(entries, "link "+textOf(links[0]))
+		default:
+			t.Errorf("attachment entry %q is neither a figure nor a link", textOf(li))
+		}
+	}
+	want := "link 1-chart.png|figure photo <1>.JPG|link d.pdf|link logo.svg|link web.png|figure scan.gif"
+	if strings.Join(entries, "|") != want {
+		t.Errorf("attachments %q, want %q", entries, want)
+	}
+	if !strings.HasSuffix(b.Text, "Attachments 1-chart.png photo <1>.JPG d.pdf logo.svg web.png scan.gif") {
+		t.Errorf("the search's text lacks the attachments' names: %q", b.Text)
+	}
+
+	// A body's own heading "Attachments" that is not the last section,
+	// and a list that is not under it, show nothing more.
+	for _, md := range []string{
+		"# T\n\n## Attachments\n\n- [a.png](../files/1/a.png)\n\n## Comments\n\nnone\n",
+		"# T\n\n## Files\n\n- [a.png](../files/1/a.png)\n",
+		"# T\n\n## Attachments\n\n1. [a.png](../files/1/a.png) and more\n",
+	} {
+		doc := convertDoc(t, md)
+		if n := len(find(doc, tag("img"))); n != 0 {
+			t.Errorf("%d images in %q", n, md)
+		}
 	}
 }
 
