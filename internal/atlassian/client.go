@@ -217,11 +217,33 @@ func parseOrigin(raw string) (*url.URL, error) {
 // its requests start without credentials, and deleting them again here
 // keeps it so whatever a hop adds.
 func stripCredentials(req *http.Request, via []*http.Request) error {
-	if len(via) >= 10 {
-		return errors.New("stopped after 10 redirects")
+	if err := NoDowngrade(req, via); err != nil {
+		return err
 	}
 	req.Header.Del("Authorization")
 	req.Header.Del("Cookie")
+	return nil
+}
+
+// ErrDowngrade is a redirect from https to plain http, which aumo never
+// follows: what the secure request protects (a signed media URL, the
+// file itself) would travel in clear.
+var ErrDowngrade = errors.New("refused a redirect from https to plain http")
+
+// NoDowngrade is an http.Client's CheckRedirect: at most 10 redirects,
+// and never from https to http.
+func NoDowngrade(req *http.Request, via []*http.Request) error {
+	if len(via) >= 10 {
+		return errors.New("stopped after 10 redirects")
+	}
+	return downgrade(via[len(via)-1].URL, req.URL)
+}
+
+// downgrade refuses a redirect from https to http.
+func downgrade(from, to *url.URL) error {
+	if from != nil && strings.EqualFold(from.Scheme, "https") && !strings.EqualFold(to.Scheme, "https") {
+		return fmt.Errorf("%w (to %s)", ErrDowngrade, to.Host)
+	}
 	return nil
 }
 

@@ -137,6 +137,9 @@ func (c *Client) download(ctx context.Context, cl *call) (*Download, bool, error
 	}
 	target.Fragment, target.RawFragment = "", ""
 	shown := withoutQuery(target)
+	if err := downgrade(cl.target, target); err != nil {
+		return nil, false, fmt.Errorf("GET %s: %w", cl.path, err)
+	}
 
 	// A new request rather than a followed redirect: nothing of the
 	// gateway request (Authorization, cookies) can come along.

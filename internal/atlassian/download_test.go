@@ -456,3 +456,39 @@ func TestMediaID(t *testing.T) {
 		}
 	}
 }
+
+// TestDownloadNeverLeavesHTTPS refuses a download the gateway, over
+// https, redirects to plain http, and a media host's redirect from https
+// to http: nothing is fetched in clear.
+func TestDownloadNeverLeavesHTTPS(t *testing.T) {
+	plain, plainHits := mediaHost(t, serveContent)
+	secureMedia := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, plain.URL+"/file/"+mediaUUID+"/blob", http.StatusFound)
+	}))
+	t.Cleanup(secureMedia.Close)
+	for name, target := range map[string]func() string{
+		"the gateway to http":    func() string { return plain.URL },
+		"the media host to http": func() string { return secureMedia.URL },
+	} {
+		t.Run(name, func(t *testing.T) {
+			api, _ := attachmentAPI(t, target)
+			gw := httptest.NewTLSServer(api)
+			t.Cleanup(gw.Close)
+			client := gw.Client()
+			client.Transport.(*http.Transport).TLSClientConfig.RootCAs.AddCert(secureMedia.Certificate())
+			h := setup(t, func(http.ResponseWriter, *http.Request) {}, func(o *Options) {
+				o.APIURL, o.HTTPClient = gw.URL, client
+			})
+			err := h.c.RetryDownload(t.Context(), attachment, func(dl *Download) error {
+				_, err := io.ReadAll(dl.Body)
+				return err
+			})
+			if !errors.Is(err, ErrDowngrade) {
+				t.Errorf("download: %v, want a refused downgrade", err)
+			}
+			if plainHits.Load() != 0 {
+				t.Errorf("%d requests reached the plain-http host", plainHits.Load())
+			}
+		})
+	}
+}

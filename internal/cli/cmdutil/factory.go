@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 
+	"github.com/aumo-cli/aumo/internal/atlassian"
 	"github.com/aumo-cli/aumo/internal/auth"
 	"github.com/aumo-cli/aumo/internal/browser"
 	"github.com/aumo-cli/aumo/internal/config"
@@ -39,7 +40,11 @@ func New(ios *iostreams.IOStreams) *Factory {
 		Logger:      slog.New(slog.DiscardHandler),
 	}
 	f.HTTPClient = func() *http.Client {
-		return &http.Client{Transport: loggingTransport{base: http.DefaultTransport, logger: f.Logger}}
+		return &http.Client{
+			Transport: loggingTransport{base: http.DefaultTransport, logger: f.Logger},
+			// Never from https to http, here or in what copies it.
+			CheckRedirect: atlassian.NoDowngrade,
+		}
 	}
 	f.Config = func() (*config.Config, error) { return nil, errors.New("configuration not loaded") }
 	f.Store = func() (tokenstore.Store, error) {
