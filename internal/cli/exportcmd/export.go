@@ -5,6 +5,8 @@
 package exportcmd
 
 import (
+	"os"
+
 	"filippo.io/age"
 
 	"strings"
@@ -100,6 +102,9 @@ func (o *Options) Validate(now time.Time) error {
 	if o.NoJSON, o.NoMarkdown, err = formats(o.Formats); err != nil {
 		return err
 	}
+	if err := checkOut(o.Out); err != nil {
+		return err
+	}
 	if o.Recipients, err = encryption(o); err != nil {
 		return err
 	}
@@ -136,6 +141,36 @@ func (o *Options) parseSince(now time.Time) error {
 		return cmdutil.Usagef("--since %s is in the future", o.Since)
 	}
 	o.SinceTime = since
+	return nil
+}
+
+// outKinds says what --out can be, for the messages that refuse it.
+const outKinds = "a directory, a tarball ending .tar, .tar.gz, .tgz or .tar.zst (then .age when encrypted), or - for standard output"
+
+// foreignArchives are endings of archives aumo does not write: a name
+// ending so would otherwise become a directory of that name.
+var foreignArchives = []string{".zip", ".tar.bz2", ".tbz2", ".tbz", ".bz2", ".tar.xz", ".txz", ".xz", ".7z", ".rar",
+	".tar.lz4", ".lz4", ".tar.lz", ".lz", ".tar.lzma", ".lzma", ".tar.z", ".z", ".gz", ".zst", ".jar", ".cpio", ".iso"}
+
+// checkOut refuses an --out that looks like an archive aumo does not
+// write, and an existing file that is no tarball export's name.
+func checkOut(out string) error {
+	if sink.KindOf(out) != sink.KindDir {
+		return nil
+	}
+	info, err := os.Stat(out)
+	switch {
+	case err == nil && info.IsDir():
+		return nil // an earlier export, or one to write into
+	case err == nil:
+		return cmdutil.Usagef("--out %s is a file, not a directory; give %s", out, outKinds)
+	}
+	lower := strings.TrimSuffix(strings.ToLower(out), ".age")
+	for _, ext := range foreignArchives {
+		if strings.HasSuffix(lower, ext) {
+			return cmdutil.Usagef("--out %s: aumo does not write %s archives; give %s", out, strings.TrimPrefix(ext, "."), outKinds)
+		}
+	}
 	return nil
 }
 

@@ -3,6 +3,8 @@ package exportcmd
 import (
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -119,5 +121,35 @@ func TestExportFlags(t *testing.T) {
 func TestExportNeedsOut(t *testing.T) {
 	if o, _, _, err := parse(t, "jira", []string{"--jql", "project = ABC"}); err == nil || o != nil {
 		t.Errorf("ran without --out: %v", err)
+	}
+}
+
+// TestOutMustBeAKindAumoWrites refuses an --out naming an archive aumo
+// does not write, or an existing file, before anything runs; a
+// directory, even one named like an archive, and the tarballs pass.
+func TestOutMustBeAKindAumoWrites(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "afile")
+	if err := os.WriteFile(file, []byte("x"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	oddDir := filepath.Join(dir, "backup.gz")
+	if err := os.Mkdir(oddDir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	for out, refused := range map[string]string{
+		"x.zip": "does not write zip archives", "x.tar.bz2": "does not write tar.bz2 archives", "X.TAR.XZ": "does not write tar.xz",
+		"x.7z": "does not write 7z", "x.rar": "does not write rar", "x.gz": "does not write gz", "x.zip.age": "does not write zip",
+		file:    "is a file, not a directory",
+		"x.tar": "", "x.tar.gz": "", "x.tgz": "", "x.tar.zst": "", "mirror": "", oddDir: "", "-": "",
+	} {
+		_, _, _, err := parse(t, "jira", []string{"--jql=project = ABC", "--out", out})
+		var usage *cmdutil.UsageError
+		switch {
+		case refused == "" && err != nil:
+			t.Errorf("--out %s: %v", out, err)
+		case refused != "" && (!errors.As(err, &usage) || !strings.Contains(err.Error(), refused) || !strings.Contains(err.Error(), ".tar.zst")):
+			t.Errorf("--out %s: %v, want a usage error saying %q and the kinds aumo writes", out, err, refused)
+		}
 	}
 }
