@@ -12,10 +12,14 @@ import (
 	"github.com/aumo-cli/aumo/internal/cli/cmdutil"
 	"github.com/aumo-cli/aumo/internal/cli/root"
 	"github.com/aumo-cli/aumo/internal/iostreams"
+	"github.com/aumo-cli/aumo/internal/secret"
 )
 
 // Main runs aumo with the process's arguments and returns its exit code.
 func Main() int {
+	// Before anything can start a child process: the secrets leave the
+	// environment, to live in aumo's memory alone.
+	secret.TakeEnv()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	return Run(ctx, cmdutil.New(iostreams.System()), os.Args[1:])

@@ -124,16 +124,24 @@ func Load(flags *pflag.FlagSet) (*Config, error) {
 		RedirectURL:     get("redirect_url"),
 		Site:            get("site"),
 		TokenStore:      get("token_store"),
-		TokenPassphrase: secret.New(getenv("AUMO_TOKEN_PASSPHRASE")),
+		TokenPassphrase: secret.New(envSecret("AUMO_TOKEN_PASSPHRASE")),
 		Scopes:          splitScopes(v.GetStringSlice("scopes")),
 		StateDir:        stateDir(getenv),
 	}
-	// The secrets now live in the Config only: no child process (the
-	// browser, a D-Bus helper) inherits them with the environment.
-	for _, k := range []string{"AUMO_TOKEN_PASSPHRASE", "AUMO_CLIENT_SECRET"} {
-		_ = os.Unsetenv(k)
+	// The app's secret from the environment wins over the file's, as
+	// every other key's does; secret.TakeEnv took it out of the
+	// environment, where viper would have found it.
+	if s := envSecret("AUMO_CLIENT_SECRET"); s != "" {
+		c.ClientSecret = secret.New(s)
 	}
 	return c, c.validate()
+}
+
+// envSecret is a secret variable's value, taken out of the environment
+// (secret.LookupEnv) so that no child process inherits it.
+func envSecret(name string) string {
+	v, _ := secret.LookupEnv(name)
+	return v
 }
 
 // splitScopes accepts scopes separated by spaces or commas.

@@ -9,6 +9,7 @@ import (
 
 	"filippo.io/age"
 	"filippo.io/age/agessh"
+	"github.com/aumo-cli/aumo/internal/secret"
 )
 
 // ExportPassphraseEnv holds the passphrase of --encrypt-passphrase and of
@@ -62,11 +63,11 @@ func parseRecipient(s string) (age.Recipient, error) {
 	return age.ParseX25519Recipient(s)
 }
 
-// ExportPassphrase returns the passphrase from the environment, then
-// removes it from there so that no child process inherits it.
+// ExportPassphrase returns the passphrase of the environment, which
+// secret.TakeEnv took out of it at start-up so that no child process
+// inherits it.
 func ExportPassphrase() (string, bool) {
-	p, ok := os.LookupEnv(ExportPassphraseEnv)
-	_ = os.Unsetenv(ExportPassphraseEnv)
+	p, ok := secret.LookupEnv(ExportPassphraseEnv)
 	return p, ok && p != ""
 }
 
