@@ -2,6 +2,7 @@ package auth
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"net/http"
@@ -164,8 +165,8 @@ func TestTokenSourceRefreshesOnceForManyGoroutinesAndProcesses(t *testing.T) {
 	dir := t.TempDir()
 	// Two sources on one store and lock directory stand for two processes.
 	sources := []*TokenSource{
-		{Client: c, Store: store, StateDir: dir, Profile: "p"},
-		{Client: c, Store: store, StateDir: dir, Profile: "p"},
+		{Client: c, Store: store, StateDir: dir, Profile: "p", Now: anHourOn},
+		{Client: c, Store: store, StateDir: dir, Profile: "p", Now: anHourOn},
 	}
 	before := store.saves
 	var wg sync.WaitGroup
@@ -187,9 +188,9 @@ func TestTokenSourceRefreshesOnceForManyGoroutinesAndProcesses(t *testing.T) {
 	if st.GrantsRevoked != 0 || st.ReuseWithinLeeway != 0 {
 		t.Fatalf("a refresh token was used twice: %+v", st)
 	}
-	// The tokens live one second, under the renewal margin, so each
-	// source refreshes each time it asks under the lock; what matters is
-	// that every refresh was stored.
+	// The sources' clock is an hour on, so every token has expired and
+	// each source refreshes each time it asks under the lock; what
+	// matters is that every refresh was stored.
 	if store.saves-before != st.Refreshes {
 		t.Errorf("%d refreshes but %d saves", st.Refreshes, store.saves-before)
 	}
@@ -215,7 +216,7 @@ func TestTokenSourcePersistsBeforeUse(t *testing.T) {
 	store := &countingStore{}
 	loggedIn(t, c, store)
 	store.fail = errors.New("disk full")
-	ts := &TokenSource{Client: c, Store: store, StateDir: t.TempDir(), Profile: "p"}
+	ts := &TokenSource{Client: c, Store: store, StateDir: t.TempDir(), Profile: "p", Now: anHourOn}
 	tok, err := ts.AccessToken(context.Background())
 	if err == nil || !tok.IsZero() {
 		t.Fatalf("a token that was not stored was handed out (err %v)", err)
@@ -226,7 +227,7 @@ func TestTokenSourceAfterRevokeAndInvalidGrant(t *testing.T) {
 	srv, c := startSandbox(t, sandbox.Options{AccessTokenLifetime: time.Second})
 	store := &countingStore{}
 	loggedIn(t, c, store)
-	ts := &TokenSource{Client: c, Store: store, StateDir: t.TempDir(), Profile: "p"}
+	ts := &TokenSource{Client: c, Store: store, StateDir: t.TempDir(), Profile: "p", Now: anHourOn}
 
 	srv.RevokeGrants()
 	_, err := ts.AccessToken(context.Background())
@@ -251,7 +252,7 @@ func TestTokenEndpointRetriesThenGivesUp(t *testing.T) {
 	srv, c := startSandbox(t, sandbox.Options{AccessTokenLifetime: time.Second})
 	store := &countingStore{}
 	loggedIn(t, c, store)
-	ts := &TokenSource{Client: c, Store: store, StateDir: t.TempDir(), Profile: "p"}
+	ts := &TokenSource{Client: c, Store: store, StateDir: t.TempDir(), Profile: "p", Now: anHourOn}
 
 	srv.FailTokenRequests(tokenRetries, http.StatusServiceUnavailable)
 	if _, err := ts.AccessToken(context.Background()); err != nil {
@@ -262,5 +263,34 @@ func TestTokenEndpointRetriesThenGivesUp(t *testing.T) {
 	var ue *UnreachableError
 	if !errors.As(err, &ue) || !strings.Contains(err.Error(), "HTTP 502") {
 		t.Fatalf("got %v, want UnreachableError naming HTTP 502", err)
+	}
+}
+
+// anHourOn is a clock an hour ahead: every token the sandbox issued in
+// the test has expired, and each call renews it.
+func anHourOn() time.Time { return time.Now().Add(time.Hour) }
+
+// TestRenewalMarginScalesWithTheLifetime renews a token of 60 seconds
+// after about half its life, not before every request, and an hour's a
+// minute before it ends; a grant stored without its lifetime, a minute
+// before.
+func TestRenewalMarginScalesWithTheLifetime(t *testing.T) {
+	issued := time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		lifetime, stillValid, renewed time.Duration
+	}{
+		{time.Minute, 29 * time.Second, 31 * time.Second},
+		{time.Hour, 58 * time.Minute, 59*time.Minute + 30*time.Second},
+		{0, 58 * time.Minute, 59*time.Minute + 30*time.Second}, // an hour's token, lifetime unknown
+	} {
+		life := cmp.Or(tc.lifetime, time.Hour)
+		g := &tokenstore.Grant{AccessToken: secret.New("tok"), Expiry: issued.Add(life), Lifetime: tc.lifetime}
+		at := func(d time.Duration) bool {
+			ts := &TokenSource{Now: func() time.Time { return issued.Add(d) }}
+			return ts.fresh(g)
+		}
+		if !at(tc.stillValid) || at(tc.renewed) {
+			t.Errorf("lifetime %v: valid at %v: %v (want true), at %v: %v (want false)", tc.lifetime, tc.stillValid, at(tc.stillValid), tc.renewed, at(tc.renewed))
+		}
 	}
 }

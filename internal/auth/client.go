@@ -132,6 +132,9 @@ func grantFromToken(tok *oauth2.Token, prev *tokenstore.Grant) *tokenstore.Grant
 		TokenType:    tok.TokenType,
 		Expiry:       tok.Expiry.UTC(),
 	}
+	if left := time.Until(tok.Expiry); !tok.Expiry.IsZero() && left > 0 {
+		g.Lifetime = left.Round(time.Second)
+	}
 	if s, ok := tok.Extra("scope").(string); ok {
 		g.Scope = s
 	}

@@ -13,8 +13,19 @@ import (
 )
 
 // expiryMargin renews an access token this long before it expires, so that
-// a request does not set off with a token that dies on the way.
+// a request does not set off with a token that dies on the way: a minute,
+// or half the token's lifetime when it lives less than two (a token of 60
+// seconds is renewed every 30, not before every request).
 const expiryMargin = time.Minute
+
+// renewalMargin is the margin for a token that lives lifetime (0: not
+// known).
+func renewalMargin(lifetime time.Duration) time.Duration {
+	if lifetime > 0 && lifetime/2 < expiryMargin {
+		return lifetime / 2
+	}
+	return expiryMargin
+}
 
 // TokenSource hands out a valid access token for a profile and refreshes it
 // the only safe way with rotating refresh tokens: under the profile's lock
@@ -116,7 +127,7 @@ func (ts *TokenSource) fresh(g *tokenstore.Grant) bool {
 	if ts.Now != nil {
 		now = ts.Now
 	}
-	return !g.AccessToken.IsZero() && !g.AccessToken.Equal(ts.rejected) && now().Add(expiryMargin).Before(g.Expiry)
+	return !g.AccessToken.IsZero() && !g.AccessToken.Equal(ts.rejected) && now().Add(renewalMargin(g.Lifetime)).Before(g.Expiry)
 }
 
 func (ts *TokenSource) log(msg string, args ...any) {

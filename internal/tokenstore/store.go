@@ -34,7 +34,10 @@ type Grant struct {
 	TokenType    string
 	Scope        string // granted scopes, space separated
 	Expiry       time.Time
-	Sites        []Site
+	// Lifetime is how long the access token was given to live when it
+	// was issued (the token response's expires_in); 0 when unknown.
+	Lifetime time.Duration
+	Sites    []Site
 	// Site is the cloudId of the site chosen at login; empty when the grant
 	// reaches several sites and none was chosen.
 	Site string
@@ -70,16 +73,18 @@ type metadata struct {
 	TokenType string    `json:"tokenType,omitempty"`
 	Scope     string    `json:"scope"`
 	Expiry    time.Time `json:"expiry"`
+	Lifetime  int64     `json:"lifetimeSeconds,omitempty"`
 	Sites     []Site    `json:"sites"`
 	Site      string    `json:"site,omitempty"`
 }
 
 func metadataOf(g *Grant) metadata {
-	return metadata{TokenType: g.TokenType, Scope: g.Scope, Expiry: g.Expiry.UTC(), Sites: g.Sites, Site: g.Site}
+	return metadata{TokenType: g.TokenType, Scope: g.Scope, Expiry: g.Expiry.UTC(), Lifetime: int64(g.Lifetime / time.Second), Sites: g.Sites, Site: g.Site}
 }
 
 func (m metadata) apply(g *Grant) {
 	g.TokenType, g.Scope, g.Expiry, g.Sites, g.Site = m.TokenType, m.Scope, m.Expiry, m.Sites, m.Site
+	g.Lifetime = time.Duration(m.Lifetime) * time.Second
 }
 
 // sealed is the whole grant as one document, for stores that encrypt it as a
