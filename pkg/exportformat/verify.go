@@ -12,6 +12,8 @@ import (
 	"io"
 	"io/fs"
 	"maps"
+	"path"
+	"path/filepath"
 	"slices"
 	"strings"
 )
@@ -24,6 +26,12 @@ type Report struct {
 	Extra []string `json:"extra"`
 	// Corrupt lists the files whose content differs from their index line.
 	Corrupt []CorruptFile `json:"corrupt"`
+	// Unsafe lists, with the reason, the entries that are no file of an
+	// export, whether the index names them or not: a path that would
+	// land outside the export when extracted (absolute, with "..", with a
+	// backslash), a link, a device or other special file, a path held
+	// twice.
+	Unsafe []string `json:"unsafe"`
 	// Manifest lists problems of the export as a whole: its manifest (an
 	// unknown format, an unfinished run, failed items, counts that disagree
 	// with the index), its index, or a damaged tarball.
@@ -43,7 +51,7 @@ type Report struct {
 // there with its size and sha256, no other file is, and the manifest
 // describes a complete, consistent export of this format.
 func (r *Report) OK() bool {
-	return len(r.Missing) == 0 && len(r.Extra) == 0 && len(r.Corrupt) == 0 && len(r.Manifest) == 0
+	return len(r.Missing) == 0 && len(r.Extra) == 0 && len(r.Corrupt) == 0 && len(r.Unsafe) == 0 && len(r.Manifest) == 0
 }
 
 // CorruptFile is a file whose content differs from its index line.
@@ -100,7 +108,7 @@ func VerifyWith(ctx context.Context, path string, identities []age.Identity) (*R
 	}
 	defer func() { _ = e.Close() }()
 
-	r := &Report{Missing: []string{}, Extra: []string{}, Corrupt: []CorruptFile{}, Manifest: []string{}}
+	r := &Report{Missing: []string{}, Extra: []string{}, Corrupt: []CorruptFile{}, Unsafe: []string{}, Manifest: []string{}}
 	sums, err := r.hash(ctx, e)
 	var damage *ArchiveError
 	if errors.As(err, &damage) {
@@ -152,11 +160,32 @@ func (r *Report) hash(ctx context.Context, e *Export) (map[string]fileSum, error
 			r.Files++
 			r.Bytes += n
 		}
+		if reason := unsafeEntry(f.Path, f.Mode); reason != "" {
+			r.Unsafe = append(r.Unsafe, f.Path+": "+reason)
+		}
+		if _, twice := sums[f.Path]; twice {
+			r.Unsafe = append(r.Unsafe, f.Path+": held twice (extracting keeps the later one)")
+		}
 		// A tarball holding a path twice extracts to the later entry.
 		sums[f.Path] = s
 		return nil
 	})
 	return sums, err
+}
+
+// unsafeEntry says why an entry is no file of an export, or "".
+func unsafeEntry(p string, mode fs.FileMode) string {
+	switch {
+	case strings.Contains(p, `\`):
+		return "a backslash in the path (a folder separator on Windows)"
+	case path.IsAbs(p) || !filepath.IsLocal(filepath.FromSlash(p)) || slices.Contains(strings.Split(p, "/"), ".."):
+		return "a path outside the export when extracted"
+	case mode&fs.ModeSymlink != 0:
+		return "a link"
+	case !mode.IsRegular():
+		return "a device or other special file"
+	}
+	return ""
 }
 
 // checkIndex compares the files found with the index, or says why it

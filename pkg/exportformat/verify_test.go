@@ -525,3 +525,70 @@ func noise(n int) []byte {
 	}
 	return b
 }
+
+// TestVerifyRefusesEntriesThatAreNoFile finds damage in a tarball whose
+// index names entries that would land outside the export when extracted,
+// a path held twice, and a link and a device, though every hash matches.
+func TestVerifyRefusesEntriesThatAreNoFile(t *testing.T) {
+	f := loadFixture(t)
+	for _, e := range []entry{
+		{"../evil.txt", []byte("up")}, {"/etc/evil", []byte("root")}, {`issues\evil.txt`, []byte("windows")},
+		{"issues/10001/../../up.txt", []byte("up again")},
+	} {
+		f.files = append(f.files, e)
+		f.appendIndex("attachment", e)
+	}
+	f.files = append(f.files, f.files[0]) // the same path and content again
+	out := filepath.Join(t.TempDir(), "export.tar")
+	fh, err := os.Create(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tw := tar.NewWriter(fh)
+	special := []*tar.Header{
+		{Name: "issues/10001/attachments/link", Typeflag: tar.TypeSymlink, Linkname: "/etc/passwd"},
+		{Name: "issues/10001/attachments/tty", Typeflag: tar.TypeChar, Devmajor: 5},
+	}
+	for i, e := range f.all() {
+		if i == len(f.files) { // before the index and the manifest
+			for _, h := range special {
+				if err := tw.WriteHeader(h); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		if err := tw.WriteHeader(&tar.Header{Name: e.path, Mode: 0o644, Size: int64(len(e.data)), Typeflag: tar.TypeReg}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tw.Write(e.data); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := tw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := fh.Close(); err != nil {
+		t.Fatal(err)
+	}
+	r, err := exportformat.Verify(t.Context(), out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.OK() {
+		t.Fatal("an archive of escaping paths, a link and a device is called intact")
+	}
+	want := []string{
+		"../evil.txt: a path outside the export when extracted",
+		"/etc/evil: a path outside the export when extracted",
+		`issues\evil.txt: a backslash in the path (a folder separator on Windows)`,
+		"issues/10001/../../up.txt: a path outside the export when extracted",
+		f.files[0].path + ": held twice (extracting keeps the later one)",
+		"issues/10001/attachments/link: a link",
+		"issues/10001/attachments/tty: a device or other special file",
+	}
+	slices.Sort(want)
+	got := slices.Sorted(slices.Values(r.Unsafe))
+	if !slices.Equal(got, want) {
+		t.Errorf("unsafe:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}

@@ -39,7 +39,9 @@ func NewCmdVerify(f *cmdutil.Factory, runF func(context.Context, *Options) error
 		Long: `Re-hash every file of an export (a directory, or a tarball: .tar, .tar.gz,
 .tgz, .tar.zst) against its index.jsonl, and check its manifest.json: the
 format, that the run finished, that no item failed, and that the counts agree
-with the index. Every missing, extra and corrupt file is listed.
+with the index. Every missing, extra and corrupt file is listed, and every
+entry that is no file of an export: a path that would land outside it when
+extracted, a link, a device, a path held twice.
 
 A tarball is read once, from start to end. Temporary files that an
 interrupted run left in a directory are not counted as extra.
@@ -136,6 +138,7 @@ func printReport(w io.Writer, path string, r *exportformat.Report) error {
 			}
 		}
 	}
+	p.list("Unsafe, no file of an export (a path outside it, a link, a device, a path twice)", r.Unsafe)
 	p.list("Manifest problems", r.Manifest)
 	if r.TornIndex {
 		p.linef("Note: the index's last line, torn by an interrupted write, was ignored.")
