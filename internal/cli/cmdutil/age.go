@@ -9,6 +9,7 @@ import (
 
 	"filippo.io/age"
 	"filippo.io/age/agessh"
+
 	"github.com/aumo-cli/aumo/internal/secret"
 )
 
