@@ -3,14 +3,17 @@ package cmdutil
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 
 	"filippo.io/age"
 	"filippo.io/age/agessh"
 
 	"github.com/aumo-cli/aumo/internal/secret"
+	"github.com/aumo-cli/aumo/pkg/exportformat"
 )
 
 // ExportPassphraseEnv holds the passphrase of --encrypt-passphrase and of
@@ -70,6 +73,33 @@ func parseRecipient(s string) (age.Recipient, error) {
 func ExportPassphrase() (string, bool) {
 	p, ok := secret.LookupEnv(ExportPassphraseEnv)
 	return p, ok && p != ""
+}
+
+// ExportIdentities are what decrypts an encrypted export: the --identity
+// file's keys, and the passphrase of the environment when it is set.
+func ExportIdentities(fromFile []age.Identity) ([]age.Identity, error) {
+	ids := slices.Clone(fromFile)
+	if pass, ok := ExportPassphrase(); ok {
+		id, err := age.NewScryptIdentity(pass)
+		if err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, nil
+}
+
+// DecryptError says what to do about an export at path that err
+// (exportformat.ErrEncrypted or ErrNoIdentity) could not decrypt; nil for
+// any other error.
+func DecryptError(path string, err error) error {
+	switch {
+	case errors.Is(err, exportformat.ErrEncrypted):
+		return fmt.Errorf("%s is encrypted: give --identity FILE, or set %s for a passphrase", path, ExportPassphraseEnv)
+	case errors.Is(err, exportformat.ErrNoIdentity):
+		return fmt.Errorf("%s: the identity or passphrase given does not decrypt it (another key, or a wrong passphrase)", path)
+	}
+	return nil
 }
 
 // ReadIdentities reads an age identity file (AGE-SECRET-KEY-1… lines) or

@@ -241,20 +241,15 @@ func kept(w io.Writer, d *render.Dir) (missing int) {
 
 // openExport opens the export, decrypting it if need be.
 func openExport(opts *Options) (*exportformat.Export, error) {
-	identities := slices.Clone(opts.Identities)
-	if pass, ok := cmdutil.ExportPassphrase(); ok {
-		id, err := age.NewScryptIdentity(pass)
-		if err != nil {
-			return nil, err
-		}
-		identities = append(identities, id)
+	identities, err := cmdutil.ExportIdentities(opts.Identities)
+	if err != nil {
+		return nil, err
 	}
 	e, err := exportformat.OpenWith(opts.Export, identities)
+	if derr := cmdutil.DecryptError(opts.Export, err); derr != nil {
+		return nil, cmdutil.Usagef("%v", derr)
+	}
 	switch {
-	case errors.Is(err, exportformat.ErrEncrypted):
-		return nil, cmdutil.Usagef("%s is encrypted: give --identity FILE, or set %s for a passphrase", opts.Export, cmdutil.ExportPassphraseEnv)
-	case errors.Is(err, exportformat.ErrNoIdentity):
-		return nil, cmdutil.Usagef("%s: the identity or passphrase given does not decrypt it (another key, or a wrong passphrase)", opts.Export)
 	case errors.Is(err, exportformat.ErrNotExport), errors.Is(err, os.ErrNotExist):
 		return nil, cmdutil.Usagef("%v", err)
 	case err != nil:

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -85,22 +84,16 @@ type Report struct {
 
 // Run verifies the export and prints the report.
 func Run(ctx context.Context, opts *Options) error {
-	identities := slices.Clone(opts.Identities)
-	if pass, ok := cmdutil.ExportPassphrase(); ok {
-		id, err := age.NewScryptIdentity(pass)
-		if err != nil {
-			return err
-		}
-		identities = append(identities, id)
+	identities, err := cmdutil.ExportIdentities(opts.Identities)
+	if err != nil {
+		return err
 	}
 	r, err := exportformat.VerifyWith(ctx, opts.Path, identities)
-	switch {
+	switch derr := cmdutil.DecryptError(opts.Path, err); {
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return err
-	case errors.Is(err, exportformat.ErrEncrypted):
-		return &cmdutil.UncheckableError{Err: fmt.Errorf("%s is encrypted: give --identity FILE, or set %s for a passphrase", opts.Path, cmdutil.ExportPassphraseEnv)}
-	case errors.Is(err, exportformat.ErrNoIdentity):
-		return &cmdutil.UncheckableError{Err: fmt.Errorf("%s: the identity or passphrase given does not decrypt it (another key, or a wrong passphrase)", opts.Path)}
+	case derr != nil:
+		return &cmdutil.UncheckableError{Err: derr}
 	case err != nil:
 		return &cmdutil.UncheckableError{Err: err}
 	}
