@@ -3,8 +3,10 @@ package render
 import (
 	"bufio"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 )
@@ -24,17 +26,52 @@ func CreateFile(name string, stdout io.Writer) (*File, error) {
 	if name == "-" {
 		return &File{Writer: bufio.NewWriterSize(stdout, 64<<10), path: name}, nil
 	}
-	if info, err := os.Stat(name); err == nil && info.IsDir() {
-		return nil, usagef("%s is a folder: --as csv and --as jsonl write a file (or - for standard output)", name)
+	if err := CheckFile(name); err != nil {
+		return nil, err
 	}
 	if err := os.MkdirAll(filepath.Dir(name), 0o700); err != nil {
 		return nil, fmt.Errorf("render: create %s: %w", filepath.Dir(name), err)
 	}
-	tmp, err := os.OpenFile(filepath.Join(filepath.Dir(name), tempPrefix+rand.Text()), os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+	tmp, err := createTemp(name)
 	if err != nil {
-		return nil, fmt.Errorf("render: write %s: %w", name, err)
+		return nil, err
 	}
 	return &File{Writer: bufio.NewWriterSize(tmp, 64<<10), path: name, tmp: tmp}, nil
+}
+
+// CheckFile refuses name as a file to render to, as CreateFile would,
+// before anything is read: a folder, or a folder render cannot write in.
+// A folder still to be made is not checked.
+func CheckFile(name string) error {
+	if name == "-" {
+		return nil
+	}
+	if info, err := os.Stat(name); err == nil && info.IsDir() {
+		return usagef("%s is a folder: --as csv and --as jsonl write a file (or - for standard output)", name)
+	}
+	if _, err := os.Stat(filepath.Dir(name)); err != nil {
+		return nil
+	}
+	tmp, err := createTemp(name)
+	if err != nil {
+		return err
+	}
+	_ = tmp.Close()
+	return os.Remove(tmp.Name())
+}
+
+// createTemp creates the temporary file name is written under, beside it.
+func createTemp(name string) (*os.File, error) {
+	dir := filepath.Dir(name)
+	tmp, err := os.OpenFile(filepath.Join(dir, tempPrefix+rand.Text()), os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+	if err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return nil, fmt.Errorf("render: cannot write %s: the folder %s refuses a new file: %w", name, dir, err)
+	}
+	return tmp, nil
 }
 
 // Path is the file's name, "-" for standard output.

@@ -288,9 +288,7 @@ func checkDest(opts *Options) error {
 	case opts.As == KindHTML || opts.As == KindMarkdown:
 		err = render.CheckDir(opts.Out, opts.As)
 	default:
-		if info, serr := os.Stat(opts.Out); serr == nil && info.IsDir() {
-			err = render.Usagef("%s is a folder: --as %s writes a file (or - for standard output)", opts.Out, opts.As)
-		}
+		err = render.CheckFile(opts.Out)
 	}
 	var usage *render.UsageError
 	if errors.As(err, &usage) {
