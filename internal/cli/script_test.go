@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -83,6 +84,7 @@ func params(dir string, opts sandbox.Options) testscript.Params {
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"sandbox":  cmdSandbox,
 			"exitcode": cmdExitCode,
+			"waitfor":  cmdWaitFor,
 		},
 	}
 }
@@ -241,6 +243,44 @@ func cmdExitCode(ts *testscript.TestScript, neg bool, args []string) {
 	if got != want {
 		ts.Fatalf("%s exited %d, want %d", strings.Join(args[1:], " "), got, want)
 	}
+}
+
+// cmdWaitFor waits until a file matching the glob exists and, given a
+// regular expression, holds a match: the event a story waits for before it
+// interrupts a command running in the background.
+//
+//	waitfor 'cut/issues/*/issue.json'
+//	waitfor abc/manifest.json '"running": true'
+//
+// It gives up after two minutes, which no healthy run comes near.
+func cmdWaitFor(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 1 || len(args) > 2 {
+		ts.Fatalf("usage: waitfor GLOB [REGEXP]")
+	}
+	var re *regexp.Regexp
+	if len(args) == 2 {
+		re = regexp.MustCompile(args[1])
+	}
+	glob := ts.MkAbs(args[0])
+	for deadline := time.Now().Add(2 * time.Minute); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if anyMatches(glob, re) {
+			return
+		}
+	}
+	ts.Fatalf("waitfor: nothing matched %s in two minutes", strings.Join(args, " "))
+}
+
+func anyMatches(glob string, re *regexp.Regexp) bool {
+	names, _ := filepath.Glob(glob)
+	for _, name := range names {
+		if re == nil {
+			return true
+		}
+		if b, err := os.ReadFile(name); err == nil && re.Match(b) {
+			return true
+		}
+	}
+	return false
 }
 
 // fetchMain is a browser without a screen: it fetches the URL and follows
