@@ -54,7 +54,22 @@ const (
 	// downloads with PathPrefix "/file/". An empty body has no half to
 	// withhold, so it arrives whole.
 	FaultShortBody
+
+	// FaultStall answers nothing: the request is held, without a status
+	// or a byte, until the client gives up on it (or StallLimit passes),
+	// as an API behind a hung proxy does. Its connection then closes.
+	FaultStall
+
+	// FaultStallBody sends the real answer's status and headers with its
+	// full Content-Length and the first half of its body, as
+	// FaultShortBody does, and then nothing more until the client gives
+	// up (or StallLimit passes): a body that stops arriving.
+	FaultStallBody
 )
+
+// StallLimit is the longest a stalled request is held; a client that
+// waits longer waits for nothing.
+const StallLimit = 10 * time.Minute
 
 var faultNames = map[FaultKind]string{
 	FaultRateLimit:             "rate-limit",
@@ -63,6 +78,8 @@ var faultNames = map[FaultKind]string{
 	FaultServerError:           "server-error",
 	FaultReset:                 "reset",
 	FaultShortBody:             "short-body",
+	FaultStall:                 "stall",
+	FaultStallBody:             "stall-body",
 }
 
 // String returns the kind's name for logs and test output.
@@ -212,6 +229,26 @@ func (s *Server) serveWithFaults(w http.ResponseWriter, r *http.Request, h http.
 		h.ServeHTTP(sw, r)
 		sw.finish()
 		abortConnection(w, false)
+	case FaultStall:
+		stall(r)
+		abortConnection(w, true)
+	case FaultStallBody:
+		sw := &shortBodyWriter{w: w, status: http.StatusOK}
+		h.ServeHTTP(sw, r)
+		sw.finish()
+		_ = http.NewResponseController(w).Flush()
+		stall(r)
+		abortConnection(w, false)
+	}
+}
+
+// stall waits until the client has gone or StallLimit has passed.
+func stall(r *http.Request) {
+	t := time.NewTimer(StallLimit)
+	defer t.Stop()
+	select {
+	case <-r.Context().Done():
+	case <-t.C:
 	}
 }
 

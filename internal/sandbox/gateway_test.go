@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -426,4 +427,37 @@ func TestTokenBucketWaits(t *testing.T) {
 	if wait, ok := tiny.take(now); ok || wait != maxBurstWait {
 		t.Errorf("tiny rate: wait %s, %v; want %s", wait, ok, maxBurstWait)
 	}
+}
+
+func TestFaultStall(t *testing.T) {
+	s, tk := startAPI(t)
+	full := s.get(itemsPath, tk.AccessToken)
+	wantStatus(t, "whole", full, http.StatusOK)
+
+	// No answer: the client's own deadline is all that ends the wait.
+	s.InjectFaults(FaultSpec{Kind: FaultStall})
+	client := oneShotClient()
+	client.Timeout = 300 * time.Millisecond
+	req, _ := http.NewRequest(http.MethodGet, s.URL()+itemsPath, nil)
+	req.Header.Set("Authorization", "Bearer "+tk.AccessToken)
+	resp, err := client.Do(req)
+	if err == nil {
+		_ = resp.Body.Close()
+		t.Fatalf("a stalled request answered %d", resp.StatusCode)
+	}
+	var ne net.Error
+	if !errors.As(err, &ne) || !ne.Timeout() {
+		t.Fatalf("a stalled request: %v, want the client's timeout", err)
+	}
+
+	// Half a body, then nothing: the headers and the first half arrive.
+	s.InjectFaults(FaultSpec{Kind: FaultStallBody})
+	f := getCut(t, client, s.URL()+itemsPath, tk.AccessToken)
+	if !errors.As(f.err, &ne) || !ne.Timeout() {
+		t.Fatalf("reading a stalled body: %v, want the client's timeout", f.err)
+	}
+	if f.status != http.StatusOK || f.contentLength != int64(len(full.body)) || len(f.body) != len(full.body)/2 {
+		t.Errorf("status %d, Content-Length %d, %d bytes; want 200, %d and %d", f.status, f.contentLength, len(f.body), len(full.body), len(full.body)/2)
+	}
+	wantStatus(t, "after the faults", s.get(itemsPath, tk.AccessToken), http.StatusOK)
 }
