@@ -121,6 +121,7 @@ type answer struct {
 func (c *Client) do(ctx context.Context, cl *call) (*answer, error) {
 	var (
 		failures  int // retryable failures so far, for the backoff
+		stalls    int // of which stalls
 		refreshed bool
 	)
 	for n := 1; ; n++ {
@@ -148,7 +149,8 @@ func (c *Client) do(ctx context.Context, cl *call) (*answer, error) {
 		}
 		// verdictRetry: wait, unless the attempts have run out.
 		failures++
-		if n >= c.maxAttempts {
+		stalls += stalled(next.err)
+		if n >= c.maxAttempts || stalls >= maxStalls {
 			return nil, &RetryExhaustedError{Method: cl.method, Path: cl.path, Attempts: n, Err: next.err}
 		}
 		if err := c.waitToRetry(ctx, cl, at, next); err != nil {
@@ -278,7 +280,7 @@ func (c *Client) judgeFailure(ctx context.Context, cl *call, err error, failures
 	if !cl.idempotent || permanent(err) {
 		return step{verdict: verdictFail, err: fmt.Errorf("%s %s: %w", cl.method, cl.path, err)}
 	}
-	return step{verdict: verdictRetry, err: err, wait: c.backoff(failures)}
+	return step{verdict: verdictRetry, err: err, wait: c.afterStall(err, c.backoff(failures))}
 }
 
 // answerError is the error of an answer that failed the call: a
@@ -340,8 +342,10 @@ func (c *Client) send(ctx context.Context, cl *call, token secret.String) (*answ
 	if cl.body != nil {
 		body = bytes.NewReader(cl.body)
 	}
-	req, err := http.NewRequestWithContext(ctx, cl.method, cl.target.String(), body)
+	w := c.watch(ctx, "the API at "+cl.target.Scheme+"://"+cl.target.Host)
+	req, err := http.NewRequestWithContext(w.ctx, cl.method, cl.target.String(), body)
 	if err != nil {
+		w.stop()
 		return nil, fmt.Errorf("build the request: %w", err)
 	}
 	req.Header.Set("Authorization", "Bearer "+token.Reveal())
@@ -350,17 +354,21 @@ func (c *Client) send(ctx context.Context, cl *call, token secret.String) (*answ
 	if cl.body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	resp, err := c.api.Do(req)
+	resp, err := c.api.Do(req) //nolint:bodyclose // closed as a watchedBody, here or by the stream's reader
 	if err != nil {
-		return nil, bareError(err)
+		err = w.explain(bareError(err))
+		w.stop()
+		return nil, err
 	}
+	w.progress()
 	a := &answer{status: resp.StatusCode, header: resp.Header, length: resp.ContentLength}
+	watched := &watchedBody{rc: resp.Body, w: w}
 	if cl.stream && resp.StatusCode >= 200 && resp.StatusCode < 300 {
-		a.stream = resp.Body
+		a.stream = watched
 		return a, nil
 	}
-	a.body, err = readAll(resp.Body, resp.ContentLength)
-	_ = resp.Body.Close()
+	a.body, err = readAll(watched, resp.ContentLength)
+	_ = watched.Close()
 	if err != nil {
 		return nil, err
 	}

@@ -66,6 +66,11 @@ type Options struct {
 	Logger *slog.Logger
 	// UserAgent is sent with every request; empty means "aumo".
 	UserAgent string
+	// RequestTimeout is how long a request may go without progress: no
+	// answer's headers, or no byte of its body, for that long fails the
+	// attempt with a *StallError, which is retried. Zero means
+	// DefaultRequestTimeout.
+	RequestTimeout time.Duration
 
 	// Concurrency is how many requests may be in flight at first
 	// (default 4). Each 429 halves the limit; every 20 successes in a row
@@ -98,10 +103,11 @@ type Client struct {
 	site    *url.URL // nil when Options.SiteURL was empty
 	tokens  Tokens
 
-	api   *http.Client // never follows redirects
-	media *http.Client // the credential-free hop of a download
-	log   *slog.Logger
-	agent string
+	api     *http.Client // never follows redirects
+	media   *http.Client // the credential-free hop of a download
+	log     *slog.Logger
+	agent   string
+	timeout time.Duration
 
 	maxAttempts int
 	onPause     func(time.Time, string)
@@ -142,6 +148,7 @@ func New(opts Options) (*Client, error) {
 		tokens:      opts.Tokens,
 		log:         opts.Logger,
 		agent:       opts.UserAgent,
+		timeout:     opts.RequestTimeout,
 		maxAttempts: opts.MaxAttempts,
 		onPause:     opts.OnPause,
 		now:         opts.Now,
@@ -153,24 +160,7 @@ func New(opts Options) (*Client, error) {
 			return nil, fmt.Errorf("create the atlassian client: site URL: %w", err)
 		}
 	}
-	if c.log == nil {
-		c.log = slog.New(slog.DiscardHandler)
-	}
-	if c.agent == "" {
-		c.agent = "aumo"
-	}
-	if c.maxAttempts <= 0 {
-		c.maxAttempts = 6
-	}
-	if c.now == nil {
-		c.now = time.Now
-	}
-	if c.sleep == nil {
-		c.sleep = sleep
-	}
-	if c.jitter == nil {
-		c.jitter = func() float64 { return 0.7 + 0.6*rand.Float64() } //nolint:gosec // jitter needs no secrecy
-	}
+	c.fillDefaults()
 
 	hc := opts.HTTPClient
 	if hc == nil {
@@ -198,6 +188,31 @@ func New(opts Options) (*Client, error) {
 	}
 	c.limit = newLimiter(min(n, limitMax), limitMax)
 	return c, nil
+}
+
+// fillDefaults gives every option the caller left zero its default.
+func (c *Client) fillDefaults() {
+	if c.log == nil {
+		c.log = slog.New(slog.DiscardHandler)
+	}
+	if c.agent == "" {
+		c.agent = "aumo"
+	}
+	if c.timeout <= 0 {
+		c.timeout = DefaultRequestTimeout
+	}
+	if c.maxAttempts <= 0 {
+		c.maxAttempts = 6
+	}
+	if c.now == nil {
+		c.now = time.Now
+	}
+	if c.sleep == nil {
+		c.sleep = sleep
+	}
+	if c.jitter == nil {
+		c.jitter = func() float64 { return 0.7 + 0.6*rand.Float64() } //nolint:gosec // jitter needs no secrecy
+	}
 }
 
 // parseOrigin accepts an http(s) URL with a host and nothing but an

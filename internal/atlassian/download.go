@@ -72,16 +72,17 @@ func (c *Client) RetryDownload(ctx context.Context, path string, consume func(*D
 	if err != nil {
 		return err
 	}
-	for failures := 0; ; {
+	for failures, stalls := 0, 0; ; {
 		retry, err := c.fetch(ctx, cl, consume)
 		if !retry || ctx.Err() != nil {
 			return err
 		}
 		failures++
-		if failures >= c.maxAttempts {
+		stalls += stalled(err)
+		if failures >= c.maxAttempts || stalls >= maxStalls {
 			return &RetryExhaustedError{Method: http.MethodGet, Path: cl.path, Attempts: failures, Err: err}
 		}
-		wait := c.backoff(failures - 1)
+		wait := c.afterStall(err, c.backoff(failures-1))
 		c.log.Info("atlassian download retry", "path", cl.target.Path, "attempt", failures, "wait", wait, "reason", retryReason(err))
 		c.retries.Add(1)
 		if err := c.sleep(ctx, wait); err != nil {
@@ -143,26 +144,32 @@ func (c *Client) download(ctx context.Context, cl *call) (*Download, bool, error
 
 	// A new request rather than a followed redirect: nothing of the
 	// gateway request (Authorization, cookies) can come along.
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target.String(), nil)
+	w := c.watch(ctx, "the media host at "+target.Scheme+"://"+target.Host)
+	req, err := http.NewRequestWithContext(w.ctx, http.MethodGet, target.String(), nil)
 	if err != nil {
+		w.stop()
 		return nil, false, fmt.Errorf("download %s: build the media request: %w", cl.path, err)
 	}
 	req.Header.Set("User-Agent", c.agent)
-	media, err := c.media.Do(req)
+	media, err := c.media.Do(req) //nolint:bodyclose // closed as a watchedBody, by the caller or below
 	if err != nil {
-		c.log.Debug("atlassian media request failed", "host", target.Host, "path", target.Path, "err", bareError(err))
-		return nil, ctx.Err() == nil, fmt.Errorf("download %s from %s: %w", cl.path, shown, bareError(err))
+		err = w.explain(bareError(err))
+		w.stop()
+		c.log.Debug("atlassian media request failed", "host", target.Host, "path", target.Path, "err", err)
+		return nil, ctx.Err() == nil, fmt.Errorf("download %s from %s: %w", cl.path, shown, err)
 	}
+	w.progress()
 	c.log.Debug("atlassian media request", "method", http.MethodGet, "host", target.Host, "path", target.Path, "status", media.StatusCode)
+	body := &watchedBody{rc: media.Body, w: w}
 	if media.StatusCode < 200 || media.StatusCode >= 300 {
 		// Whatever the media host refuses (a 429 or 5xx, or a 401, 403
 		// or 404 for a signed link gone stale), the next download
 		// brings a fresh link.
-		body, _ := io.ReadAll(io.LimitReader(media.Body, 64<<10))
-		_ = media.Body.Close()
-		return nil, true, &Error{Status: media.StatusCode, Method: http.MethodGet, Path: shown, Message: errorMessage(body), Media: true}
+		msg, _ := io.ReadAll(io.LimitReader(body, 64<<10))
+		_ = body.Close()
+		return nil, true, &Error{Status: media.StatusCode, Method: http.MethodGet, Path: shown, Message: errorMessage(msg), Media: true}
 	}
-	d := newDownload(media.Body, media.ContentLength, media.Header, cl.path)
+	d := newDownload(body, media.ContentLength, media.Header, cl.path)
 	d.Location = shown
 	d.MediaID = mediaID(target.Path)
 	return d, false, nil

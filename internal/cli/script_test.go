@@ -106,7 +106,9 @@ func params(dir string, opts sandbox.Options) testscript.Params {
 //	sandbox confluence KEY N      a Confluence space of N generated pages
 //	sandbox latency DURATION      every API answer waits
 //	sandbox fault KIND N [PREFIX] the next N API requests (under PREFIX) fail:
-//	                              ratelimit, ratelimit-bare, quota, 5xx, reset, short
+//	                              ratelimit, ratelimit-bare, quota, 5xx, reset, short,
+//	                              stall (no answer), stall-body (half a body, then none)
+//	sandbox clear-faults          no staged fault is left
 //	sandbox expire-tokens         every access token issued so far expires
 //	sandbox edit-issue KEY-N      the issue was edited now (EditJiraIssue)
 //	sandbox delete-issue KEY-N    the issue was deleted (DeleteJiraIssue)
@@ -159,6 +161,8 @@ func cmdSandbox(ts *testscript.TestScript, neg bool, args []string) {
 		fmt.Fprintf(ts.Stdout(), "%+v\n", st)
 	case "reset-stats":
 		srv.ResetStats()
+	case "clear-faults":
+		srv.ClearFaults()
 	case "jira":
 		n, err := strconv.Atoi(args[2])
 		ts.Check(err)
@@ -173,6 +177,7 @@ func cmdSandbox(ts *testscript.TestScript, neg bool, args []string) {
 		kinds := map[string]sandbox.FaultKind{
 			"ratelimit": sandbox.FaultRateLimit, "ratelimit-bare": sandbox.FaultRateLimitNoRetryAfter,
 			"quota": sandbox.FaultQuota, "5xx": sandbox.FaultServerError, "reset": sandbox.FaultReset, "short": sandbox.FaultShortBody,
+			"stall": sandbox.FaultStall, "stall-body": sandbox.FaultStallBody,
 		}
 		kind, ok := kinds[args[1]]
 		if !ok {

@@ -12,7 +12,9 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"strconv"
 	"strings"
+	"time"
 	"unicode"
 
 	"github.com/spf13/pflag"
@@ -28,8 +30,11 @@ const (
 	DefaultAPIURL      = "https://api.atlassian.com"
 	DefaultRedirectURL = "http://127.0.0.1:47613/callback"
 	DefaultProfile     = "default"
-	StoreKeychain      = "keychain"
-	StoreFile          = "file"
+	// DefaultRequestTimeout is how long a request may go without
+	// progress: the gateway answers 504 itself after about a minute.
+	DefaultRequestTimeout = time.Minute
+	StoreKeychain         = "keychain"
+	StoreFile             = "file"
 )
 
 // DefaultScopes are the scopes aumo asks for: the classic scopes for v1
@@ -57,6 +62,10 @@ type Config struct {
 	TokenPassphrase secret.String // environment only
 	Scopes          []string
 	StateDir        string // aumo's state: per-profile directories, locks
+	// RequestTimeout is how long a request may go without progress (no
+	// connection, no answer, no byte of its body) before it counts as
+	// failed and is retried.
+	RequestTimeout time.Duration
 }
 
 // Error is a configuration mistake the user must fix (exit 2).
@@ -66,7 +75,7 @@ func (e *Error) Error() string { return e.Msg }
 
 // keys are the settings read through viper, by their config-file name;
 // the environment name is AUMO_ + the upper-cased key.
-var keys = []string{"profile", "client_id", "client_secret", "auth_url", "api_url", "redirect_url", "site", "token_store", "scopes"}
+var keys = []string{"profile", "client_id", "client_secret", "auth_url", "api_url", "redirect_url", "site", "token_store", "scopes", "request_timeout"}
 
 var profileName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
 
@@ -85,6 +94,7 @@ func Load(flags *pflag.FlagSet) (*Config, error) {
 	v.SetDefault("site", "")
 	v.SetDefault("token_store", StoreKeychain)
 	v.SetDefault("scopes", strings.Join(DefaultScopes, " "))
+	v.SetDefault("request_timeout", DefaultRequestTimeout.String())
 	v.SetEnvPrefix("AUMO")
 	v.AutomaticEnv()
 	if flags != nil {
@@ -113,6 +123,10 @@ func Load(flags *pflag.FlagSet) (*Config, error) {
 	}
 
 	get := v.GetString
+	timeout, err := requestTimeout(get("request_timeout"))
+	if err != nil {
+		return nil, err
+	}
 
 	c := &Config{
 		Profile:         get("profile"),
@@ -127,6 +141,7 @@ func Load(flags *pflag.FlagSet) (*Config, error) {
 		TokenPassphrase: secret.New(envSecret("AUMO_TOKEN_PASSPHRASE")),
 		Scopes:          splitScopes(v.GetStringSlice("scopes")),
 		StateDir:        stateDir(getenv),
+		RequestTimeout:  timeout,
 	}
 	// The app's secret from the environment wins over the file's, as
 	// every other key's does; secret.TakeEnv took it out of the
@@ -142,6 +157,20 @@ func Load(flags *pflag.FlagSet) (*Config, error) {
 func envSecret(name string) string {
 	v, _ := secret.LookupEnv(name)
 	return v
+}
+
+// requestTimeout reads request_timeout: a Go duration such as "90s" or
+// "2m", or a number of seconds.
+func requestTimeout(raw string) (time.Duration, error) {
+	raw = strings.TrimSpace(raw)
+	d, err := time.ParseDuration(raw)
+	if n, nerr := strconv.Atoi(raw); err != nil && nerr == nil {
+		d, err = time.Duration(n)*time.Second, nil
+	}
+	if err != nil || d < time.Second || d > time.Hour {
+		return 0, &Error{Msg: fmt.Sprintf("request_timeout (AUMO_REQUEST_TIMEOUT) %q: give a duration from 1s to 1h, such as 90s or 2m", raw)}
+	}
+	return d, nil
 }
 
 // splitScopes accepts scopes separated by spaces or commas.

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/spf13/pflag"
 )
@@ -115,6 +116,9 @@ func TestBadConfiguration(t *testing.T) {
 		"plain http abroad":  {env: map[string]string{"AUMO_AUTH_URL": "http://auth.example.com"}, want: "must use https"},
 		"remote callback":    {env: map[string]string{"AUMO_REDIRECT_URL": "http://example.com/callback"}, want: "loopback"},
 		"malformed yaml":     {file: "site: [unclosed\n", want: "config file"},
+		"timeout of nothing": {env: map[string]string{"AUMO_REQUEST_TIMEOUT": "0s"}, want: "request_timeout"},
+		"timeout in words":   {file: "request_timeout: soon\n", want: "request_timeout"},
+		"timeout of a day":   {env: map[string]string{"AUMO_REQUEST_TIMEOUT": "24h"}, want: "from 1s to 1h"},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -133,6 +137,22 @@ func TestBadConfiguration(t *testing.T) {
 				t.Error("the error repeats the passphrase")
 			}
 		})
+	}
+}
+
+func TestRequestTimeout(t *testing.T) {
+	dir := isolate(t)
+	c, err := Load(flagSet())
+	if err != nil || c.RequestTimeout != DefaultRequestTimeout {
+		t.Fatalf("default: %v, %v", c.RequestTimeout, err)
+	}
+	writeConfig(t, dir, "request_timeout: 90s\n")
+	if c, err = Load(flagSet()); err != nil || c.RequestTimeout != 90*time.Second {
+		t.Fatalf("from the file: %v, %v", c.RequestTimeout, err)
+	}
+	t.Setenv("AUMO_REQUEST_TIMEOUT", "120")
+	if c, err = Load(flagSet()); err != nil || c.RequestTimeout != 2*time.Minute {
+		t.Fatalf("seconds from the environment: %v, %v", c.RequestTimeout, err)
 	}
 }
 

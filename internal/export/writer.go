@@ -302,8 +302,13 @@ func fromMediaHost(err error) bool {
 
 // itemError tells a failure of one attachment (a download that kept
 // breaking, an error the API gave for it) from one that stops the export
-// (a dead grant, a missing scope, a failing disk).
+// (a dead grant, a missing scope, a failing disk, a host that stopped
+// answering: waiting for it again for every file would take hours).
 func itemError(err error) bool {
+	var stall *atlassian.StallError
+	if errors.As(err, &stall) {
+		return false
+	}
 	var exhausted *atlassian.RetryExhaustedError
 	if errors.As(err, &exhausted) || errors.Is(err, atlassian.ErrBadContent) || brokenConnection(err) {
 		return true

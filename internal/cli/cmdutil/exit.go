@@ -49,6 +49,7 @@ func ExitCode(err error) (code int, hint string) {
 		partial   *export.PartialError
 		damaged   *DamagedError
 		unchecked *UncheckableError
+		stall     *atlassian.StallError
 	)
 	// cobra's own argument errors are untyped.
 	if msg := err.Error(); strings.HasPrefix(msg, "unknown command") || strings.HasPrefix(msg, "accepts ") ||
@@ -92,6 +93,8 @@ func ExitCode(err error) (code int, hint string) {
 		return ExitError, "finish or stop the other login, or set AUMO_REDIRECT_URL to another callback registered with the OAuth app"
 	case errors.As(err, &timeout):
 		return ExitError, "run `aumo login` again; on a machine without a browser use `aumo login --no-browser`"
+	case errors.As(err, &stall):
+		return ExitError, "check the network, then run the same command again; an API that is only slow gets more time with request_timeout (AUMO_REQUEST_TIMEOUT)"
 	case errors.As(err, &down):
 		return ExitError, "check the network and AUMO_AUTH_URL/AUMO_API_URL, then try again"
 	case errors.As(err, &keychain):

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aumo-cli/aumo/internal/atlassian"
 	"github.com/aumo-cli/aumo/internal/auth"
 	"github.com/aumo-cli/aumo/internal/config"
 	"github.com/aumo-cli/aumo/internal/tokenstore"
@@ -32,6 +33,7 @@ func TestClassify(t *testing.T) {
 		{tokenstore.ErrWrongPassphrase, ExitError, "AUMO_TOKEN_PASSPHRASE"},
 		{tokenstore.ErrNoPassphrase, ExitUsage, "AUMO_TOKEN_PASSPHRASE"},
 		{fmt.Errorf("download: %w", context.Canceled), ExitInterrupted, ""},
+		{&atlassian.RetryExhaustedError{Err: &atlassian.StallError{What: "the API at https://api.atlassian.com"}}, ExitError, "AUMO_REQUEST_TIMEOUT"},
 		{errors.New("something else"), ExitError, ""},
 	}
 	for _, tc := range cases {

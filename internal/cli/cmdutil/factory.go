@@ -6,8 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
+	"sync"
+	"time"
 
 	"github.com/aumo-cli/aumo/internal/atlassian"
 	"github.com/aumo-cli/aumo/internal/auth"
@@ -39,9 +42,20 @@ func New(ios *iostreams.IOStreams) *Factory {
 		OpenBrowser: func(url string) error { return browser.Open(os.Getenv("BROWSER"), url) },
 		Logger:      slog.New(slog.DiscardHandler),
 	}
+	var (
+		once      sync.Once
+		transport http.RoundTripper
+	)
 	f.HTTPClient = func() *http.Client {
+		once.Do(func() {
+			timeout := config.DefaultRequestTimeout
+			if cfg, err := f.Config(); err == nil {
+				timeout = cfg.RequestTimeout
+			}
+			transport = withDeadlines(timeout)
+		})
 		return &http.Client{
-			Transport: loggingTransport{base: http.DefaultTransport, logger: f.Logger},
+			Transport: loggingTransport{base: transport, logger: f.Logger},
 			// Never from https to http, here or in what copies it.
 			CheckRedirect: atlassian.NoDowngrade,
 		}
@@ -55,6 +69,20 @@ func New(ios *iostreams.IOStreams) *Factory {
 		return StoreFor(cfg), nil
 	}
 	return f
+}
+
+// withDeadlines is the default transport with every wait of a request
+// bounded by timeout: connecting, the TLS handshake, and the answer's
+// headers. The API client also bounds each wait for a body's next bytes
+// (atlassian.Options.RequestTimeout); the authorization server's answers
+// are a few hundred bytes.
+func withDeadlines(timeout time.Duration) *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	dialer := &net.Dialer{Timeout: timeout, KeepAlive: 30 * time.Second}
+	t.DialContext = dialer.DialContext
+	t.TLSHandshakeTimeout = timeout
+	t.ResponseHeaderTimeout = timeout
+	return t
 }
 
 // StoreFor returns the token store a configuration selects.

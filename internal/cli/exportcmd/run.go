@@ -165,7 +165,8 @@ func newClient(f *cmdutil.Factory, s session, p atlassian.Product, concurrency i
 	client, err := atlassian.New(atlassian.Options{
 		APIURL: s.cfg.APIURL, Product: p, CloudID: s.site.CloudID, SiteURL: s.site.URL,
 		Tokens: s.tokens, HTTPClient: f.HTTPClient(), Logger: f.Logger,
-		Concurrency: concurrency, MaxConcurrency: concurrency,
+		RequestTimeout: s.cfg.RequestTimeout,
+		Concurrency:    concurrency, MaxConcurrency: concurrency,
 		OnPause: pauses.show,
 	})
 	return client, pauses, err
