@@ -360,7 +360,7 @@ func (c *Client) send(ctx context.Context, cl *call, token secret.String) (*answ
 		w.stop()
 		return nil, err
 	}
-	w.progress()
+	w.answered()
 	a := &answer{status: resp.StatusCode, header: resp.Header, length: resp.ContentLength}
 	watched := &watchedBody{rc: resp.Body, w: w}
 	if cl.stream && resp.StatusCode >= 200 && resp.StatusCode < 300 {

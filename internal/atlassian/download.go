@@ -158,7 +158,7 @@ func (c *Client) download(ctx context.Context, cl *call) (*Download, bool, error
 		c.log.Debug("atlassian media request failed", "host", target.Host, "path", target.Path, "err", err)
 		return nil, ctx.Err() == nil, fmt.Errorf("download %s from %s: %w", cl.path, shown, err)
 	}
-	w.progress()
+	w.answered()
 	c.log.Debug("atlassian media request", "method", http.MethodGet, "host", target.Host, "path", target.Path, "status", media.StatusCode)
 	body := &watchedBody{rc: media.Body, w: w}
 	if media.StatusCode < 200 || media.StatusCode >= 300 {

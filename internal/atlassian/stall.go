@@ -57,7 +57,7 @@ func (c *Client) afterStall(err error, wait time.Duration) time.Duration {
 var errStalled = errors.New("no progress within the request timeout")
 
 // watchdog cancels a request that makes no progress for its timeout:
-// from sending until the answer's headers, and then between two reads
+// from sending until the answer's headers, and then during any one read
 // of its body. Every deadline of a request is this one, so it holds
 // whatever the Transport (dial, TLS handshake, headers, body).
 type watchdog struct {
@@ -80,8 +80,10 @@ func (c *Client) watch(ctx context.Context, what string) *watchdog {
 	}
 }
 
-// progress restarts the wait: something arrived.
-func (w *watchdog) progress() { w.timer.Reset(w.after) }
+// answered pauses the watch once the answer's headers are in: a body is
+// watched only while its reader waits for it (watchedBody), so that a
+// slow consumer, such as a disk, is not taken for a stalled server.
+func (w *watchdog) answered() { w.timer.Stop() }
 
 // stop ends the watch once the request is done with.
 func (w *watchdog) stop() {
@@ -104,18 +106,17 @@ func (w *watchdog) explain(err error) error {
 	return err
 }
 
-// watchedBody is a response body under a watchdog: each read that brings
-// bytes restarts its wait, and closing it stops the watch.
+// watchedBody is a response body under a watchdog: each read may wait
+// at most the timeout, and closing it stops the watch.
 type watchedBody struct {
 	rc io.ReadCloser
 	w  *watchdog
 }
 
 func (b *watchedBody) Read(p []byte) (int, error) {
+	b.w.timer.Reset(b.w.after)
 	n, err := b.rc.Read(p)
-	if n > 0 {
-		b.w.progress()
-	}
+	b.w.timer.Stop()
 	if err != nil && !errors.Is(err, io.EOF) {
 		err = b.w.explain(err)
 	}

@@ -141,3 +141,27 @@ func TestAStalledMediaHostIsNamed(t *testing.T) {
 		t.Fatalf("err %q shows the signed link", err)
 	}
 }
+
+func TestASlowReaderIsNoStall(t *testing.T) {
+	// The body is all there; the reader takes its time (a slow disk).
+	h := setup(t, nil, func(o *Options) { o.RequestTimeout = stallTimeout })
+	big := bytes.Repeat([]byte("x"), 8<<20) // more than any buffer holds
+	media, _ := mediaHost(t, func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Length", strconv.Itoa(len(big)))
+		_, _ = w.Write(big)
+	})
+	api, _ := attachmentAPI(t, func() string { return media.URL })
+	h.srv.Config.Handler = api
+	err := h.c.RetryDownload(t.Context(), attachment, func(d *Download) error {
+		first := make([]byte, 3)
+		if _, err := io.ReadFull(d.Body, first); err != nil {
+			return err
+		}
+		time.Sleep(3 * stallTimeout)
+		_, err := io.Copy(io.Discard, d.Body)
+		return err
+	})
+	if err != nil {
+		t.Fatalf("a slow reader: %v", err)
+	}
+}
