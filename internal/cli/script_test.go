@@ -112,6 +112,8 @@ func params(dir string, opts sandbox.Options) testscript.Params {
 //	sandbox expire-tokens         every access token issued so far expires
 //	sandbox edit-issue KEY-N      the issue was edited now (EditJiraIssue)
 //	sandbox delete-issue KEY-N    the issue was deleted (DeleteJiraIssue)
+//	sandbox issue-error KEY-N     bulkfetch names the issue in issueErrors on
+//	                              every try (FailJiraIssueFetch)
 //	sandbox edit-page ID          the page or blog post was edited now
 //	                              (EditConfluencePage)
 //	sandbox comment PAGEID        a new footer comment on the page or blog
@@ -119,7 +121,7 @@ func params(dir string, opts sandbox.Options) testscript.Params {
 //	sandbox delete-page ID        the page or blog post was purged
 //	                              (DeleteConfluencePage)
 //
-// The last five fail the script when there is no such item. Their ID
+// The last six fail the script when there is no such item. Their ID
 // may be @FILE: the id is then what the file in the work directory holds,
 // such as a stdout saved with cp.
 func cmdSandbox(ts *testscript.TestScript, neg bool, args []string) {
@@ -192,12 +194,12 @@ func cmdSandbox(ts *testscript.TestScript, neg bool, args []string) {
 		srv.InjectFaults(spec)
 	case "expire-tokens":
 		srv.ExpireAccessTokens()
-	case "edit-issue", "delete-issue", "edit-page", "delete-page":
+	case "edit-issue", "delete-issue", "issue-error", "edit-page", "delete-page":
 		if len(args) != 2 {
 			ts.Fatalf("usage: sandbox %s ID", args[0])
 		}
 		change := map[string]func(string) bool{
-			"edit-issue": srv.EditJiraIssue, "delete-issue": srv.DeleteJiraIssue,
+			"edit-issue": srv.EditJiraIssue, "delete-issue": srv.DeleteJiraIssue, "issue-error": srv.FailJiraIssueFetch,
 			"edit-page": srv.EditConfluencePage, "delete-page": srv.DeleteConfluencePage,
 		}[args[0]]
 		if id := itemID(ts, args[1]); !change(id) {

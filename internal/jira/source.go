@@ -13,6 +13,8 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -353,7 +355,8 @@ func (s *Source) batch(ctx context.Context, ids []string, problems export.Proble
 		return err
 	}
 	// Ids in issueErrors are asked for again, together: a transient error of
-	// one issue must not cost the others.
+	// one issue must not cost the others. Those named again are looked
+	// for alone.
 	var still []string
 	if len(errs) > 0 {
 		again, stillErr, err := s.bulkfetch(ctx, errs)
@@ -361,7 +364,9 @@ func (s *Source) batch(ctx context.Context, ids []string, problems export.Proble
 			return err
 		}
 		issues = append(issues, again...)
-		still = stillErr
+		if still, err = s.present(ctx, stillErr); err != nil {
+			return err
+		}
 	}
 	got := map[string]bool{}
 	for _, is := range issues {
@@ -373,7 +378,8 @@ func (s *Source) batch(ctx context.Context, ids []string, problems export.Proble
 		case slices.Contains(still, id):
 			problems.Fail(issueProblem(id, "bulkfetch", "Jira reported an error for this issue on every try; rerun to retry"))
 		default:
-			// Missing from both lists: gone, moved, or not visible.
+			// Missing from both lists, or named in issueErrors but not
+			// found alone: gone, moved, or not visible.
 			problems.Skip(issueProblem(id, exportformat.ReasonDeleted, "listed by the search but no longer returned (deleted, moved or no permission)"))
 		}
 	}
@@ -394,6 +400,41 @@ func (s *Source) batch(ctx context.Context, ids []string, problems export.Proble
 		}
 	}
 	return nil
+}
+
+// present returns the issues of ids that may still exist, asking for
+// each alone, with one field: the spec says bulkfetch leaves gone and
+// hidden issues out of issueErrors, but a cloud that names one there on
+// every try would otherwise fail every export that races a deletion. An
+// issue that answers 404 is left out of the result, to be skipped as
+// bulkfetch's omissions are; any other answer keeps it in, to fail.
+func (s *Source) present(ctx context.Context, ids []string) ([]string, error) {
+	var kept []string
+	for _, id := range ids {
+		err := s.opts.Client.GetJSON(ctx, api+"/issue/"+id, url.Values{"fields": {"summary"}}, nil)
+		switch {
+		case err == nil:
+			s.opts.Client.AddPoints(1)
+		case atlassian.IsNotFound(err):
+			continue
+		case !answered(err):
+			return nil, fmt.Errorf("look for issue %s: %w", id, err)
+		}
+		kept = append(kept, id)
+	}
+	return kept, nil
+}
+
+// answered reports whether err is the API's answer about the item asked
+// for (a status other than 401, or failures on every try) rather than a
+// reason to stop the export: a dead grant, a missing scope, the export
+// itself stopping.
+func answered(err error) bool {
+	var (
+		exhausted *atlassian.RetryExhaustedError
+		apiErr    *atlassian.Error
+	)
+	return errors.As(err, &exhausted) || (errors.As(err, &apiErr) && apiErr.Status != http.StatusUnauthorized)
 }
 
 // issueProblem is an issue left out or given up on.

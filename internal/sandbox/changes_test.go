@@ -206,6 +206,61 @@ func TestJiraDeleteIssue(t *testing.T) {
 	}
 }
 
+// TestJiraFailIssueFetch: bulkfetch names the issue in issueErrors on
+// every try, asked for by id or key, whether it exists, vanished or was
+// deleted since; GET /issue tells the two apart.
+func TestJiraFailIssueFetch(t *testing.T) {
+	s, tk := startJira(t, 12, 5, JiraOptions{VanishedEvery: 10, ForbiddenEvery: -1, RetriableErrorEvery: -1})
+	for _, key := range []string{"ABC-2", "abc-4", "ABC-10"} {
+		if !s.FailJiraIssueFetch(key) {
+			t.Fatalf("FailJiraIssueFetch(%s) = false", key)
+		}
+	}
+	for _, key := range []string{"ABC-13", "XYZ-1", "ABC"} {
+		if s.FailJiraIssueFetch(key) {
+			t.Errorf("FailJiraIssueFetch(%s) = true", key)
+		}
+	}
+	id := func(n int) string { return strconv.Itoa(jiraIDBase + n - 1) }
+	fetch := func(what string) {
+		t.Helper()
+		r := s.post(jiraPath("/issue/bulkfetch"), tk, map[string]any{"issueIdsOrKeys": []string{"ABC-1", id(2), "ABC-2", "ABC-4", "ABC-10", "ABC-3"}, "fields": []string{"summary"}})
+		got := decode[bulkResults](t, r)
+		var keys, failed []string
+		for _, iss := range got.Issues {
+			keys = append(keys, iss.Key)
+		}
+		for _, e := range got.IssueErrors {
+			failed = append(failed, e.ID)
+			if e.ErrorMessage == "" {
+				t.Errorf("%s: issueError without a message: %s", what, r.body)
+			}
+		}
+		if !slices.Equal(keys, []string{"ABC-1", "ABC-3"}) || !slices.Equal(failed, []string{id(2), id(4), id(10)}) {
+			t.Errorf("%s: issues %v, issueErrors %v", what, keys, failed)
+		}
+	}
+	fetch("first try")
+	fetch("second try")
+	wantStatus(t, "the issue alone", s.get(jiraPath("/issue/"+id(2)+"?fields=summary"), tk), http.StatusOK)
+
+	if !s.DeleteJiraIssue("ABC-2") {
+		t.Fatal("DeleteJiraIssue = false")
+	}
+	if s.FailJiraIssueFetch("ABC-2") {
+		t.Error("FailJiraIssueFetch of a deleted issue = true")
+	}
+	fetch("deleted")
+	wantJiraError(t, "the deleted issue alone", s.get(jiraPath("/issue/"+id(2)+"?fields=summary"), tk), http.StatusNotFound, "Issue does not exist")
+
+	// A new project forgets it.
+	s.SetJiraProject("ABC", 12, 5, JiraOptions{VanishedEvery: -1, ForbiddenEvery: -1, RetriableErrorEvery: -1})
+	r := s.post(jiraPath("/issue/bulkfetch"), tk, map[string]any{"issueIdsOrKeys": []string{"ABC-2", "ABC-4"}})
+	if got := decode[bulkResults](t, r); len(got.Issues) != 2 || len(got.IssueErrors) != 0 {
+		t.Errorf("after SetJiraProject: %.300s", r.body)
+	}
+}
+
 // firstPage is the first page of the space that search shows and that
 // suits: not the home page, neither trashed nor restricted.
 func firstPage(t *testing.T, s *sandbox, ok func(ConfluenceItem) bool) ConfluenceItem {

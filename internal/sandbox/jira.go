@@ -213,6 +213,7 @@ type JiraStats struct {
 	Fields            int // GET /field
 	AttachmentContent int // GET /attachment/content/{id}, redirected or not
 	Myself            int // GET /myself
+	Issue             int // GET /issue/{issueIdOrKey}
 
 	IssuesListed  int // issues in /search/jql pages
 	IssuesFetched int // issues returned by /issue/bulkfetch
@@ -231,7 +232,7 @@ type JiraStats struct {
 // Requests is the number of requests the Jira routes saw.
 func (st JiraStats) Requests() int {
 	return st.Search + st.ApproximateCount + st.RemovedSearch + st.BulkFetch + st.Comments + st.CommentList +
-		st.Worklogs + st.WorklogList + st.Changelogs + st.ChangelogBulk + st.Fields + st.AttachmentContent + st.Myself
+		st.Worklogs + st.WorklogList + st.Changelogs + st.ChangelogBulk + st.Fields + st.AttachmentContent + st.Myself + st.Issue
 }
 
 // jiraProject is one generated project; it never changes once set, so
@@ -246,10 +247,12 @@ type jiraProject struct {
 	mediaSeed uint64
 	opts      JiraOptions
 	// edits and deleted are the changes EditJiraIssue and
-	// DeleteJiraIssue made since SetJiraProject, by position. A change
-	// replaces the project with a copy, so these never change either.
+	// DeleteJiraIssue made since SetJiraProject, by position, and
+	// failing the issues FailJiraIssueFetch set. A change replaces the
+	// project with a copy, so these never change either.
 	edits   map[int]jiraEdit
 	deleted map[int]bool
+	failing map[int]bool
 }
 
 // jiraEdit is what the edits of one issue left: the time of the last
@@ -305,6 +308,10 @@ var jiraKeyPattern = regexp.MustCompile(`^[A-Z][A-Z0-9_]{1,9}$`)
 //	                           "expand" (an array), "properties",
 //	                           "fieldsByKeys"} → {issues, issueErrors},
 //	                           issues in ascending id order
+//	GET /issue/{idOrKey}       fields (*all), expand (renderedFields,
+//	                           names, schema), properties → IssueBean;
+//	                           404 for an issue that does not exist,
+//	                           vanished, was deleted or is forbidden
 //	GET /issue/{idOrKey}/comment   startAt, maxResults (100, capped),
 //	                           orderBy, expand=renderedBody
 //	POST /comment/list         {"ids" (1–1000)} → PageBeanComment
@@ -426,6 +433,7 @@ func (s *Server) registerJiraRoutes() {
 		{"GET /search", func(st *JiraStats) *int { return &st.RemovedSearch }, jiraWorkScopes, handleJiraRemovedSearch},
 		{"POST /search", func(st *JiraStats) *int { return &st.RemovedSearch }, jiraWorkScopes, handleJiraRemovedSearch},
 		{"POST /issue/bulkfetch", func(st *JiraStats) *int { return &st.BulkFetch }, jiraWorkScopes, s.handleJiraBulkFetch},
+		{"GET /issue/{issueIdOrKey}", func(st *JiraStats) *int { return &st.Issue }, jiraWorkScopes, s.handleJiraIssue},
 		{"GET /issue/{issueIdOrKey}/comment", func(st *JiraStats) *int { return &st.Comments }, jiraWorkScopes, s.handleJiraComments},
 		{"POST /comment/list", func(st *JiraStats) *int { return &st.CommentList }, jiraWorkScopes, s.handleJiraCommentList},
 		{"GET /issue/{issueIdOrKey}/worklog", func(st *JiraStats) *int { return &st.Worklogs }, jiraWorkScopes, s.handleJiraWorklogs},

@@ -32,8 +32,8 @@ func (s *Server) EditJiraIssue(key string) bool {
 // DeleteJiraIssue deletes the issue key (KEY-n) on every site: search
 // and approximate-count no longer find it, /issue/bulkfetch leaves it
 // out (in neither issues nor issueErrors, as for any issue that does
-// not exist), and every per-issue route, its attachments and their
-// media links answer 404. The deletion lasts until the next
+// not exist, unless FailJiraIssueFetch set it before), and every
+// per-issue route, its attachments and their media links answer 404. The deletion lasts until the next
 // SetJiraProject of the key. DeleteJiraIssue returns false if there is
 // no such issue, or it was deleted already.
 func (s *Server) DeleteJiraIssue(key string) bool {
@@ -43,6 +43,24 @@ func (s *Server) DeleteJiraIssue(key string) bool {
 			p.deleted = map[int]bool{}
 		}
 		p.deleted[i] = true
+	})
+}
+
+// FailJiraIssueFetch makes /issue/bulkfetch name the issue key (KEY-n)
+// in issueErrors on every request that asks for it, by id or key, on
+// every site: a cloud that never manages to load the issue, or one that
+// reports there an issue that is gone, which the spec says it does not.
+// It holds for a vanished or forbidden issue, and after a
+// DeleteJiraIssue of the issue; the other routes answer as before. It
+// lasts until the next SetJiraProject of the key. FailJiraIssueFetch
+// returns false if there is no such issue, or it was deleted.
+func (s *Server) FailJiraIssueFetch(key string) bool {
+	return s.changeJiraIssue(key, func(p *jiraProject, i int) {
+		p.failing = maps.Clone(p.failing)
+		if p.failing == nil {
+			p.failing = map[int]bool{}
+		}
+		p.failing[i] = true
 	})
 }
 

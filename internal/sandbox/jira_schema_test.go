@@ -286,6 +286,8 @@ func TestJiraResponsesMatchSpec(t *testing.T) {
 			"properties": []string{"p"},
 		})},
 		{"comments", "PageOfComments", s.get(jiraPath("/issue/ABC-3/comment?expand=renderedBody"), tk)},
+		{"issue", "IssueBean", s.get(jiraPath("/issue/ABC-3?expand=renderedFields,names,schema"), tk)},
+		{"issue summary", "IssueBean", s.get(jiraPath("/issue/ABC-3?fields=summary"), tk)},
 		{"comment list", "PageBeanComment", s.post(jiraPath("/comment/list?expand=renderedBody"), tk, map[string]any{"ids": []int64{10000 + 2*jiraPerIssueStride, 10000 + 2*jiraPerIssueStride + 1}})},
 		{"worklogs", "PageOfWorklogs", s.get(jiraPath("/issue/ABC-4/worklog"), tk)},
 		{"changelog", "PageBeanChangelog", s.get(jiraPath("/issue/ABC-5/changelog?maxResults=50"), tk)},

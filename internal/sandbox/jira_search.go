@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -229,17 +230,12 @@ func (s *Server) handleJiraBulkFetch(w http.ResponseWriter, r *http.Request, c *
 	sel.properties = len(req.Properties) > 0
 	names, schema := sel.namesAndSchema()
 
-	var refs []jiraRef
-	for _, v := range req.IssueIDsOrKeys {
-		if ref, ok := c.findIssue(strings.TrimSpace(v)); ok {
-			refs = append(refs, ref)
-		}
-	}
+	refs, failing := c.bulkTargets(req.IssueIDsOrKeys)
 	out := struct {
 		Issues      []jiraIssueBean  `json:"issues"`
 		IssueErrors []jiraIssueError `json:"issueErrors"`
 	}{Issues: []jiraIssueBean{}, IssueErrors: []jiraIssueError{}}
-	for _, ref := range sortedUnique(refs) {
+	for _, ref := range refs {
 		iss := genJiraIssue(ref, c.site)
 		switch {
 		case iss.vanished || iss.forbidden:
@@ -254,6 +250,64 @@ func (s *Server) handleJiraBulkFetch(w http.ResponseWriter, r *http.Request, c *
 		bean.Names, bean.Schema = names, schema
 		out.Issues = append(out.Issues, bean)
 	}
+	for _, id := range failing {
+		out.IssueErrors = append(out.IssueErrors, jiraIssueError{ID: strconv.FormatInt(id, 10), ErrorMessage: jiraRetriableMessage})
+	}
 	c.fetched += len(out.Issues)
 	writeJSON(w, http.StatusOK, out)
+}
+
+// bulkTargets resolves the ids and keys a bulkfetch asks for: the
+// issues to return, in id order and each once, and apart the ids of
+// those FailJiraIssueFetch set, which fail whether they exist or not.
+func (c *jiraCall) bulkTargets(idsOrKeys []string) ([]jiraRef, []int64) {
+	var (
+		refs    []jiraRef
+		failing []int64
+	)
+	for _, v := range idsOrKeys {
+		v = strings.TrimSpace(v)
+		if id, ok := c.failingIssue(v); ok {
+			failing = append(failing, id)
+		} else if ref, ok := c.findIssue(v); ok {
+			refs = append(refs, ref)
+		}
+	}
+	slices.Sort(failing)
+	return sortedUnique(refs), slices.Compact(failing)
+}
+
+// failingIssue finds idOrKey among the issues FailJiraIssueFetch set,
+// deleted since or not, and returns its id.
+func (c *jiraCall) failingIssue(idOrKey string) (int64, bool) {
+	for _, p := range c.projects {
+		if p == nil {
+			continue
+		}
+		for i := range p.failing {
+			ref := jiraRef{p, i}
+			if idOrKey == strconv.FormatInt(ref.id(), 10) || strings.EqualFold(idOrKey, keyIf(true, ref)) {
+				return ref.id(), true
+			}
+		}
+	}
+	return 0, false
+}
+
+// handleJiraIssue is GET /issue/{issueIdOrKey}: one issue, rendered as
+// bulkfetch renders it, with every field unless fields says otherwise.
+// expand embeds no changelog: the sandbox serves changelogs through
+// bulkfetch and the changelog routes only.
+func (s *Server) handleJiraIssue(w http.ResponseWriter, r *http.Request, c *jiraCall) {
+	iss, ok := c.visibleIssue(w, r.PathValue("issueIdOrKey"))
+	if !ok {
+		return
+	}
+	q := r.URL.Query()
+	sel := selectJiraFields(q["fields"], "*all")
+	sel.expand(splitJiraList(q["expand"]), 0)
+	sel.properties = len(splitJiraList(q["properties"])) > 0
+	bean := c.issue(iss, sel)
+	bean.Names, bean.Schema = sel.namesAndSchema()
+	writeJSON(w, http.StatusOK, bean)
 }

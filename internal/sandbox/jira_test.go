@@ -449,6 +449,36 @@ func TestJiraBulkFetch(t *testing.T) {
 	}
 }
 
+// TestJiraIssue: GET /issue/{issueIdOrKey} returns one issue, every field
+// by default or those asked for, for 2 points; an issue that does not
+// exist, vanished or is forbidden is 404 alike.
+func TestJiraIssue(t *testing.T) {
+	s, tk := startJira(t, 12, 5, JiraOptions{VanishedEvery: 10, ForbiddenEvery: 11, RetriableErrorEvery: 3})
+	one := s.get(jiraPath("/issue/abc-3?fields=summary"), tk)
+	wantStatus(t, "one field", one, http.StatusOK)
+	got := decode[issueBean](t, one)
+	if got.Key != "ABC-3" || got.ID != strconv.Itoa(jiraIDBase+2) || len(got.Fields) != 1 || got.Fields["summary"] == nil || got.RenderedFields != nil {
+		t.Errorf("fields=summary: %.300s", one.body)
+	}
+	all := decode[issueBean](t, s.get(jiraPath("/issue/"+strconv.Itoa(jiraIDBase+3)+"?expand=renderedFields"), tk))
+	if all.Key != "ABC-4" || all.Fields["comment"] == nil || all.Fields["worklog"] == nil || all.RenderedFields["summary"] == nil || all.Changelog != nil {
+		t.Errorf("default fields %v, rendered %v", slices.Collect(mapKeys(all.Fields)), slices.Collect(mapKeys(all.RenderedFields)))
+	}
+	for _, key := range []string{"ABC-10", "ABC-11", "ABC-13", "XYZ-1", "10"} {
+		wantJiraError(t, key, s.get(jiraPath("/issue/"+key), tk), http.StatusNotFound, "Issue does not exist")
+	}
+	if st := s.Stats().Jira; st.Issue != 7 || st.Requests() != 7 || st.IssuesFetched != 0 {
+		t.Errorf("stats %+v", st)
+	}
+	// The cheapest check that an issue exists: Atlassian prices "GET one
+	// issue" at 2 points.
+	s.ResetStats()
+	s.get(jiraPath("/issue/ABC-3?fields=summary"), tk)
+	if st := s.Stats().Jira; st.Issue != 1 || st.Points != 2 {
+		t.Errorf("one issue, one field: %+v", st)
+	}
+}
+
 // TestJiraEmbeddedListsAreCut: the embedded comment, worklog and
 // changelog lists stop short, with totals that say so.
 func TestJiraEmbeddedListsAreCut(t *testing.T) {
