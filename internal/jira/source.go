@@ -427,13 +427,17 @@ func (s *Source) present(ctx context.Context, ids []string) ([]string, error) {
 
 // answered reports whether err is the API's answer about the item asked
 // for (a status other than 401, or failures on every try) rather than a
-// reason to stop the export: a dead grant, a missing scope, the export
-// itself stopping.
+// reason to stop the export: a dead grant, a missing scope, an API that
+// stopped answering, the export itself stopping.
 func answered(err error) bool {
 	var (
 		exhausted *atlassian.RetryExhaustedError
 		apiErr    *atlassian.Error
+		stall     *atlassian.StallError
 	)
+	if errors.As(err, &stall) {
+		return false
+	}
 	return errors.As(err, &exhausted) || (errors.As(err, &apiErr) && apiErr.Status != http.StatusUnauthorized)
 }
 
