@@ -12,9 +12,9 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"golang.org/x/oauth2"
@@ -103,12 +103,12 @@ func (c *Client) Login(ctx context.Context, opts LoginOptions) (*tokenstore.Gran
 // browser on the consent page, and waits for the authorization server to
 // send it back to the callback.
 func (c *Client) awaitCallback(ctx context.Context, opts LoginOptions, redirect *url.URL, state, verifier string) (*tokenstore.Grant, error) {
-	ln, err := listen(redirect)
+	lns, err := listen(redirect)
 	if err != nil {
 		return nil, err
 	}
 	if redirect.Port() == "0" {
-		redirect.Host = net.JoinHostPort(redirect.Hostname(), fmt.Sprint(ln.Addr().(*net.TCPAddr).Port))
+		redirect.Host = net.JoinHostPort(redirect.Hostname(), fmt.Sprint(lns[0].Addr().(*net.TCPAddr).Port))
 	}
 	authURL := c.authCodeURL(redirect.String(), state, verifier)
 
@@ -121,7 +121,9 @@ func (c *Client) awaitCallback(ctx context.Context, opts LoginOptions, redirect 
 		done: make(chan loginResult, 1),
 	}
 	srv := &http.Server{ReadHeaderTimeout: 10 * time.Second, Handler: cb}
-	go func() { _ = srv.Serve(ln) }()
+	for _, ln := range lns {
+		go func() { _ = srv.Serve(ln) }()
+	}
 	defer func() {
 		shutdown, stop := context.WithTimeout(context.Background(), 2*time.Second)
 		defer stop()
@@ -292,18 +294,57 @@ func checkCallback(q url.Values, state string) (string, error) {
 	return code, nil
 }
 
-func listen(redirect *url.URL) (net.Listener, error) {
-	host := redirect.Hostname()
-	if host == "localhost" {
-		host = "127.0.0.1" // bind the loopback address only, never all interfaces
-	}
+// listen binds the callback's loopback address, and nothing else. A
+// localhost callback is bound on both 127.0.0.1 and [::1]: a browser may
+// resolve localhost to either, and the major ones (curl too) do so by
+// themselves, whatever the system's hosts file says; a loopback left free
+// would let any local process listen there on the same port and receive
+// the code.
+func listen(redirect *url.URL) ([]net.Listener, error) {
 	port := redirect.Port()
 	if port == "" {
 		port = "80"
 	}
+	if host := redirect.Hostname(); host != "localhost" {
+		ln, err := listenOn(host, port)
+		if err != nil {
+			return nil, err
+		}
+		return []net.Listener{ln}, nil
+	}
+	// A free port of 127.0.0.1 may be taken on [::1]: then try another.
+	for tries := 1; ; tries++ {
+		lns, err := listenLocalhost(port)
+		var inUse *PortInUseError
+		if port != "0" || tries == 5 || !errors.As(err, &inUse) {
+			return lns, err
+		}
+	}
+}
+
+// listenLocalhost binds 127.0.0.1 and [::1] on one port; port 0 binds
+// a free port of 127.0.0.1. A machine without an IPv6 loopback gets
+// 127.0.0.1 alone: nobody can bind [::1] there either.
+func listenLocalhost(port string) ([]net.Listener, error) {
+	v4, err := listenOn("127.0.0.1", port)
+	if err != nil {
+		return nil, err
+	}
+	v6, err := listenOn("::1", strconv.Itoa(v4.Addr().(*net.TCPAddr).Port))
+	switch {
+	case err == nil:
+		return []net.Listener{v4, v6}, nil
+	case ipv6Absent(err):
+		return []net.Listener{v4}, nil
+	}
+	_ = v4.Close()
+	return nil, err
+}
+
+func listenOn(host, port string) (net.Listener, error) {
 	addr := net.JoinHostPort(host, port)
 	ln, err := net.Listen("tcp", addr)
-	if errors.Is(err, syscall.EADDRINUSE) {
+	if addrInUse(err) {
 		return nil, &PortInUseError{Addr: addr}
 	}
 	if err != nil {

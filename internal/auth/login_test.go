@@ -5,10 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aumo-cli/aumo/internal/sandbox"
 )
@@ -131,4 +134,82 @@ func TestLoginOutlastsForgedCallbacks(t *testing.T) {
 			}
 		})
 	}
+}
+
+// requireIPv6Loopback skips a test of [::1] on a machine without an IPv6
+// loopback, and only there.
+func requireIPv6Loopback(t *testing.T) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "[::1]:0")
+	if ipv6Absent(err) {
+		t.Skipf("this machine has no IPv6 loopback: %v", err)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = ln.Close()
+}
+
+// TestLoginLocalhostListensOnEveryLoopback: browsers resolve localhost to
+// 127.0.0.1 or [::1], so a localhost callback is aumo's on both; neither
+// is left for another process to take.
+func TestLoginLocalhostListensOnEveryLoopback(t *testing.T) {
+	for _, loopback := range []string{"127.0.0.1", "[::1]"} {
+		t.Run(loopback, func(t *testing.T) {
+			if loopback == "[::1]" {
+				requireIPv6Loopback(t)
+			}
+			_, c := startSandbox(t, sandbox.Options{})
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			open, browsed := inBackground(t, cancel, forgeThenSignIn(t, loopback))
+			g, err := c.Login(ctx, LoginOptions{RedirectURL: "http://localhost:0/callback", OpenBrowser: open})
+			<-browsed
+			if err != nil {
+				t.Fatal(err)
+			}
+			if g.RefreshToken.IsZero() {
+				t.Error("no refresh token")
+			}
+		})
+	}
+}
+
+// TestLoginLocalhostRefusesATakenIPv6Port: when another process holds
+// [::1] on the callback's port, the login stops before the browser opens
+// instead of letting that process receive the code.
+func TestLoginLocalhostRefusesATakenIPv6Port(t *testing.T) {
+	requireIPv6Loopback(t)
+	_, c := startSandbox(t, sandbox.Options{})
+	port := takeIPv6PortFreeOnIPv4(t)
+	_, err := c.Login(context.Background(), LoginOptions{
+		RedirectURL: "http://localhost:" + port + "/callback",
+		OpenBrowser: func(string) error { t.Error("the browser opened while [::1] was another's"); return nil },
+		Timeout:     2 * time.Second,
+	})
+	var inUse *PortInUseError
+	if !errors.As(err, &inUse) || inUse.Addr != "[::1]:"+port {
+		t.Fatalf("got %v, want [::1]:%s in use", err, port)
+	}
+}
+
+// takeIPv6PortFreeOnIPv4 binds [::1] on a port that 127.0.0.1 has free,
+// for the rest of the test, and returns the port.
+func takeIPv6PortFreeOnIPv4(t *testing.T) string {
+	t.Helper()
+	for range 20 {
+		ln, err := net.Listen("tcp", "[::1]:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		port := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
+		if v4, err := net.Listen("tcp", "127.0.0.1:"+port); err == nil {
+			_ = v4.Close()
+			t.Cleanup(func() { _ = ln.Close() })
+			return port
+		}
+		_ = ln.Close()
+	}
+	t.Fatal("found no port free on 127.0.0.1 whose [::1] twin was free too")
+	return ""
 }
