@@ -398,9 +398,10 @@ func jsonTitle(path string) string {
 // send them, then (with the step sign-in) the person's browser signing in.
 // It takes the callback from the consent URL's redirect_uri and writes
 // each forged request's answer to LOG as "STEP STATUS TEXT", the page's
-// text on one line.
+// text on one line. Without steps it only creates LOG: a browser that
+// opened and shows the consent page.
 //
-//	fakebrowser LOG STEP... URL
+//	fakebrowser LOG [STEP...] URL
 //
 //	wrong-state        a code with a state aumo never sent
 //	no-state           a code without any state
@@ -409,8 +410,8 @@ func jsonTitle(path string) string {
 //	other-path         a request to another path than the callback's
 //	sign-in            the consent URL, followed as fetch does
 func fakeBrowserMain() {
-	if len(os.Args) < 4 {
-		fmt.Fprintln(os.Stderr, "usage: fakebrowser LOG STEP... URL")
+	if len(os.Args) < 3 {
+		fmt.Fprintln(os.Stderr, "usage: fakebrowser LOG [STEP...] URL")
 		os.Exit(2)
 	}
 	consent := os.Args[len(os.Args)-1]
