@@ -12,9 +12,9 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"golang.org/x/oauth2"
@@ -96,48 +96,34 @@ func (c *Client) Login(ctx context.Context, opts LoginOptions) (*tokenstore.Gran
 		}
 		return c.finish(ctx, opts, redirect.String(), code, verifier)
 	}
+	return c.awaitCallback(ctx, opts, redirect, state, verifier)
+}
 
-	ln, err := listen(redirect)
+// awaitCallback listens on the redirect's loopback address, opens the
+// browser on the consent page, and waits for the authorization server to
+// send it back to the callback.
+func (c *Client) awaitCallback(ctx context.Context, opts LoginOptions, redirect *url.URL, state, verifier string) (*tokenstore.Grant, error) {
+	lns, err := listen(redirect)
 	if err != nil {
 		return nil, err
 	}
 	if redirect.Port() == "0" {
-		redirect.Host = net.JoinHostPort(redirect.Hostname(), fmt.Sprint(ln.Addr().(*net.TCPAddr).Port))
+		redirect.Host = net.JoinHostPort(redirect.Hostname(), fmt.Sprint(lns[0].Addr().(*net.TCPAddr).Port))
 	}
 	authURL := c.authCodeURL(redirect.String(), state, verifier)
 
-	type result struct {
-		grant *tokenstore.Grant
-		err   error
+	cb := &callback{
+		path:  redirect.Path,
+		state: state,
+		finish: func(code string) (*tokenstore.Grant, error) {
+			return c.finish(ctx, opts, redirect.String(), code, verifier)
+		},
+		done: make(chan loginResult, 1),
 	}
-	done := make(chan result, 1)
-	var (
-		mu      sync.Mutex
-		handled bool
-	)
-	srv := &http.Server{
-		ReadHeaderTimeout: 10 * time.Second,
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			// One callback only: a second request (a reload, a stray
-			// favicon fetch) must not start a second exchange.
-			mu.Lock()
-			first := r.URL.Path == redirect.Path && !handled
-			handled = handled || first
-			mu.Unlock()
-			if !first {
-				http.NotFound(w, r)
-				return
-			}
-			code, err := checkCallback(r.URL.Query(), state)
-			var g *tokenstore.Grant
-			if err == nil {
-				g, err = c.finish(ctx, opts, redirect.String(), code, verifier)
-			}
-			writePage(w, err)
-			done <- result{g, err}
-		}),
+	srv := &http.Server{ReadHeaderTimeout: 10 * time.Second, Handler: cb}
+	for _, ln := range lns {
+		go func() { _ = srv.Serve(ln) }()
 	}
-	go func() { _ = srv.Serve(ln) }()
 	defer func() {
 		shutdown, stop := context.WithTimeout(context.Background(), 2*time.Second)
 		defer stop()
@@ -153,11 +139,75 @@ func (c *Client) Login(ctx context.Context, opts LoginOptions) (*tokenstore.Gran
 	fmt.Fprintf(opts.Messages, "Waiting for the browser (up to %s)...\n", opts.Timeout)
 
 	select {
-	case r := <-done:
+	case r := <-cb.done:
 		return r.grant, r.err
 	case <-ctx.Done():
 		return nil, waitError(ctx, opts.Timeout)
 	}
+}
+
+type loginResult struct {
+	grant *tokenstore.Grant
+	err   error
+}
+
+// callback answers the requests to one login's listener. Any local process
+// (or web page) can send one, so only a request to the callback path that
+// carries the login's state is the authorization server's answer, and
+// only the first such one is acted on: its outcome, an error= among them,
+// ends the login. Every other request gets an error page and the login
+// keeps waiting, so that nobody but the authorization server can cut it
+// short.
+type callback struct {
+	path, state string
+	// finish exchanges the code and completes the login.
+	finish func(code string) (*tokenstore.Grant, error)
+	// done receives the outcome of the login, once.
+	done chan loginResult
+
+	mu      sync.Mutex
+	claimed bool
+}
+
+func (cb *callback) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	code, err := "", ErrStateMismatch
+	if r.URL.Path == cb.path {
+		code, err = checkCallback(r.URL.Query(), cb.state)
+	}
+	if errors.Is(err, ErrStateMismatch) {
+		text := "This request did not come from the sign-in aumo started, so aumo ignored it."
+		if !cb.isClaimed() {
+			text += " The login is still waiting: finish it in the browser tab aumo opened, or at the address aumo printed in the terminal."
+		}
+		writePage(w, http.StatusBadRequest, "Not the expected sign-in", text)
+		return
+	}
+	if !cb.claim() {
+		// A reload, or a second tab, while the first answer is in hand.
+		writePage(w, http.StatusConflict, "aumo already has this sign-in", "Return to the terminal.")
+		return
+	}
+	var g *tokenstore.Grant
+	if err == nil {
+		g, err = cb.finish(code)
+	}
+	writeOutcome(w, err)
+	cb.done <- loginResult{g, err}
+}
+
+// claim reports whether the caller is the first to act on the callback.
+func (cb *callback) claim() bool {
+	cb.mu.Lock()
+	defer cb.mu.Unlock()
+	first := !cb.claimed
+	cb.claimed = true
+	return first
+}
+
+func (cb *callback) isClaimed() bool {
+	cb.mu.Lock()
+	defer cb.mu.Unlock()
+	return cb.claimed
 }
 
 // waitError says why a wait for the person ended early.
@@ -244,18 +294,57 @@ func checkCallback(q url.Values, state string) (string, error) {
 	return code, nil
 }
 
-func listen(redirect *url.URL) (net.Listener, error) {
-	host := redirect.Hostname()
-	if host == "localhost" {
-		host = "127.0.0.1" // bind the loopback address only, never all interfaces
-	}
+// listen binds the callback's loopback address, and nothing else. A
+// localhost callback is bound on both 127.0.0.1 and [::1]: a browser may
+// resolve localhost to either, and the major ones (curl too) do so by
+// themselves, whatever the system's hosts file says; a loopback left free
+// would let any local process listen there on the same port and receive
+// the code.
+func listen(redirect *url.URL) ([]net.Listener, error) {
 	port := redirect.Port()
 	if port == "" {
 		port = "80"
 	}
+	if host := redirect.Hostname(); host != "localhost" {
+		ln, err := listenOn(host, port)
+		if err != nil {
+			return nil, err
+		}
+		return []net.Listener{ln}, nil
+	}
+	// A free port of 127.0.0.1 may be taken on [::1]: then try another.
+	for tries := 1; ; tries++ {
+		lns, err := listenLocalhost(port)
+		var inUse *PortInUseError
+		if port != "0" || tries == 5 || !errors.As(err, &inUse) {
+			return lns, err
+		}
+	}
+}
+
+// listenLocalhost binds 127.0.0.1 and [::1] on one port; port 0 binds
+// a free port of 127.0.0.1. A machine without an IPv6 loopback gets
+// 127.0.0.1 alone: nobody can bind [::1] there either.
+func listenLocalhost(port string) ([]net.Listener, error) {
+	v4, err := listenOn("127.0.0.1", port)
+	if err != nil {
+		return nil, err
+	}
+	v6, err := listenOn("::1", strconv.Itoa(v4.Addr().(*net.TCPAddr).Port))
+	switch {
+	case err == nil:
+		return []net.Listener{v4, v6}, nil
+	case ipv6Absent(err):
+		return []net.Listener{v4}, nil
+	}
+	_ = v4.Close()
+	return nil, err
+}
+
+func listenOn(host, port string) (net.Listener, error) {
 	addr := net.JoinHostPort(host, port)
 	ln, err := net.Listen("tcp", addr)
-	if errors.Is(err, syscall.EADDRINUSE) {
+	if addrInUse(err) {
 		return nil, &PortInUseError{Addr: addr}
 	}
 	if err != nil {
@@ -278,19 +367,18 @@ var page = template.Must(template.New("page").Parse(`<!doctype html>
 <body><h1>{{.Title}}</h1><p>{{.Text}}</p></body></html>
 `))
 
-func writePage(w http.ResponseWriter, err error) {
-	data := struct{ Title, Text string }{
-		Title: "aumo is signed in",
-		Text:  "You can close this tab and return to the terminal.",
-	}
-	status := http.StatusOK
+// writeOutcome tells the browser how the login ended.
+func writeOutcome(w http.ResponseWriter, err error) {
 	if err != nil {
-		status = http.StatusBadRequest
-		data.Title = "aumo could not sign in"
-		data.Text = err.Error() + ". Return to the terminal for what to do next."
+		writePage(w, http.StatusBadRequest, "aumo could not sign in", err.Error()+". Return to the terminal for what to do next.")
+		return
 	}
+	writePage(w, http.StatusOK, "aumo is signed in", "You can close this tab and return to the terminal.")
+}
+
+func writePage(w http.ResponseWriter, status int, title, text string) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
-	_ = page.Execute(w, data)
+	_ = page.Execute(w, struct{ Title, Text string }{title, text})
 }

@@ -367,6 +367,11 @@ func domText(path string) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	return nodeText(doc), nil
+}
+
+// nodeText is the text under n, its runs of white space made one space.
+func nodeText(n *html.Node) string {
 	var b strings.Builder
 	var walk func(*html.Node)
 	walk = func(n *html.Node) {
@@ -377,8 +382,8 @@ func domText(path string) (string, error) {
 			walk(c)
 		}
 	}
-	walk(doc)
-	return strings.Join(strings.Fields(b.String()), " "), nil
+	walk(n)
+	return strings.Join(strings.Fields(b.String()), " ")
 }
 
 func jsonTitle(path string) string {
@@ -395,39 +400,90 @@ func jsonTitle(path string) string {
 	return doc.Title
 }
 
-// fakeBrowserMain plays a forged callback: it reads the redirect_uri out of
-// the consent URL and calls it directly, as a cross-site request would.
+// fakeBrowserMain plays requests to the login's callback that did not
+// come from its authorization server, as any local process or web page can
+// send them, then (with the step sign-in) the person's browser signing in.
+// It takes the callback from the consent URL's redirect_uri and writes
+// each forged request's answer to LOG as "STEP STATUS TEXT", the page's
+// text on one line. Without steps it only creates LOG: a browser that
+// opened and shows the consent page.
 //
-//	fakebrowser wrong-state URL   a code with a state aumo never sent
-//	fakebrowser no-state URL      a code without any state
-//	fakebrowser error-no-state URL  error=access_denied without any state
+//	fakebrowser LOG [STEP...] URL
+//
+//	wrong-state        a code with a state aumo never sent
+//	no-state           a code without any state
+//	error-no-state     error=access_denied without any state
+//	error-wrong-state  error=access_denied with a state aumo never sent
+//	other-path         a request to another path than the callback's
+//	sign-in            the consent URL, followed as fetch does
 func fakeBrowserMain() {
-	if len(os.Args) != 3 {
-		fmt.Fprintln(os.Stderr, "usage: fakebrowser MODE URL")
+	if len(os.Args) < 3 {
+		fmt.Fprintln(os.Stderr, "usage: fakebrowser LOG [STEP...] URL")
 		os.Exit(2)
 	}
-	u, err := url.Parse(os.Args[2])
-	if err != nil {
+	consent := os.Args[len(os.Args)-1]
+	if err := fakeBrowse(os.Args[1], os.Args[2:len(os.Args)-1], consent); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
+	}
+}
+
+func fakeBrowse(logName string, steps []string, consentURL string) error {
+	u, err := url.Parse(consentURL)
+	if err != nil {
+		return err
 	}
 	cb, err := url.Parse(u.Query().Get("redirect_uri"))
 	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
+		return err
 	}
-	q := url.Values{"code": {"forged-code"}}
-	switch os.Args[1] {
-	case "wrong-state":
-		q.Set("state", "not-the-state-aumo-sent")
-	case "error-no-state":
-		q = url.Values{"error": {"access_denied"}}
+	forged := map[string]url.Values{
+		"wrong-state":       {"code": {"forged-code"}, "state": {"not-the-state-aumo-sent"}},
+		"no-state":          {"code": {"forged-code"}},
+		"error-no-state":    {"error": {"access_denied"}},
+		"error-wrong-state": {"error": {"access_denied"}, "state": {"not-the-state-aumo-sent"}},
+		"other-path":        {"code": {"forged-code"}},
 	}
-	cb.RawQuery = q.Encode()
-	resp, err := http.Get(cb.String())
+	log, err := os.Create(logName)
 	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
+		return err
 	}
-	_ = resp.Body.Close()
+	defer func() { _ = log.Close() }()
+	for _, step := range steps {
+		target := *cb
+		switch q, ok := forged[step]; {
+		case step == "sign-in":
+			target = *u
+		case !ok:
+			return fmt.Errorf("unknown step %q", step)
+		default:
+			target.RawQuery = q.Encode()
+		}
+		if step == "other-path" {
+			target.Path = "/favicon.ico"
+		}
+		status, text, err := getText(target.String())
+		if err != nil {
+			return fmt.Errorf("%s: %w", step, err)
+		}
+		if step != "sign-in" {
+			fmt.Fprintf(log, "%s %d %s\n", step, status, text)
+		}
+	}
+	return nil
+}
+
+// getText fetches u, following redirects, and returns the status and the
+// page's text with its runs of white space made one space.
+func getText(u string) (int, string, error) {
+	resp, err := http.Get(u)
+	if err != nil {
+		return 0, "", err
+	}
+	defer func() { _ = resp.Body.Close() }()
+	doc, err := html.Parse(resp.Body)
+	if err != nil {
+		return 0, "", err
+	}
+	return resp.StatusCode, nodeText(doc), nil
 }

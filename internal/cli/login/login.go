@@ -37,9 +37,11 @@ func NewCmdLogin(f *cmdutil.Factory, runF func(context.Context, *Options) error)
 aumo opens the consent page (with $BROWSER, run as "$BROWSER URL", or the system
 default) and always prints its URL. After you approve, Atlassian redirects the
 browser to aumo's callback on AUMO_REDIRECT_URL (default
-http://127.0.0.1:47613/callback). On a machine without a browser use
---no-browser: open the URL anywhere, approve, and paste the address the browser
-was sent to.
+http://127.0.0.1:47613/callback). Only that answer, carrying this login's
+state, ends the login: any other request to the callback gets an error page and
+aumo keeps waiting, up to --timeout. A localhost callback is served on both
+127.0.0.1 and [::1]. On a machine without a browser use --no-browser: open the
+URL anywhere, approve, and paste the address the browser was sent to.
 
 aumo then lists the sites the grant reaches and picks one: --site (a URL, a name
 or a cloudId), else AUMO_SITE, else the only one, else it asks (on a terminal).
