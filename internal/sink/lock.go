@@ -9,14 +9,19 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 )
 
 // lockName is the lock file at the top of a directory export
 // (exportformat.LockName): no part of the export.
 const lockName = ".aumo.lock"
 
-// lockSuffix follows a tarball's name in the name of its lock file.
-const lockSuffix = ".lock"
+// What follows a tarball's name in the names of the files that belong to
+// it beside it: its temporary file while it is written, and its lock.
+const (
+	partialInfix = ".partial-"
+	lockSuffix   = ".lock"
+)
 
 // maxBesideBase is the longest tarball name that the names of its files
 // beside it repeat: the rest of MaxNameBytes is for what they add.
@@ -55,9 +60,14 @@ type OutputLock struct {
 // exist); a tarball's is ".NAME.lock" beside it. Standard output ("-")
 // needs no lock: its OutputLock holds nothing.
 //
+// A tarball's temporary file is only ever created under its lock (Open
+// sees to it), so the holder knows that those beside it are left by runs
+// that were killed: LockOutput removes them.
+//
 // On a platform without file locks (neither Unix nor Windows), or a
 // filesystem that refuses them, the lock file is made but nothing is
-// locked: concurrent exports are not detected there.
+// locked: concurrent exports are not detected there, and no temporary
+// file is removed.
 func LockOutput(out string) (*OutputLock, error) {
 	l := &OutputLock{out: out}
 	kind := KindOf(out)
@@ -81,6 +91,9 @@ func LockOutput(out string) (*OutputLock, error) {
 	if err := l.take(dir, name); err != nil {
 		l.removeCreated()
 		return nil, err
+	}
+	if kind != KindDir && l.held {
+		l.removeStalePartials()
 	}
 	return l, nil
 }
@@ -208,6 +221,31 @@ func (l *OutputLock) holds(out string) bool {
 	return filepath.Clean(l.out) == filepath.Clean(out)
 }
 
+// removeStalePartials removes the temporary files that killed runs left
+// beside the tarball. Only the lock's holder may: no other run is writing
+// one. A file that cannot be removed stays, for the next run to try.
+func (l *OutputLock) removeStalePartials() {
+	prefix := besideName(l.out, partialInfix)
+	entries, err := fs.ReadDir(l.root.FS(), ".")
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		if e.Type().IsRegular() && isPartialOf(e.Name(), prefix) {
+			_ = l.root.Remove(e.Name())
+		}
+	}
+}
+
+// isPartialOf reports whether name is a temporary file created from the
+// pattern prefix+"*": the random rest holds no dot, so that the temporary
+// file of another tarball whose name only begins the same (x.tar.partial-1.tar
+// beside x.tar) is never taken for one.
+func isPartialOf(name, prefix string) bool {
+	rest, ok := strings.CutPrefix(name, prefix)
+	return ok && rest != "" && !strings.Contains(rest, ".")
+}
+
 // besideName names a file that belongs to the tarball final, beside it:
 // hidden, and after the tarball, so that a user who finds it knows what it
 // was; a name too long for that is replaced by its hash.
@@ -218,6 +256,12 @@ func besideName(final, suffix string) string {
 		base = "aumo-" + hex.EncodeToString(sum[:8])
 	}
 	return "." + base + suffix
+}
+
+// partialPattern is the os.CreateTemp pattern of a tarball's temporary
+// file.
+func partialPattern(final string) string {
+	return besideName(final, partialInfix) + "*"
 }
 
 // releaseLock releases the lock a sink took when it ends. An error is

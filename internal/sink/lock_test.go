@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -214,6 +215,62 @@ func TestOpenTakesTheLockUntilTheEnd(t *testing.T) {
 	}
 }
 
+func TestLockOutputRemovesStalePartials(t *testing.T) {
+	base := t.TempDir()
+	stale := []string{".x.tar.partial-123", ".x.tar.partial-4242"}
+	kept := []string{
+		".x.tar.partial-1.tar.partial-5", // x.tar.partial-1.tar's, not x.tar's
+		".y.tar.partial-7",
+		"x.tar.partial-8",
+		".x.tar.partial-",
+		"notes.txt",
+	}
+	for _, name := range append(slices.Clone(stale), kept...) {
+		if err := os.WriteFile(filepath.Join(base, name), []byte("partial"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	l, err := LockOutput(filepath.Join(base, "x.tar"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = l.Release() }()
+	for _, name := range stale {
+		mustNotExist(t, filepath.Join(base, name))
+	}
+	for _, name := range kept {
+		mustExist(t, filepath.Join(base, name))
+	}
+}
+
+// A tarball whose name is too long to extend keeps its temporary and lock
+// files under a name of its own, which the next holder still recognises.
+func TestLongTarballNames(t *testing.T) {
+	base := t.TempDir()
+	out := filepath.Join(base, strings.Repeat("n", 230)+".tar")
+	other := filepath.Join(base, strings.Repeat("n", 231)+".tar")
+	mine, theirs := partialPattern(out), partialPattern(other)
+	if mine == theirs || len(mine) > MaxNameBytes-12 || besideName(out, lockSuffix) == besideName(other, lockSuffix) {
+		t.Fatalf("patterns %q and %q", mine, theirs)
+	}
+	left := filepath.Join(base, strings.TrimSuffix(mine, "*")+"99")
+	alive := filepath.Join(base, strings.TrimSuffix(theirs, "*")+"99")
+	for _, p := range []string{left, alive} {
+		if err := os.WriteFile(p, nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	l, err := LockOutput(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustNotExist(t, left)
+	mustExist(t, alive)
+	if err := l.Release(); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestPutRefusesTheLockName(t *testing.T) {
 	if err := checkPath(".aumo.lock"); !errors.Is(err, ErrBadPath) {
 		t.Errorf("checkPath(.aumo.lock) = %v, want ErrBadPath", err)
@@ -222,7 +279,7 @@ func TestPutRefusesTheLockName(t *testing.T) {
 
 // TestKilledHolderBlocksNobody kills a process holding an output's lock
 // (this test binary, running TestHelperHoldOutput) with SIGKILL: the lock
-// dies with it.
+// dies with it, and the next holder removes the partial tarball it left.
 func TestKilledHolderBlocksNobody(t *testing.T) {
 	for _, kind := range []string{"dir", "tar.gz"} {
 		t.Run(kind, func(t *testing.T) {
@@ -261,6 +318,9 @@ func TestKilledHolderBlocksNobody(t *testing.T) {
 			if err != nil {
 				t.Fatalf("LockOutput after the holder was killed: %v", err)
 			}
+			for _, p := range partials {
+				mustNotExist(t, p)
+			}
 			if err := l.Release(); err != nil {
 				t.Fatal(err)
 			}
@@ -291,4 +351,22 @@ func TestHelperHoldOutput(t *testing.T) {
 	}
 	_, _ = os.Stdout.WriteString("open\n")
 	time.Sleep(time.Hour)
+}
+
+func TestIsPartialOf(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		want bool
+	}{
+		{".x.tar.partial-1", true},
+		{".x.tar.partial-3846723", true},
+		{".x.tar.partial-", false},
+		{".x.tar.partial-1.tar.partial-2", false},
+		{".x.tar.lock", false},
+		{"x.tar", false},
+	} {
+		if got := isPartialOf(c.name, ".x.tar.partial-"); got != c.want {
+			t.Errorf("isPartialOf(%q) = %v, want %v", c.name, got, c.want)
+		}
+	}
 }

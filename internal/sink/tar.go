@@ -157,16 +157,6 @@ func (s *tarSink) readSpool(f *os.File) (io.Reader, error) {
 	return age.Decrypt(bufio.NewReaderSize(f, copyBufSize), s.spoolKey)
 }
 
-// partialPattern names a tarball's temporary file after the final one,
-// hidden, so that a user who finds it knows what it was.
-func partialPattern(final string) string {
-	base := filepath.Base(final)
-	if len(base) > 200 {
-		return tmpPrefix + "partial-*"
-	}
-	return "." + base + ".partial-*"
-}
-
 // createSpool creates a temporary file and, where the platform allows
 // removing an open file, removes its name at once so that not even a
 // crash leaves it behind. It returns the name still to remove, if any.
