@@ -50,6 +50,10 @@ type Options struct {
 	Incremental, Prune bool
 	// Recipients encrypt a tarball or standard output export with age.
 	Recipients []age.Recipient
+	// Lock is Out's lock (sink.LockOutput), which the caller took before
+	// Check and holds for the whole run, so that no other run writes Out
+	// meanwhile. Without it, the sink takes the lock when Prepare opens it.
+	Lock *sink.OutputLock
 	// NoJSON leaves out the JSON of items that have Markdown (--format md):
 	// their Markdown is then what marks them done. NoMarkdown leaves out
 	// the Markdown (--format json).
@@ -186,7 +190,10 @@ func Prepare(opts Options) (*Prepared, error) {
 	if err != nil {
 		return nil, err
 	}
-	sopts := sink.Options{Stdout: opts.Stdout, StdoutIsTerminal: opts.StdoutIsTerminal, InitialManifest: initial, Resume: prev != nil, Recipients: opts.Recipients}
+	sopts := sink.Options{
+		Stdout: opts.Stdout, StdoutIsTerminal: opts.StdoutIsTerminal, InitialManifest: initial,
+		Resume: prev != nil, Recipients: opts.Recipients, Lock: opts.Lock,
+	}
 	if p.sink, err = sink.Open(opts.Out, sopts); err != nil {
 		return nil, outErrorf("--out %s: %v", opts.Out, err)
 	}

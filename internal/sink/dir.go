@@ -39,9 +39,13 @@ type dirSink struct {
 	idxSize int64 // bytes of whole lines in index
 	idxBuf  []byte
 	idxErr  error // set when the index could not be restored after a failed append
+
+	// lock is the output's lock if Open took it for the sink, released
+	// when the sink ends.
+	lock *OutputLock
 }
 
-func openDir(out string, opts Options) (*dirSink, error) {
+func openDir(out string, opts Options, own *OutputLock) (*dirSink, error) {
 	created := false
 	if _, err := os.Stat(out); errors.Is(err, fs.ErrNotExist) {
 		if err := os.Mkdir(out, dirMode); err != nil {
@@ -62,7 +66,7 @@ func openDir(out string, opts Options) (*dirSink, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open output directory: %w", err)
 	}
-	s := &dirSink{out: out, root: root}
+	s := &dirSink{out: out, root: root, lock: own}
 	if err := s.start(opts); err != nil {
 		_ = s.close()
 		return nil, err
@@ -348,6 +352,7 @@ func (s *dirSink) Finish(manifest []byte) error {
 		return fmt.Errorf("finish %s: %w", s.out, err)
 	}
 	s.lc.set(stateFinished)
+	releaseLock(s.lock)
 	return nil
 }
 
@@ -359,7 +364,9 @@ func (s *dirSink) Abort() error {
 		return nil
 	}
 	s.lc.set(stateAborted)
-	if err := s.close(); err != nil {
+	err := s.close()
+	releaseLock(s.lock)
+	if err != nil {
 		return fmt.Errorf("abort %s: %w", s.out, err)
 	}
 	return nil

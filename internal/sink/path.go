@@ -218,7 +218,7 @@ func checkPath(path string) error {
 		return fmt.Errorf("%q is longer than %d bytes: %w", path, MaxPathBytes, ErrBadPath)
 	case path[0] == '/':
 		return fmt.Errorf("%q is absolute: %w", path, ErrBadPath)
-	case path == manifestName || path == indexName:
+	case path == manifestName || path == indexName || path == lockName:
 		return fmt.Errorf("%q is written by the sink itself: %w", path, ErrBadPath)
 	}
 	for rest := path; ; {

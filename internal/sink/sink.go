@@ -1,7 +1,8 @@
 // Package sink is where an export's files go: a directory written so that
 // an interrupted run can resume, or a tarball (plain, gzip, zstd, or a plain
 // tar stream on standard output) that appears under its final name only
-// once complete.
+// once complete. Whoever writes an output holds its lock (LockOutput), so
+// that no two runs write the same one at once.
 package sink
 
 import (
@@ -130,6 +131,11 @@ type Options struct {
 	// os.TempDir()). Tarballs are spooled next to their final name, so that
 	// the final rename stays on one filesystem.
 	TempDir string
+	// Lock is out's lock (see LockOutput), which the caller took before
+	// it read anything of out and holds until the sink ends. Without it,
+	// Open takes the lock itself, and the sink releases it at Finish or
+	// Abort.
+	Lock *OutputLock
 }
 
 func (o Options) minFree() int64 {
@@ -146,23 +152,46 @@ func (o Options) spoolDir() string {
 	return os.TempDir()
 }
 
-// Open opens the sink for out (see KindOf), after the checks of Check. A
-// new directory export is created (its parent must exist) with
-// manifest.json then an empty index.jsonl.
+// Open opens the sink for out (see KindOf), holding out's lock (see
+// Options.Lock), after the checks of Check. A new directory export is
+// created (its parent must exist) with manifest.json then an empty
+// index.jsonl. While another process holds the lock, Open fails with
+// ErrLocked.
 func Open(out string, opts Options) (Sink, error) {
+	if opts.Lock != nil {
+		if !opts.Lock.holds(out) {
+			return nil, fmt.Errorf("open %s: the lock given is the lock of %s", out, opts.Lock.out)
+		}
+		return open(out, opts, nil)
+	}
+	own, err := LockOutput(out)
+	if err != nil {
+		return nil, err
+	}
+	s, err := open(out, opts, own)
+	if err != nil {
+		_ = own.Release()
+		return nil, err
+	}
+	return s, nil
+}
+
+// open opens the sink once out's lock is held; own is the lock Open took
+// for the sink, which it releases when it ends.
+func open(out string, opts Options, own *OutputLock) (Sink, error) {
 	if err := Check(out, opts); err != nil {
 		return nil, err
 	}
 	switch kind := KindOf(out); kind {
 	case KindDir:
-		return openDir(out, opts)
+		return openDir(out, opts, own)
 	case KindStdout:
 		if opts.Stdout == nil {
 			return nil, errors.New("open standard output export: no standard output given")
 		}
-		return openTar(kind, "", opts)
+		return openTar(kind, "", opts, own)
 	default:
-		return openTar(kind, out, opts)
+		return openTar(kind, out, opts, own)
 	}
 }
 
@@ -224,6 +253,18 @@ func checkTarball(out string, opts Options) error {
 
 // checkParent checks the directory that will hold out.
 func checkParent(out string, opts Options) error {
+	if err := statParent(out); err != nil {
+		return err
+	}
+	parent := filepath.Dir(out)
+	if err := probeWritable(parent); err != nil {
+		return err
+	}
+	return checkSpace(parent, opts)
+}
+
+// statParent says why the directory that will hold out is not one.
+func statParent(out string) error {
 	parent := filepath.Dir(out)
 	fi, err := os.Stat(parent)
 	switch {
@@ -236,23 +277,27 @@ func checkParent(out string, opts Options) error {
 	case !fi.IsDir():
 		return fmt.Errorf("output %s: parent %s is not a directory", out, parent)
 	}
-	if err := probeWritable(parent); err != nil {
-		return err
-	}
-	return checkSpace(parent, opts)
+	return nil
 }
 
+// isEmptyDir reports whether dir holds nothing, or nothing but an export's
+// lock file.
 func isEmptyDir(dir string) (bool, error) {
 	f, err := os.Open(dir)
 	if err != nil {
 		return false, err
 	}
-	names, err := f.Readdirnames(1)
+	names, err := f.Readdirnames(2)
 	_ = f.Close()
-	if errors.Is(err, io.EOF) {
-		return true, nil
+	if err != nil && !errors.Is(err, io.EOF) {
+		return false, err
 	}
-	return len(names) == 0, err
+	for _, name := range names {
+		if name != lockName {
+			return false, nil
+		}
+	}
+	return true, nil
 }
 
 // probeWritable creates and removes a file in dir: permission bits alone

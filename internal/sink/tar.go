@@ -61,12 +61,16 @@ type tarSink struct {
 	// files (large entries, the index) with a key that lives only in
 	// memory, so that no plaintext reaches the disk.
 	spoolKey *age.X25519Identity
+
+	// lock is the output's lock if Open took it for the sink, released
+	// when the sink ends.
+	lock *OutputLock
 }
 
 var spoolBufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
-func openTar(kind, final string, opts Options) (_ *tarSink, err error) {
-	s := &tarSink{kind: kind, final: final, stdout: opts.Stdout}
+func openTar(kind, final string, opts Options, own *OutputLock) (_ *tarSink, err error) {
+	s := &tarSink{kind: kind, final: final, stdout: opts.Stdout, lock: own}
 	defer func() {
 		if err != nil {
 			_ = s.cleanup()
@@ -97,22 +101,11 @@ func openTar(kind, final string, opts Options) (_ *tarSink, err error) {
 			return nil, fmt.Errorf("make a key for the temporary files of %s: %w", s.name(), err)
 		}
 	}
-	base := w
-	switch kind {
-	case KindTarGz:
-		gz, err := gzip.NewWriterLevel(base, gzip.DefaultCompression)
-		if err != nil {
-			return nil, fmt.Errorf("start gzip for %s: %w", s.name(), err)
-		}
-		s.comp, w = gz, gz
-	case KindTarZst:
-		// Two encoders compress one block while the next is filled; more
-		// would only cost memory, as the archive is written by one writer.
-		zw, err := zstd.NewWriter(base, zstd.WithEncoderConcurrency(2))
-		if err != nil {
-			return nil, fmt.Errorf("start zstd for %s: %w", s.name(), err)
-		}
-		s.comp, w = zw, zw
+	if s.comp, err = compressor(kind, w); err != nil {
+		return nil, fmt.Errorf("start compressing %s: %w", s.name(), err)
+	}
+	if s.comp != nil {
+		w = s.comp
 	}
 	s.tw = tar.NewWriter(w)
 	s.idx, s.idxName, err = createSpool(s.dir, tmpPrefix+"index-*")
@@ -130,6 +123,28 @@ func openTar(kind, final string, opts Options) (_ *tarSink, err error) {
 	return s, nil
 }
 
+// compressor starts the compression of a tarball of kind over w; it is
+// nil for a plain tar.
+func compressor(kind string, w io.Writer) (io.WriteCloser, error) {
+	switch kind {
+	case KindTarGz:
+		gz, err := gzip.NewWriterLevel(w, gzip.DefaultCompression)
+		if err != nil {
+			return nil, fmt.Errorf("gzip: %w", err)
+		}
+		return gz, nil
+	case KindTarZst:
+		// Two encoders compress one block while the next is filled; more
+		// would only cost memory, as the archive is written by one writer.
+		zw, err := zstd.NewWriter(w, zstd.WithEncoderConcurrency(2))
+		if err != nil {
+			return nil, fmt.Errorf("zstd: %w", err)
+		}
+		return zw, nil
+	}
+	return nil, nil
+}
+
 // readSpool rewinds a spool file for reading, decrypting it when the
 // archive is encrypted.
 func (s *tarSink) readSpool(f *os.File) (io.Reader, error) {
@@ -140,16 +155,6 @@ func (s *tarSink) readSpool(f *os.File) (io.Reader, error) {
 		return f, nil
 	}
 	return age.Decrypt(bufio.NewReaderSize(f, copyBufSize), s.spoolKey)
-}
-
-// partialPattern names a tarball's temporary file after the final one,
-// hidden, so that a user who finds it knows what it was.
-func partialPattern(final string) string {
-	base := filepath.Base(final)
-	if len(base) > 200 {
-		return tmpPrefix + "partial-*"
-	}
-	return "." + base + ".partial-*"
 }
 
 // createSpool creates a temporary file and, where the platform allows
@@ -357,6 +362,7 @@ func (s *tarSink) Finish(manifest []byte) error {
 		return fmt.Errorf("finish %s: %w", s.name(), err)
 	}
 	s.lc.set(stateFinished)
+	releaseLock(s.lock)
 	return nil
 }
 
@@ -457,7 +463,11 @@ func (s *tarSink) Abort() error {
 		return nil
 	}
 	s.lc.set(stateAborted)
-	if err := s.cleanup(); err != nil {
+	err := s.cleanup()
+	// Released after the temporary files are gone: the next holder would
+	// remove them as stale.
+	releaseLock(s.lock)
+	if err != nil {
 		return fmt.Errorf("abort %s: %w", s.name(), err)
 	}
 	return nil

@@ -30,6 +30,11 @@ const (
 	// contract): lines like index.jsonl's, with Removed set, that are no
 	// part of the export's counts.
 	RemovedIndexName = "removed/index.jsonl"
+	// LockName is the lock file at the top of a directory export, which
+	// the run writing the export holds (an extension of the contract): no
+	// part of the export. A run removes it when it ends; one that was
+	// killed leaves it, to no harm.
+	LockName = ".aumo.lock"
 )
 
 // Kinds of files in the index.

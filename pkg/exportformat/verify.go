@@ -89,8 +89,8 @@ const (
 // or "bytes": the paths of that kind, all paths, the sum of their sizes.
 // Other counts (skipped, failed, …) are not, nor are any while an update is
 // under way (Manifest.Incremental.Running). Temporary files an interrupted
-// run left in a directory are neither part of the export nor extra (see
-// Walk).
+// run left in a directory, and its lock file, are neither part of the
+// export nor extra (see Walk).
 //
 // An error means the export could not be checked: the path is missing or
 // unreadable, holds no export (ErrNotExport) or an encrypted one

@@ -321,6 +321,32 @@ func TestVerifyDirectoryTemporaryFiles(t *testing.T) {
 	}
 }
 
+// The lock file of the run writing a directory export, or the one a killed
+// run left, is no part of the export; only the one at its top is the lock.
+func TestVerifyDirectoryLockFile(t *testing.T) {
+	p := loadFixture(t).write(t, "dir")
+	if exportformat.LockName != ".aumo.lock" {
+		t.Errorf("LockName = %q: aumo writes .aumo.lock", exportformat.LockName)
+	}
+	if err := os.WriteFile(filepath.Join(p, ".aumo.lock"), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r, err := exportformat.Verify(t.Context(), p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !r.OK() {
+		t.Errorf("the lock file made the export damaged: %+v", r)
+	}
+	if err := os.WriteFile(filepath.Join(p, "issues", "10001", ".aumo.lock"), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if r, err = exportformat.Verify(t.Context(), p); err != nil {
+		t.Fatal(err)
+	}
+	checkSlice(t, "extra", r.Extra, []string{"issues/10001/.aumo.lock"})
+}
+
 func TestVerifySymlinkIsNotAFile(t *testing.T) {
 	p := loadFixture(t).write(t, "dir")
 	target := filepath.Join(p, "issues", "10002", "issue.md")

@@ -54,8 +54,9 @@ func (f *File) Read(p []byte) (int, error) {
 // not handed over. Walk stops at the first error fn returns and returns it.
 //
 // A directory's temporary files (names starting with ".aumo-tmp-", or with
-// "." and containing ".tmp") are what an interrupted run leaves behind, not
-// part of the export: Walk skips them.
+// "." and containing ".tmp") are what an interrupted run leaves behind, and
+// its top-level LockName is the lock of the run writing it: neither is part
+// of the export, and Walk skips them.
 //
 // A tarball is read in one pass, which captures its manifest and index on
 // the way (they come last), so Manifest and Index need no second pass.
@@ -73,7 +74,7 @@ func (e *Export) walkDir(ctx context.Context, fn func(*File) error) error {
 		if err != nil {
 			return fmt.Errorf("walk %s: %w", e.path, err)
 		}
-		if d.IsDir() || p == ManifestName || p == IndexName || p == RemovedIndexName || isTemp(d.Name()) {
+		if d.IsDir() || p == ManifestName || p == IndexName || p == RemovedIndexName || p == LockName || isTemp(d.Name()) {
 			return nil
 		}
 		if err := ctx.Err(); err != nil {

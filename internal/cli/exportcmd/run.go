@@ -102,13 +102,36 @@ func run(ctx context.Context, opts *Options, p product) (*Record, error) {
 		fmt.Fprintf(f.IO.Messages(), "Exporting what changed since %s (the last %d minutes, with a margin of %s).\n",
 			opts.SinceTime.Local().Format("2006-01-02 15:04 MST"), window, sinceMargin)
 	}
+	lock, err := lockOut(opts.Out)
+	if err != nil {
+		return nil, err
+	}
+	// Released once the export has ended, whichever way: a directory's
+	// lock file goes with it.
+	defer func() { _ = lock.Release() }()
 	ts, site, err := signIn(ctx, f, cfg.Site, p.scopes())
 	if err != nil {
 		return nil, err
 	}
 	rec := &Record{cfg: cfg, opts: engineOptions(opts, p, site), started: time.Now()}
+	rec.opts.Lock = lock
 	rec.manifest, err = exportWith(ctx, opts, p, session{cfg: cfg, tokens: ts, site: site}, window, rec)
 	return rec, err
+}
+
+// lockOut takes --out's lock before anything reads or writes it, so that
+// a second export into the same directory or tarball is refused at once
+// (exit 2) instead of repeating the first one's work or replacing its
+// tarball.
+func lockOut(out string) (*sink.OutputLock, error) {
+	lock, err := sink.LockOutput(out)
+	switch {
+	case errors.Is(err, sink.ErrLocked):
+		return nil, cmdutil.Usagef("--out %s: %v; wait for it to end, or choose another --out", out, err)
+	case err != nil:
+		return nil, cmdutil.Usagef("--out %s: %v", out, err)
+	}
+	return lock, nil
 }
 
 // session is what the run is signed in with.
