@@ -107,6 +107,7 @@ func params(dir string, opts sandbox.Options) testscript.Params {
 //	sandbox latency DURATION      every API answer waits
 //	sandbox fault KIND N [PREFIX] the next N API requests (under PREFIX) fail:
 //	                              ratelimit, ratelimit-bare, quota, 5xx, reset, short
+//	sandbox clear-faults          the faults not yet spent are cancelled
 //	sandbox expire-tokens         every access token issued so far expires
 //	sandbox edit-issue KEY-N      the issue was edited now (EditJiraIssue)
 //	sandbox delete-issue KEY-N    the issue was deleted (DeleteJiraIssue)
@@ -185,6 +186,8 @@ func cmdSandbox(ts *testscript.TestScript, neg bool, args []string) {
 			spec.PathPrefix = args[3]
 		}
 		srv.InjectFaults(spec)
+	case "clear-faults":
+		srv.ClearFaults()
 	case "expire-tokens":
 		srv.ExpireAccessTokens()
 	case "edit-issue", "delete-issue", "edit-page", "delete-page":

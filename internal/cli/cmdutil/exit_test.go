@@ -9,6 +9,7 @@ import (
 
 	"github.com/aumo-cli/aumo/internal/auth"
 	"github.com/aumo-cli/aumo/internal/config"
+	"github.com/aumo-cli/aumo/internal/export"
 	"github.com/aumo-cli/aumo/internal/tokenstore"
 )
 
@@ -32,6 +33,8 @@ func TestClassify(t *testing.T) {
 		{tokenstore.ErrWrongPassphrase, ExitError, "AUMO_TOKEN_PASSPHRASE"},
 		{tokenstore.ErrNoPassphrase, ExitUsage, "AUMO_TOKEN_PASSPHRASE"},
 		{fmt.Errorf("download: %w", context.Canceled), ExitInterrupted, ""},
+		{&export.UnrepairedError{Out: "abc"}, ExitPartial, "aumo verify --repair abc"},
+		{&export.UnrepairableError{Reason: "it is unfinished"}, ExitError, ""},
 		{errors.New("something else"), ExitError, ""},
 	}
 	for _, tc := range cases {
