@@ -155,24 +155,30 @@ func (s *Source) Check(ctx context.Context) (int64, error) {
 // of the extra ids. It keeps every listed page's title, for links
 // between pages.
 func (s *Source) list(ctx context.Context, out output) ([]*hit, error) {
-	page := s.first
-	s.first = nil
-	if page == nil {
-		var err error
-		if page, err = s.search(ctx, s.cql, listExpand, "", ""); err != nil {
-			return nil, err
-		}
-	}
 	var hits []*hit
 	seen := map[string]bool{}
-	for page != nil {
+	page, err := s.firstPage(ctx, seen)
+	for err == nil && page != nil {
 		hits = append(hits, s.take(page, seen, out)...)
-		var err error
-		if page, err = s.next(ctx, page, seen); err != nil {
-			return nil, err
-		}
+		page, err = s.next(ctx, page, seen)
+	}
+	if err != nil {
+		return nil, err
 	}
 	return hits, nil
+}
+
+// firstPage is the first page to list: the search's (the one Check
+// fetched, if it did), or the extra ids' when only they are exported.
+func (s *Source) firstPage(ctx context.Context, seen map[string]bool) (*searchResults, error) {
+	if s.opts.OnlyExtraIDs {
+		return s.nextExtra(ctx, seen)
+	}
+	if page := s.first; page != nil {
+		s.first = nil
+		return page, nil
+	}
+	return s.search(ctx, s.cql, listExpand, "", "")
 }
 
 // next fetches the page of the search after page, then the pages of the

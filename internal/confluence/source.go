@@ -103,6 +103,12 @@ type Options struct {
 	// selects: an incremental run's pages whose comments or attachments
 	// changed, or that newly match the query unchanged.
 	ExtraIDs []string
+	// OnlyExtraIDs leaves the query's search out: the ExtraIDs are the
+	// pages and blog posts to export, and ExtraSpaces and ExtraFolders
+	// spaces and folders to export besides those above them (a repair's,
+	// whose files are damaged).
+	OnlyExtraIDs              bool
+	ExtraSpaces, ExtraFolders []string
 	// Titles are pages and blog posts in the export besides those the
 	// CQL lists (an incremental run's, from Titles of the source that
 	// listed them all), for links between pages.
@@ -242,6 +248,7 @@ func (s *Source) Items(ctx context.Context, done func(kind, id string) bool, pro
 	// The spaces and folders above every listed page first, done pages
 	// included: an earlier run may have stopped before writing them.
 	spaces, folders := s.listedContainers()
+	spaces, folders = append(spaces, s.opts.ExtraSpaces...), append(folders, s.opts.ExtraFolders...)
 	if err := s.emitContainers(ctx, spaces, folders, out); err != nil {
 		return err
 	}

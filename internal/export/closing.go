@@ -64,6 +64,9 @@ func decideClosing(u *update, prune bool, before []exportformat.IndexLine, atOri
 // and this run did not write again, and those an earlier attempt found
 // gone (unless written again).
 func goneItems(u *update) map[string]bool {
+	if u.repair != nil {
+		return u.repairGone()
+	}
 	gone := map[string]bool{}
 	if u.listed != nil {
 		for owner := range u.owners {

@@ -10,6 +10,8 @@
 //	  export.Prepare(Options) *Prepared     opens the sink: new, resumed, or an update
 //	  (update) Prepared.PlanUpdate(window, Listing) *Update
 //	                                        what else to write; what may be removed
+//	  (repair) export.PlanRepair(dir, damaged) *RepairPlan, before Prepare
+//	                                        the owners of damaged files: an update of them alone
 //	  jira.New / confluence.New → Source    the product's source (internal/jira, internal/confluence)
 //	  Prepared.Run(ctx, Source) *Manifest
 //	    Source.Items → emit(*Item)          items, each with its JSON, Markdown and Attachments

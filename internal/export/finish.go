@@ -41,7 +41,7 @@ func (p *Prepared) finishUpdate(m *exportformat.Manifest) error {
 		p.Warnings = append(p.Warnings, fmt.Sprintf("%d of the %d items are gone from the query: they are moved under %s/ rather than deleted (--prune deletes at most half of an export of more than ten items at once)", len(c.gone), len(u.items), RemovedDir))
 	}
 	if c.unchanged(u, func() bool { return namesAny(mirror, c.healed) }) {
-		p.closeUpdate(m, nil, 0, len(before), nil)
+		p.closeUpdate(m, nil, nil, len(before), nil)
 		return nil
 	}
 	if len(c.gone) > 0 {
@@ -59,7 +59,7 @@ func (p *Prepared) finishUpdate(m *exportformat.Manifest) error {
 	if err := a.apply(); err != nil {
 		return err
 	}
-	p.closeUpdate(m, a.removals, int64(len(c.gone)), a.removedFiles, a.restored)
+	p.closeUpdate(m, a.removals, c.gone, a.removedFiles, a.restored)
 	for _, k := range []string{"skipped", "failed", "removed"} {
 		if v, ok := m.Counts[k]; ok {
 			a.counts[k] = v
@@ -219,7 +219,8 @@ func (a *applying) remove(l exportformat.IndexLine) error {
 	r := exportformat.Removal{Kind: l.Kind, ID: l.ID, Key: l.Key, Item: l.Item, At: a.now}
 	to := RemovedDir + "/" + l.Path
 	switch {
-	case a.c.prune:
+	case a.c.prune, a.u.damaged(l.Path):
+		// Pruned, or damaged: no copy worth keeping.
 		if err := a.mirror.Remove(l.Path); err != nil {
 			return err
 		}
@@ -267,13 +268,39 @@ func (a *applying) writeRemoved() error {
 // closeUpdate writes what an update did into the final manifest m: the
 // removals (this run's, and those of earlier runs whose files are still
 // under removed/), the counts of what it wrote and removed, and its start.
-func (p *Prepared) closeUpdate(m *exportformat.Manifest, removals []exportformat.Removal, gone int64, removedFiles int, restored map[string]bool) {
+// gone are the items it found gone.
+func (p *Prepared) closeUpdate(m *exportformat.Manifest, removals []exportformat.Removal, gone map[string]bool, removedFiles int, restored map[string]bool) {
 	u := p.update
+	if u.repair != nil {
+		p.closeRepair(m, removals, gone, removedFiles, restored)
+		return
+	}
 	for _, r := range u.prev.Removed {
 		if r.Path != "" && !restored[r.Path] {
 			removals = append(removals, r)
 		}
 	}
+	m.Removed = sortRemovals(removals)
+	// Skips of items the query no longer selects go with them.
+	m.Skipped = dropProblemsOf(m.Skipped, func(item string) bool {
+		return u.listed != nil && !u.listed[item] && !u.redone["item/"+item]
+	})
+	m.Counts["skipped"] = int64(len(m.Skipped))
+	setRemovedCount(m, removedFiles)
+	info := u.info
+	info.Running, info.Pending = false, nil
+	for k := range u.redone {
+		if strings.HasPrefix(k, "item/") {
+			info.Updated++
+		}
+	}
+	info.Removed = int64(len(gone))
+	m.Incremental = &info
+	m.StartedAt = info.StartedAt
+}
+
+// sortRemovals orders removals by time, item, kind and id.
+func sortRemovals(removals []exportformat.Removal) []exportformat.Removal {
 	slices.SortFunc(removals, func(a, b exportformat.Removal) int {
 		if c := a.At.Compare(b.At); c != 0 {
 			return c
@@ -283,24 +310,14 @@ func (p *Prepared) closeUpdate(m *exportformat.Manifest, removals []exportformat
 		}
 		return strings.Compare(a.Kind+"/"+a.ID, b.Kind+"/"+b.ID)
 	})
-	m.Removed = removals
-	// Skips of items the query no longer selects go with them.
-	m.Skipped = dropProblemsOf(m.Skipped, func(item string) bool {
-		return u.listed != nil && !u.listed[item] && !u.redone["item/"+item]
-	})
-	m.Counts["skipped"] = int64(len(m.Skipped))
+	return removals
+}
+
+// setRemovedCount sets the count of the files under removed/, absent when
+// there are none.
+func setRemovedCount(m *exportformat.Manifest, removedFiles int) {
 	delete(m.Counts, "removed")
 	if removedFiles > 0 {
 		m.Counts["removed"] = int64(removedFiles)
 	}
-	info := u.info
-	info.Running, info.Pending = false, nil
-	for k := range u.redone {
-		if strings.HasPrefix(k, "item/") {
-			info.Updated++
-		}
-	}
-	info.Removed = gone
-	m.Incremental = &info
-	m.StartedAt = info.StartedAt
 }

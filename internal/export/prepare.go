@@ -54,6 +54,10 @@ type Options struct {
 	// Check and holds for the whole run, so that no other run writes Out
 	// meanwhile. Without it, the sink takes the lock when Prepare opens it.
 	Lock *sink.OutputLock
+	// Repair mends a complete directory export: an update (Incremental,
+	// never Prune) that fetches the plan's targets again, and nothing else
+	// (see RepairPlan).
+	Repair *RepairPlan
 	// NoJSON leaves out the JSON of items that have Markdown (--format md):
 	// their Markdown is then what marks them done. NoMarkdown leaves out
 	// the Markdown (--format json).
@@ -121,6 +125,7 @@ var ErrFinishUpdate = errors.New("finish the update")
 // --incremental). It reports whether the run will update a complete
 // export (--incremental).
 func Check(opts Options) (isUpdate bool, err error) {
+	opts = repairOptions(opts)
 	prev, err := check(opts)
 	return err == nil && updating(prev, opts.Incremental), err
 }
@@ -131,6 +136,11 @@ func check(opts Options) (*exportformat.Manifest, error) {
 		prev, err := previousManifest(opts.Out)
 		if err != nil {
 			return nil, err
+		}
+		if opts.Repair != nil {
+			if err := Repairable(prev); err != nil {
+				return nil, err
+			}
 		}
 		if prev != nil {
 			if err := resumable(prev, opts); err != nil {
@@ -174,6 +184,7 @@ func Prepare(opts Options) (*Prepared, error) {
 	if opts.Concurrency <= 0 {
 		opts.Concurrency = DefaultConcurrency
 	}
+	opts = repairOptions(opts)
 	prev, err := check(opts)
 	if err != nil {
 		return nil, err
@@ -222,13 +233,17 @@ func (p *Prepared) readPrevious(prev *exportformat.Manifest) error {
 	defer func() { _ = r.Close() }()
 	if updating(prev, p.opts.Incremental) {
 		// An update: the previous state counts, nothing is done yet.
-		up, err := newUpdate(r, prev, p.opts.NoJSON, p.opts.Now().UTC(), p.state)
+		up, err := newUpdate(r, prev, p.opts.NoJSON, p.opts.Now().UTC(), p.state, newRepairing(p.opts.Repair))
 		if err != nil {
 			return outErrorf("--out %s: its index.jsonl is unreadable: %v", p.opts.Out, err)
 		}
 		p.update = up
 		m := *prev
 		m.Tool, m.Requests, m.Points, m.Incremental = p.opts.Tool, 0, 0, &up.info
+		if up.repair != nil {
+			// A repair adds to what the export cost.
+			m.Requests, m.Points, m.Incremental = prev.Requests, prev.Points, prev.Incremental
+		}
 		m.Skipped = []exportformat.Problem{}
 		p.manifest = m
 		return nil

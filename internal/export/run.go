@@ -47,7 +47,7 @@ func (p *Prepared) Run(ctx context.Context, src Source) (_ *exportformat.Manifes
 	if len(m.Failed) > 0 {
 		return m, &PartialError{Failed: len(m.Failed), Out: p.opts.Out}
 	}
-	return m, nil
+	return m, p.unrepaired()
 }
 
 // write has Concurrency writers write what src emits.
@@ -86,6 +86,9 @@ func (p *Prepared) finish() (*exportformat.Manifest, error) {
 	m := p.snapshot()
 	m.FinishedAt = p.opts.Now().UTC()
 	m.Complete = len(m.Failed) == 0
+	if p.update != nil && p.update.repair != nil {
+		p.setAsideFailures(&m)
+	}
 	if p.update != nil {
 		// The items are written: the manifest says so before the files
 		// of what is gone move.
@@ -112,8 +115,10 @@ func (p *Prepared) snapshot() exportformat.Manifest {
 	m.Skipped, m.Failed = p.state.problems()
 	if p.update != nil {
 		m.Skipped = sortProblems(append(p.update.skippedBefore(), m.Skipped...))
-		info := p.update.info
-		m.Incremental = &info
+		if p.update.repair == nil { // a repair's stays as it was
+			info := p.update.info
+			m.Incremental = &info
+		}
 	}
 	m.Counts = p.state.manifestCounts()
 	m.Counts["skipped"] = int64(len(m.Skipped))

@@ -58,6 +58,8 @@ type update struct {
 	// listed are the items the query selects now, from the ids-only
 	// listing; nil when unknown (nothing is removed then).
 	listed map[string]bool
+	// repair is set when the update is a repair (see repairing).
+	repair *repairing
 }
 
 // ownerKey is the object a file belongs to: an issue, page or blog post
@@ -109,13 +111,15 @@ func latestLines(r sink.Reader, seed maphash.Seed) (map[uint64]int64, error) {
 	return last, err
 }
 
-// newUpdate reads the index of the export prev describes, through r.
-func newUpdate(r sink.Reader, prev *exportformat.Manifest, markdownMarks bool, now time.Time, st *state) (*update, error) {
+// newUpdate reads the index of the export prev describes, through r. For
+// a repair, the owners it leaves alone are done, as a resume's are.
+func newUpdate(r sink.Reader, prev *exportformat.Manifest, markdownMarks bool, now time.Time, st *state, repair *repairing) (*update, error) {
 	u := &update{
 		prev:   prev,
 		owners: map[string][]int64{}, items: map[string]bool{},
 		cur: map[string]exportformat.IndexLine{}, uncounted: map[string]bool{},
 		redone: map[string]bool{}, writtenIDs: map[string]bool{},
+		repair: repair,
 	}
 	seed := maphash.MakeSeed()
 	last, err := latestLines(r, seed)
@@ -131,6 +135,9 @@ func newUpdate(r sink.Reader, prev *exportformat.Manifest, markdownMarks bool, n
 			return nil // an earlier version of the file
 		}
 		st.count(r.IndexLine)
+		if u.whole(r.IndexLine) {
+			st.record([]exportformat.IndexLine{r.IndexLine}, false)
+		}
 		if exportformat.HasMarkdown(r.Kind) || (markdownMarks && r.Kind == exportformat.KindMarkdown) {
 			u.items[r.Item] = true
 		}
@@ -353,8 +360,11 @@ func (u *update) unchanged(it *Item, a Attachment, path string) (exportformat.In
 }
 
 // present reports whether the file of a previous line is there as the
-// line says.
+// line says (as far as its size tells, unless a repair found it damaged).
 func (u *update) present(l exportformat.IndexLine) bool {
+	if u.damaged(l.Path) {
+		return false
+	}
 	fi, err := u.mirror.Lstat(l.Path)
 	return err == nil && fi.Mode().IsRegular() && fi.Size() == l.Size
 }

@@ -28,6 +28,10 @@ func TestGenerateManPagesAndCompletions(t *testing.T) {
 	if !strings.Contains(string(login), `\fB--no-browser\fP`) {
 		t.Error("aumo-login.1 does not document --no-browser")
 	}
+	verify, _ := os.ReadFile(filepath.Join(out, "man", "aumo-verify.1"))
+	if !strings.Contains(string(verify), `\fB--repair\fP`) {
+		t.Error("aumo-verify.1 does not document --repair")
+	}
 	for _, name := range []string{"aumo.bash", "aumo.zsh", "aumo.fish", "aumo.ps1"} {
 		if fi, err := os.Stat(filepath.Join(out, "completions", name)); err != nil || fi.Size() == 0 {
 			t.Errorf("completion %s: %v", name, err)

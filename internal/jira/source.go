@@ -70,6 +70,9 @@ type Options struct {
 	// ExtraIDs are issues to export besides those the JQL selects (an
 	// incremental run's issues that newly match the query unchanged).
 	ExtraIDs []string
+	// OnlyExtraIDs leaves the search out: the ExtraIDs are the issues to
+	// export (a repair's, whose files are damaged).
+	OnlyExtraIDs bool
 	// SiteURL is the site's address (https://example.atlassian.net): the
 	// Markdown's links to the site's issues are made of it, not of the
 	// issues' self, which is the API gateway's address when the client
@@ -288,14 +291,16 @@ func (s *Source) ids(ctx context.Context, done func(string) bool) ([]string, err
 		seen[id] = struct{}{}
 		todo = append(todo, id)
 	}
-	err := s.eachID(ctx, s.jql, func(id, key string) error {
-		s.listed.Add(1)
-		s.keys.add(key, id)
-		add(id)
-		return nil
-	})
-	if err != nil {
-		return nil, err
+	if !s.opts.OnlyExtraIDs {
+		err := s.eachID(ctx, s.jql, func(id, key string) error {
+			s.listed.Add(1)
+			s.keys.add(key, id)
+			add(id)
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
 	}
 	for _, id := range s.opts.ExtraIDs {
 		add(id)

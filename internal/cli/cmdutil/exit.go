@@ -47,6 +47,7 @@ func ExitCode(err error) (code int, hint string) {
 		query     *export.QueryError
 		out       *export.OutError
 		partial   *export.PartialError
+		unmended  *export.UnrepairedError
 		damaged   *DamagedError
 		unchecked *UncheckableError
 		stall     *atlassian.StallError
@@ -66,6 +67,8 @@ func ExitCode(err error) (code int, hint string) {
 		return ExitUsage, ""
 	case errors.As(err, &partial):
 		return ExitPartial, "the manifest lists what failed; a directory export retries it when the same command runs again"
+	case errors.As(err, &unmended):
+		return ExitPartial, "run `aumo verify --repair " + unmended.Out + "` again to retry them"
 	case atlassian.IsUnauthorized(err):
 		return ExitAuth, "the API refused the grant; run `aumo login`"
 	case errors.As(err, &damaged):

@@ -10,6 +10,7 @@ import (
 	"github.com/aumo-cli/aumo/internal/atlassian"
 	"github.com/aumo-cli/aumo/internal/auth"
 	"github.com/aumo-cli/aumo/internal/config"
+	"github.com/aumo-cli/aumo/internal/export"
 	"github.com/aumo-cli/aumo/internal/tokenstore"
 )
 
@@ -34,6 +35,8 @@ func TestClassify(t *testing.T) {
 		{tokenstore.ErrNoPassphrase, ExitUsage, "AUMO_TOKEN_PASSPHRASE"},
 		{fmt.Errorf("download: %w", context.Canceled), ExitInterrupted, ""},
 		{&atlassian.RetryExhaustedError{Err: &atlassian.StallError{What: "the API at https://api.atlassian.com"}}, ExitError, "AUMO_REQUEST_TIMEOUT"},
+		{&export.UnrepairedError{Out: "abc"}, ExitPartial, "aumo verify --repair abc"},
+		{&export.UnrepairableError{Reason: "it is unfinished"}, ExitError, ""},
 		{errors.New("something else"), ExitError, ""},
 	}
 	for _, tc := range cases {

@@ -110,11 +110,16 @@ func (c confluenceExport) list(ctx context.Context, client *atlassian.Client, wi
 }
 
 func (c confluenceExport) start(ctx context.Context, client *atlassian.Client, site tokenstore.Site, sc scope) (source, int64, error) {
+	spaces, folders := sc.repair.Containers()
 	src := confluence.New(confluence.Options{
 		Client: client, CQL: c.opts.CQL, Window: sc.window, IncludeArchived: c.opts.IncludeArchived,
 		KeepAccountIDs: c.opts.KeepAccountIDs, Concurrency: c.opts.Concurrency, SiteURL: site.URL,
 		ExtraIDs: sc.extra, Titles: sc.titles,
+		OnlyExtraIDs: sc.repair != nil, ExtraSpaces: spaces, ExtraFolders: folders,
 	})
+	if sc.repair != nil {
+		return src, int64(len(sc.extra)), nil // by id: the query is not searched
+	}
 	estimate, err := src.Check(ctx)
 	return src, estimate + int64(len(sc.extra)), err
 }

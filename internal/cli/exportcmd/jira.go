@@ -96,10 +96,12 @@ func (j jiraExport) start(ctx context.Context, client *atlassian.Client, site to
 	src := jira.New(jira.Options{
 		Client: client, JQL: j.opts.JQL, Window: sc.window, ExtraIDs: sc.extra, Keys: sc.titles, SiteURL: site.URL,
 		Fields: j.opts.Fields, KeepAccountIDs: j.opts.KeepAccountIDs, Concurrency: j.opts.Concurrency,
+		OnlyExtraIDs: sc.repair != nil,
 	})
-	if sc.updating {
+	if sc.updating || sc.repair != nil {
 		// The listing's count checked the query already; the window's
-		// size is not worth a request of its own.
+		// size is not worth a request of its own. A repair fetches by id
+		// alone.
 		return src, -1, nil
 	}
 	estimate, err := src.Check(ctx)

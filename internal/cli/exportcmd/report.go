@@ -122,6 +122,7 @@ type auditLine struct {
 	Seconds  float64          `json:"durationSeconds"`
 	ExitCode int              `json:"exitCode"`
 	Error    string           `json:"error,omitempty"`
+	Repair   bool             `json:"repair,omitempty"`
 }
 
 // audited appends the line of a run to the profile's audit trail, with
@@ -145,7 +146,7 @@ func (r *Record) write(runErr error, exitCode int) {
 	}
 	line := auditLine{
 		Time: time.Now().UTC(), Profile: r.cfg.Profile, Site: r.opts.Site.URL, Product: r.opts.Product, Query: r.opts.Query, Out: abs,
-		Seconds: time.Since(r.started).Round(time.Millisecond).Seconds(), ExitCode: exitCode,
+		Seconds: time.Since(r.started).Round(time.Millisecond).Seconds(), ExitCode: exitCode, Repair: r.repair,
 	}
 	if r.manifest != nil {
 		line.Complete, line.Counts = r.manifest.Complete, r.manifest.Counts

@@ -74,6 +74,9 @@ type scope struct {
 	extra        []string
 	titles       map[string]string
 	shortListing bool
+	// repair, when set, is what a repair fetches again: extra alone, and
+	// the spaces and folders it names.
+	repair *export.RepairPlan
 }
 
 // Record is what an export run leaves for the profile's audit trail: what
@@ -83,6 +86,8 @@ type Record struct {
 	opts     export.Options
 	manifest *exportformat.Manifest
 	started  time.Time
+	// repair: the run mended the export (aumo verify --repair).
+	repair bool
 }
 
 // run runs an export. The record is nil when the run stopped before the

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strconv"
 	"strings"
 	"unicode"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/aumo-cli/aumo/internal/bytesize"
 	"github.com/aumo-cli/aumo/internal/cli/cmdutil"
+	"github.com/aumo-cli/aumo/internal/cli/exportcmd"
 	"github.com/aumo-cli/aumo/pkg/exportformat"
 )
 
@@ -24,6 +26,7 @@ type Options struct {
 	Path     string
 	JSON     bool
 	Identity string
+	Repair   bool
 	// Identities are the keys read from the Identity file when the
 	// command's flags are checked; Run decrypts with them.
 	Identities []age.Identity
@@ -49,13 +52,28 @@ An encrypted tarball (.age) is decrypted as it is read, with --identity (an
 age identity file or an unencrypted SSH private key) or, for one encrypted
 with --encrypt-passphrase, the passphrase in $AUMO_EXPORT_PASSPHRASE.
 
+With --repair, a damaged directory export is mended: the issues, pages and
+blog posts (and spaces, folders, field list) whose files are missing or
+corrupt are fetched again by id, with the site, query and options the
+export's manifest records, and nothing else is searched or fetched. It
+needs a login, as an export does. An item gone from Jira or Confluence
+meanwhile is moved under removed/, as an --incremental update does; files the index
+does not name are left as they are, and named. The report printed is of
+the export as found; what the repair does goes to standard error. A
+tarball is mended by exporting it again.
+
 Exit status 0 when the export is intact, 1 when it is damaged, 5 when it could
-not be checked (no such path, not an export, unreadable).`,
+not be checked (no such path, not an export, unreadable). With --repair: 0
+when the export is intact (repaired, or already so), 1 when damage is left
+that nothing can fetch again (or the export cannot be repaired), 2 for a
+tarball, 3 when some items failed after every retry (their files are left
+as they were; run it again to retry them), 4 when a login is needed.`,
 		Args: cobra.ExactArgs(1),
 		RunE: cmdutil.RunE(opts, opts.validate, runF, Run),
 	}
 	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print the report as JSON")
 	cmd.Flags().StringVar(&opts.Identity, "identity", "", "decrypt an encrypted export with the age identity or SSH private key in `FILE`")
+	cmd.Flags().BoolVar(&opts.Repair, "repair", false, "mend a damaged directory export: fetch again the items whose files are missing or corrupt (needs a login, as an export does)")
 	return cmd
 }
 
@@ -82,8 +100,14 @@ type Report struct {
 	*exportformat.Report
 }
 
-// Run verifies the export and prints the report.
+// Run verifies the export and prints the report; with --repair, it mends
+// a damaged directory export.
 func Run(ctx context.Context, opts *Options) error {
+	if opts.Repair {
+		if err := repairablePath(opts.Path); err != nil {
+			return err
+		}
+	}
 	identities, err := cmdutil.ExportIdentities(opts.Identities)
 	if err != nil {
 		return err
@@ -107,8 +131,24 @@ func Run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return fmt.Errorf("print the report: %w", err)
 	}
-	if !r.OK() {
+	switch {
+	case opts.Repair && r.OK():
+		fmt.Fprintln(opts.Factory.IO.Messages(), "Nothing to repair.")
+	case opts.Repair:
+		return exportcmd.Repair(ctx, opts.Factory, opts.Path, r)
+	case !r.OK():
 		return &cmdutil.DamagedError{Path: opts.Path, Report: r}
+	}
+	return nil
+}
+
+// repairablePath refuses, before anything is read, a path that --repair
+// cannot mend: a tarball, or standard input. A path that is not there is
+// left to the check, which says so.
+func repairablePath(path string) error {
+	fi, err := os.Stat(path)
+	if path == "-" || (err == nil && !fi.IsDir()) {
+		return cmdutil.Usagef("--repair mends a directory export in place; a tarball is rewritten by exporting it again (aumo export … --out %s)", path)
 	}
 	return nil
 }

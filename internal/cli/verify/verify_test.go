@@ -61,6 +61,7 @@ func TestFlags(t *testing.T) {
 	cmdtest.Run(t, NewCmdVerify, func(o Options) Options { o.Factory = nil; return o }, []cmdtest.Case[Options]{
 		{Name: "path", Args: []string{"out.tar.zst"}, Want: Options{Path: "out.tar.zst"}},
 		{Name: "json", Args: []string{"--json", "out"}, Want: Options{Path: "out", JSON: true}},
+		{Name: "repair", Args: []string{"--repair", "out"}, Want: Options{Path: "out", Repair: true}},
 		{Name: "identity", Args: []string{"--identity", key, "out.tar.zst.age"},
 			Want: Options{Path: "out.tar.zst.age", Identity: key, Identities: []age.Identity{id}}},
 		{Name: "identity not a key", Args: []string{"--identity", notKey, "out.tar.zst.age"},
@@ -178,5 +179,61 @@ func TestCancelledIsNotUncheckable(t *testing.T) {
 	var unchecked *cmdutil.UncheckableError
 	if !errors.Is(err, context.Canceled) || errors.As(err, &unchecked) {
 		t.Errorf("err = %v, want the cancellation as it is", err)
+	}
+}
+
+// --repair mends a directory in place: a tarball, or standard input, is
+// refused before anything is read.
+func TestRepairRefusesATarball(t *testing.T) {
+	tarball := filepath.Join(t.TempDir(), "out.tar.zst")
+	if err := os.WriteFile(tarball, []byte("not read"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{tarball, "-"} {
+		f, out := testFactory()
+		err := Run(t.Context(), &Options{Factory: f, Path: path, Repair: true})
+		var usage *cmdutil.UsageError
+		if !errors.As(err, &usage) || !strings.Contains(err.Error(), "a tarball is rewritten by exporting it again") || out.Len() != 0 {
+			t.Errorf("%s: err = %v, printed %q", path, err, out)
+		}
+	}
+}
+
+// An intact export needs no repair: said, and nothing asked of anyone
+// (the test's factory has no configuration, no grant).
+func TestRepairOfAnIntactExport(t *testing.T) {
+	ios, _, out, errOut := iostreams.Test()
+	if err := Run(t.Context(), &Options{Factory: cmdutil.New(ios), Path: intactDir, Repair: true}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "Intact") || !strings.Contains(errOut.String(), "Nothing to repair.") {
+		t.Errorf("stdout %q, stderr %q", out, errOut)
+	}
+}
+
+// A file the index does not name is no item to fetch: it is left as it
+// is, and named; the export stays damaged until it goes.
+func TestRepairLeavesExtraFilesAsTheyAre(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "export")
+	if err := os.CopyFS(dir, os.DirFS(intactDir)); err != nil {
+		t.Fatal(err)
+	}
+	extra := filepath.Join(dir, "issues", "10001", "notes.txt")
+	if err := os.WriteFile(extra, []byte("mine\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ios, _, _, errOut := iostreams.Test()
+	err := Run(t.Context(), &Options{Factory: cmdutil.New(ios), Path: dir, Repair: true})
+	var damaged *cmdutil.DamagedError
+	if !errors.As(err, &damaged) || !strings.Contains(err.Error(), "1 extra file") {
+		t.Errorf("err = %v, want a DamagedError of the extra file", err)
+	}
+	for _, want := range []string{"Nothing to fetch again", "Left as it is: 1 file the index does not name", "  issues/10001/notes.txt\n"} {
+		if !strings.Contains(errOut.String(), want) {
+			t.Errorf("stderr lacks %q:\n%s", want, errOut)
+		}
+	}
+	if _, err := os.Stat(extra); err != nil {
+		t.Errorf("the extra file: %v", err)
 	}
 }
