@@ -14,7 +14,7 @@ func TestGenerateManPagesAndCompletions(t *testing.T) {
 	if err := generate(out, "2026-01-02T03:04:05Z"); err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range []string{"aumo.1", "aumo-login.1", "aumo-status.1", "aumo-sites.1", "aumo-config.1", "aumo-revoke.1"} {
+	for _, name := range []string{"aumo.1", "aumo-login.1", "aumo-status.1", "aumo-sites.1", "aumo-sites-use.1", "aumo-config.1", "aumo-revoke.1"} {
 		b, err := os.ReadFile(filepath.Join(out, "man", name))
 		if err != nil {
 			t.Fatal(err)
