@@ -93,8 +93,10 @@ func NoSuchSite(want, what string, sites []tokenstore.Site) error {
 	return Usagef("no site of the grant matches %q%s; it reaches: %s", want, what, strings.Join(names, ", "))
 }
 
-// AddSiteFlag adds --site to cmd. Its value is read by config.Load, not bound to the command's
+// AddSiteFlag adds --site to cmd, completed with the profile's stored
+// sites. Its value is read by config.Load, not bound to the command's
 // options: ChooseSite weighs it against AUMO_SITE and the rest.
 func AddSiteFlag(cmd *cobra.Command, usage string) {
 	cmd.Flags().String("site", "", usage)
+	_ = cmd.RegisterFlagCompletionFunc("site", CompleteSites)
 }

@@ -83,6 +83,7 @@ func addCommonFlags(cmd *cobra.Command, o *Options) {
 	fl.StringArrayVar(&o.EncryptTo, "encrypt-to", nil, "encrypt the tarball or standard output with age for `RECIPIENT` (age1…, an SSH public key, or a file of them; repeatable). The name must end in .age; directory exports are never encrypted")
 	fl.BoolVar(&o.EncryptPassphrase, "encrypt-passphrase", false, "encrypt the tarball or standard output with the passphrase in $AUMO_EXPORT_PASSPHRASE (age scrypt)")
 	fl.StringSliceVar(&o.Formats, "format", []string{"json", "md"}, "what to write of each item: json (lossless, as the API gives it), md (readable Markdown), or both")
+	_ = cmd.RegisterFlagCompletionFunc("format", cmdutil.CompleteList("json\tlossless, as the API gives it", "md\treadable Markdown"))
 	_ = cmd.MarkFlagRequired("out")
 }
 

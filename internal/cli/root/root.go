@@ -77,6 +77,7 @@ token and file aumo keeps.`,
 	pf.BoolVarP(&verbose, "verbose", "v", false, "log what aumo does to standard error")
 	pf.BoolVarP(&quiet, "quiet", "q", false, "print only errors and requested output")
 	pf.StringVar(&logFile, "log-file", "", "append a detailed log to `PATH` (never tokens, secrets or content)")
+	_ = cmd.RegisterFlagCompletionFunc("profile", cmdutil.CompleteProfiles)
 	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return cmdutil.Usagef("%v\nsee `%s --help`", err, c.CommandPath())
 	})

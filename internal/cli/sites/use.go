@@ -31,8 +31,9 @@ checked against the sites stored at login; no network call is made.
 default.`,
 		Example: `  aumo sites use acme
   aumo sites use https://acme.atlassian.net`,
-		Args: cobra.ExactArgs(1),
-		RunE: cmdutil.RunE(opts, opts.validate, runF, RunUse),
+		Args:              cobra.ExactArgs(1),
+		ValidArgsFunction: completeFirstSite,
+		RunE:              cmdutil.RunE(opts, opts.validate, runF, RunUse),
 	}
 	return cmd
 }
@@ -44,6 +45,14 @@ func (o *UseOptions) validate(args []string) error {
 		return cmdutil.Usagef("give a site: its name, URL or cloudId (`aumo sites` lists them)")
 	}
 	return nil
+}
+
+// completeFirstSite completes SITE, the only argument.
+func completeFirstSite(cmd *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+	if len(args) > 0 {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	return cmdutil.CompleteSites(cmd, args, toComplete)
 }
 
 // RunUse stores the default site.
