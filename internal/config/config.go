@@ -50,8 +50,14 @@ var DefaultScopes = []string{
 
 // Config is aumo's resolved configuration.
 type Config struct {
-	Profile         string
-	File            string // the config file consulted (it may not exist)
+	Profile string
+	// File is the config file consulted (it may not exist); FileFrom
+	// names what chose it (--config, AUMO_CONFIG, AUMO_CONFIG_DIR,
+	// XDG_CONFIG_HOME, or the OS's configuration directory), and
+	// FileExists says whether it was there to read.
+	File            string
+	FileFrom        string
+	FileExists      bool
 	ClientID        string
 	ClientSecret    secret.String
 	AuthURL         string
@@ -66,6 +72,11 @@ type Config struct {
 	// connection, no answer, no byte of its body) before it counts as
 	// failed and is retried.
 	RequestTimeout time.Duration
+	// Sources says where each setting's value came from, by config-file
+	// key; SourceOf reads it.
+	Sources map[string]Source
+	// UnknownKeys are the config file's keys aumo does not know, sorted.
+	UnknownKeys []UnknownKey
 }
 
 // Error is a configuration mistake the user must fix (exit 2).
@@ -84,39 +95,18 @@ var profileName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
 // it, and "config" names the config file.
 func Load(flags *pflag.FlagSet) (*Config, error) {
 	getenv := os.Getenv
-	v := viper.New()
-	v.SetDefault("profile", DefaultProfile)
-	v.SetDefault("client_id", buildinfo.ClientID)
-	v.SetDefault("client_secret", buildinfo.ClientSecret)
-	v.SetDefault("auth_url", DefaultAuthURL)
-	v.SetDefault("api_url", DefaultAPIURL)
-	v.SetDefault("redirect_url", DefaultRedirectURL)
-	v.SetDefault("site", "")
-	v.SetDefault("token_store", StoreKeychain)
-	v.SetDefault("scopes", strings.Join(DefaultScopes, " "))
-	v.SetDefault("request_timeout", DefaultRequestTimeout.String())
+	file, from, explicit := configFile(flags, getenv)
+	v, exists, err := readFile(file, explicit)
+	if err != nil {
+		return nil, err
+	}
+	// Only the file's keys are known to viper yet.
+	unknown := unknownKeys(v.AllKeys())
+	setDefaults(v)
 	v.SetEnvPrefix("AUMO")
 	v.AutomaticEnv()
-	if flags != nil {
-		for _, k := range keys {
-			if f := flags.Lookup(k); f != nil {
-				if err := v.BindPFlag(k, f); err != nil {
-					return nil, err
-				}
-			}
-		}
-	}
-
-	file, explicit := configFile(flags, getenv)
-	if file != "" {
-		v.SetConfigFile(file)
-		v.SetConfigType("yaml")
-		if err := v.ReadInConfig(); err != nil {
-			var pathErr *fs.PathError
-			if explicit || !errors.As(err, &pathErr) {
-				return nil, &Error{Msg: fmt.Sprintf("config file %s: %v", file, err)}
-			}
-		}
+	if err := bindFlags(v, flags); err != nil {
+		return nil, err
 	}
 	if v.InConfig("token_passphrase") {
 		return nil, &Error{Msg: fmt.Sprintf("config file %s holds token_passphrase: passphrases are read from AUMO_TOKEN_PASSPHRASE only; remove it from the file", file)}
@@ -131,6 +121,8 @@ func Load(flags *pflag.FlagSet) (*Config, error) {
 	c := &Config{
 		Profile:         get("profile"),
 		File:            file,
+		FileFrom:        from,
+		FileExists:      exists,
 		ClientID:        get("client_id"),
 		ClientSecret:    secret.New(get("client_secret")),
 		AuthURL:         strings.TrimRight(get("auth_url"), "/"),
@@ -138,18 +130,72 @@ func Load(flags *pflag.FlagSet) (*Config, error) {
 		RedirectURL:     get("redirect_url"),
 		Site:            get("site"),
 		TokenStore:      get("token_store"),
-		TokenPassphrase: secret.New(envSecret("AUMO_TOKEN_PASSPHRASE")),
+		TokenPassphrase: secret.New(envSecret(EnvName(keyTokenPassphrase))),
 		Scopes:          splitScopes(v.GetStringSlice("scopes")),
 		StateDir:        stateDir(getenv),
 		RequestTimeout:  timeout,
+		Sources:         sources(v, flags, getenv),
+		UnknownKeys:     unknown,
 	}
 	// The app's secret from the environment wins over the file's, as
 	// every other key's does; secret.TakeEnv took it out of the
 	// environment, where viper would have found it.
-	if s := envSecret("AUMO_CLIENT_SECRET"); s != "" {
+	if s := envSecret(EnvName(keyClientSecret)); s != "" {
 		c.ClientSecret = secret.New(s)
+		c.Sources[keyClientSecret] = SourceEnv
+	}
+	if !c.TokenPassphrase.IsZero() {
+		c.Sources[keyTokenPassphrase] = SourceEnv
 	}
 	return c, c.validate()
+}
+
+// readFile reads the config file into a new viper, which then knows the
+// file's keys and nothing else. A file that is not there is no error
+// unless the user named it.
+func readFile(file string, explicit bool) (v *viper.Viper, exists bool, err error) {
+	v = viper.New()
+	if file == "" {
+		return v, false, nil
+	}
+	v.SetConfigFile(file)
+	v.SetConfigType("yaml")
+	if err := v.ReadInConfig(); err != nil {
+		var pathErr *fs.PathError
+		if explicit || !errors.As(err, &pathErr) {
+			return nil, false, &Error{Msg: fmt.Sprintf("config file %s: %v", file, err)}
+		}
+		return v, false, nil
+	}
+	return v, true, nil
+}
+
+func setDefaults(v *viper.Viper) {
+	v.SetDefault("profile", DefaultProfile)
+	v.SetDefault("client_id", buildinfo.ClientID)
+	v.SetDefault(keyClientSecret, buildinfo.ClientSecret)
+	v.SetDefault("auth_url", DefaultAuthURL)
+	v.SetDefault("api_url", DefaultAPIURL)
+	v.SetDefault("redirect_url", DefaultRedirectURL)
+	v.SetDefault("site", "")
+	v.SetDefault("token_store", StoreKeychain)
+	v.SetDefault("scopes", strings.Join(DefaultScopes, " "))
+	v.SetDefault("request_timeout", DefaultRequestTimeout.String())
+}
+
+// bindFlags lets a flag named like a key set it.
+func bindFlags(v *viper.Viper, flags *pflag.FlagSet) error {
+	if flags == nil {
+		return nil
+	}
+	for _, k := range keys {
+		if f := flags.Lookup(k); f != nil {
+			if err := v.BindPFlag(k, f); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // envSecret is a secret variable's value, taken out of the environment
@@ -222,25 +268,34 @@ func IsLoopback(host string) bool {
 // checkpoints and the file store's tokens.
 func (c *Config) ProfileDir() string { return filepath.Join(c.StateDir, c.Profile) }
 
-func configFile(flags *pflag.FlagSet, getenv func(string) string) (path string, explicit bool) {
+// DefaultFile is the config file aumo reads when --config does not name
+// one; empty when there is no configuration directory to look in.
+func DefaultFile() string {
+	file, _, _ := configFile(nil, os.Getenv)
+	return file
+}
+
+// configFile finds the config file, says what chose it, and whether the
+// user named it (then it must exist).
+func configFile(flags *pflag.FlagSet, getenv func(string) string) (path, from string, explicit bool) {
 	if flags != nil {
 		if f := flags.Lookup("config"); f != nil && f.Changed {
-			return f.Value.String(), true
+			return f.Value.String(), "--config", true
 		}
 	}
 	if p := getenv("AUMO_CONFIG"); p != "" {
-		return p, true
+		return p, "AUMO_CONFIG", true
 	}
 	if d := getenv("AUMO_CONFIG_DIR"); d != "" {
-		return filepath.Join(d, "config.yaml"), false
+		return filepath.Join(d, "config.yaml"), "AUMO_CONFIG_DIR", false
 	}
 	if d := getenv("XDG_CONFIG_HOME"); d != "" {
-		return filepath.Join(d, "aumo", "config.yaml"), false
+		return filepath.Join(d, "aumo", "config.yaml"), "XDG_CONFIG_HOME", false
 	}
 	if d, err := os.UserConfigDir(); err == nil {
-		return filepath.Join(d, "aumo", "config.yaml"), false
+		return filepath.Join(d, "aumo", "config.yaml"), "the configuration directory", false
 	}
-	return "", false
+	return "", "", false
 }
 
 func stateDir(getenv func(string) string) string {

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/spf13/pflag"
+
+	"github.com/aumo-cli/aumo/internal/secret"
 )
 
 func isolate(t *testing.T) string {
@@ -16,6 +18,11 @@ func isolate(t *testing.T) string {
 		if k, _, _ := strings.Cut(e, "="); strings.HasPrefix(k, "AUMO_") {
 			t.Setenv(k, "")
 		}
+	}
+	// A secret taken out of the environment by an earlier test is still
+	// in memory: an empty variable replaces it.
+	for _, k := range secret.EnvNames {
+		t.Setenv(k, "")
 	}
 	dir := t.TempDir()
 	t.Setenv("XDG_CONFIG_HOME", filepath.Join(dir, "config"))

@@ -41,6 +41,7 @@ func generate(out, date string) error {
 	}
 	cmd := root.NewCmdRoot(cmdutil.New(iostreams.System()))
 	cmd.DisableAutoGenTag = true
+	root.ForManPages(cmd)
 
 	manDir := filepath.Join(out, "man")
 	if err := os.MkdirAll(manDir, 0o750); err != nil {

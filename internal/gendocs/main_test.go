@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/aumo-cli/aumo/internal/config"
 )
 
 func TestGenerateManPagesAndCompletions(t *testing.T) {
@@ -12,7 +14,7 @@ func TestGenerateManPagesAndCompletions(t *testing.T) {
 	if err := generate(out, "2026-01-02T03:04:05Z"); err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range []string{"aumo.1", "aumo-login.1", "aumo-status.1", "aumo-sites.1", "aumo-revoke.1"} {
+	for _, name := range []string{"aumo.1", "aumo-login.1", "aumo-status.1", "aumo-sites.1", "aumo-sites-use.1", "aumo-config.1", "aumo-revoke.1"} {
 		b, err := os.ReadFile(filepath.Join(out, "man", name))
 		if err != nil {
 			t.Fatal(err)
@@ -31,6 +33,15 @@ func TestGenerateManPagesAndCompletions(t *testing.T) {
 	verify, _ := os.ReadFile(filepath.Join(out, "man", "aumo-verify.1"))
 	if !strings.Contains(string(verify), `\fB--repair\fP`) {
 		t.Error("aumo-verify.1 does not document --repair")
+	}
+	// The man pages hold for every machine: --config's default is told in
+	// words, not as this machine's path nor as an unexpanded variable.
+	top, _ := os.ReadFile(filepath.Join(out, "man", "aumo.1"))
+	if strings.Contains(string(top), "$XDG_CONFIG_HOME") || strings.Contains(string(top), config.DefaultFile()) {
+		t.Errorf("aumo.1 describes --config with a variable or this machine's path:\n%s", top)
+	}
+	if !strings.Contains(string(top), "aumo config") {
+		t.Error("aumo.1 does not say where to see the config file's path")
 	}
 	for _, name := range []string{"aumo.bash", "aumo.zsh", "aumo.fish", "aumo.ps1"} {
 		if fi, err := os.Stat(filepath.Join(out, "completions", name)); err != nil || fi.Size() == 0 {

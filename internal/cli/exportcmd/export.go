@@ -71,7 +71,7 @@ exports are never encrypted.`,
 func addCommonFlags(cmd *cobra.Command, o *Options) {
 	fl := cmd.Flags()
 	fl.StringVarP(&o.Out, "out", "o", "", "where to write: a directory, a file ending .tar, .tar.gz/.tgz or .tar.zst, or - (a tar stream on standard output)")
-	fl.String("site", "", "the site: URL, name or cloudId (default: the one chosen at login; env AUMO_SITE)")
+	cmdutil.AddSiteFlag(cmd, "the site: URL, name or cloudId (default: AUMO_SITE, the config file's site, or the one stored at login or by \"aumo sites use\")")
 	fl.BoolVar(&o.NoAttachments, "no-attachments", false, "leave attachments out (listed as skipped)")
 	fl.StringVar(&o.MaxAttachmentSize, "max-attachment-size", "", "leave out attachments larger than `SIZE` (e.g. 100MB; listed as skipped)")
 	fl.IntVar(&o.Concurrency, "concurrency", export.DefaultConcurrency, "requests and writes in flight at once (aumo slows down by itself on rate limits)")
@@ -83,6 +83,7 @@ func addCommonFlags(cmd *cobra.Command, o *Options) {
 	fl.StringArrayVar(&o.EncryptTo, "encrypt-to", nil, "encrypt the tarball or standard output with age for `RECIPIENT` (age1…, an SSH public key, or a file of them; repeatable). The name must end in .age; directory exports are never encrypted")
 	fl.BoolVar(&o.EncryptPassphrase, "encrypt-passphrase", false, "encrypt the tarball or standard output with the passphrase in $AUMO_EXPORT_PASSPHRASE (age scrypt)")
 	fl.StringSliceVar(&o.Formats, "format", []string{"json", "md"}, "what to write of each item: json (lossless, as the API gives it), md (readable Markdown), or both")
+	_ = cmd.RegisterFlagCompletionFunc("format", cmdutil.CompleteList("json\tlossless, as the API gives it", "md\treadable Markdown"))
 	_ = cmd.MarkFlagRequired("out")
 }
 

@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"runtime/debug"
-	"strings"
 	"sync"
 	"time"
 
@@ -114,7 +113,7 @@ func run(ctx context.Context, opts *Options, p product) (*Record, error) {
 	// Released once the export has ended, whichever way: a directory's
 	// lock file goes with it.
 	defer func() { _ = lock.Release() }()
-	ts, site, err := signIn(ctx, f, cfg.Site, p.scopes())
+	ts, site, err := signIn(ctx, f, cfg, p.scopes())
 	if err != nil {
 		return nil, err
 	}
@@ -148,7 +147,7 @@ type session struct {
 
 // signIn finds the grant and the site to export from, and checks that
 // the grant has the scopes the export needs.
-func signIn(ctx context.Context, f *cmdutil.Factory, siteFlag string, scopes []string) (*auth.TokenSource, tokenstore.Site, error) {
+func signIn(ctx context.Context, f *cmdutil.Factory, cfg *config.Config, scopes []string) (*auth.TokenSource, tokenstore.Site, error) {
 	ts, err := f.TokenSource()
 	if err != nil {
 		return nil, tokenstore.Site{}, err
@@ -157,7 +156,7 @@ func signIn(ctx context.Context, f *cmdutil.Factory, siteFlag string, scopes []s
 	if err != nil {
 		return nil, tokenstore.Site{}, err
 	}
-	site, err := exportSite(grant, siteFlag)
+	site, _, err := cmdutil.ChooseSite(cfg, grant)
 	if err != nil {
 		return nil, tokenstore.Site{}, err
 	}
@@ -362,26 +361,4 @@ func scopeNames(ms []auth.MissingScope) []string {
 		out = append(out, m.Scope)
 	}
 	return out
-}
-
-// exportSite picks the site to export from: --site/AUMO_SITE, else the one
-// chosen at login, else the only one.
-func exportSite(g *tokenstore.Grant, want string) (tokenstore.Site, error) {
-	if want != "" {
-		if s, ok := tokenstore.FindSite(g.Sites, want); ok {
-			return s, nil
-		}
-		return tokenstore.Site{}, cmdutil.Usagef("no site of the grant matches %q (`aumo sites` lists them)", want)
-	}
-	if s, ok := g.DefaultSite(); ok {
-		return s, nil
-	}
-	if len(g.Sites) == 1 {
-		return g.Sites[0], nil
-	}
-	var names []string
-	for _, s := range g.Sites {
-		names = append(names, s.Name)
-	}
-	return tokenstore.Site{}, cmdutil.Usagef("the grant reaches %d sites (%s): choose one with --site or AUMO_SITE", len(g.Sites), strings.Join(names, ", "))
 }

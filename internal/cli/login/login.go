@@ -44,7 +44,8 @@ aumo keeps waiting, up to --timeout. A localhost callback is served on both
 URL anywhere, approve, and paste the address the browser was sent to.
 
 aumo then lists the sites the grant reaches and picks one: --site (a URL, a name
-or a cloudId), else AUMO_SITE, else the only one, else it asks (on a terminal).
+or a cloudId), else AUMO_SITE, else the config file's site, else the only one,
+else it asks (on a terminal); "aumo sites use" changes it later.
 The tokens go to the OS keychain, or with AUMO_TOKEN_STORE=file to a file
 encrypted with AUMO_TOKEN_PASSPHRASE. aumo warns about every needed scope the
 grant lacks.`,
@@ -54,7 +55,7 @@ grant lacks.`,
 		Args: cobra.NoArgs,
 		RunE: cmdutil.RunE(opts, nil, runF, Run),
 	}
-	cmd.Flags().String("site", "", "the site to use: URL, name or cloudId (env AUMO_SITE)")
+	cmdutil.AddSiteFlag(cmd, "the site to use: URL, name or cloudId (env AUMO_SITE)")
 	cmd.Flags().BoolVar(&opts.NoBrowser, "no-browser", false, "print the URL and read the redirected address from standard input")
 	cmd.Flags().DurationVar(&opts.Timeout, "timeout", auth.DefaultLoginTimeout, "how long to wait for the browser")
 	return cmd
@@ -154,7 +155,7 @@ func printSummary(f *cmdutil.Factory, cfg *config.Config, store tokenstore.Store
 	if site.CloudID != "" {
 		fmt.Fprintf(out, "Site:   %s (%s, cloudId %s)\n", site.Name, site.URL, site.CloudID)
 	} else {
-		fmt.Fprintf(out, "Sites:  %d; none chosen: pass --site or set AUMO_SITE when exporting (`aumo sites` lists them)\n", len(grant.Sites))
+		fmt.Fprintf(out, "Sites:  %d; none chosen: choose one with `aumo sites use SITE`, --site or AUMO_SITE (`aumo sites` lists them)\n", len(grant.Sites))
 	}
 	fmt.Fprintf(out, "Scopes: %s\n", grant.Scope)
 	fmt.Fprintf(out, "Tokens: %s\n", store.Location(cfg.Profile))
@@ -195,11 +196,7 @@ func chooseSite(f *cmdutil.Factory, sites []tokenstore.Site, want string) (token
 		if s, ok := tokenstore.FindSite(sites, want); ok {
 			return s, nil
 		}
-		var names []string
-		for _, s := range sites {
-			names = append(names, fmt.Sprintf("%s (%s)", s.Name, s.URL))
-		}
-		return tokenstore.Site{}, cmdutil.Usagef("no site of the grant matches %q; it reaches: %s", want, strings.Join(names, ", "))
+		return tokenstore.Site{}, cmdutil.NoSuchSite(want, "", sites)
 	}
 	if len(sites) == 1 {
 		return sites[0], nil

@@ -12,6 +12,7 @@ import (
 
 	"github.com/aumo-cli/aumo/internal/buildinfo"
 	"github.com/aumo-cli/aumo/internal/cli/cmdutil"
+	"github.com/aumo-cli/aumo/internal/cli/configcmd"
 	"github.com/aumo-cli/aumo/internal/cli/demo"
 	"github.com/aumo-cli/aumo/internal/cli/exportcmd"
 	"github.com/aumo-cli/aumo/internal/cli/login"
@@ -55,6 +56,12 @@ token and file aumo keeps.`,
 			f.Logger, logCloser = logger, closer
 			cfg, err := config.Load(cmd.Flags())
 			f.Config = func() (*config.Config, error) { return cfg, err }
+			if cfg != nil {
+				// Even with -q: a misspelt key silently changes nothing.
+				for _, w := range cfg.Warnings() {
+					fmt.Fprintf(f.IO.ErrOut, "warning: %s\n", w)
+				}
+			}
 			return nil
 		},
 		PersistentPostRun: func(*cobra.Command, []string) {
@@ -66,10 +73,11 @@ token and file aumo keeps.`,
 	cmd.SetVersionTemplate("{{.Version}}\n")
 	pf := cmd.PersistentFlags()
 	pf.String("profile", config.DefaultProfile, "profile: a separate grant and state (env AUMO_PROFILE)")
-	pf.String("config", "", "config file (default $XDG_CONFIG_HOME/aumo/config.yaml)")
+	pf.String("config", "", configUsage(config.DefaultFile()))
 	pf.BoolVarP(&verbose, "verbose", "v", false, "log what aumo does to standard error")
 	pf.BoolVarP(&quiet, "quiet", "q", false, "print only errors and requested output")
 	pf.StringVar(&logFile, "log-file", "", "append a detailed log to `PATH` (never tokens, secrets or content)")
+	_ = cmd.RegisterFlagCompletionFunc("profile", cmdutil.CompleteProfiles)
 	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return cmdutil.Usagef("%v\nsee `%s --help`", err, c.CommandPath())
 	})
@@ -79,6 +87,7 @@ token and file aumo keeps.`,
 		exportcmd.NewCmdExport(f),
 		status.NewCmdStatus(f, nil),
 		sites.NewCmdSites(f, nil),
+		configcmd.NewCmdConfig(f, nil),
 		revoke.NewCmdRevoke(f, nil),
 		verify.NewCmdVerify(f, nil),
 		rendercmd.NewCmdRender(f, nil),
@@ -87,6 +96,24 @@ token and file aumo keeps.`,
 		newCmdVersion(),
 	)
 	return cmd
+}
+
+// configUsage is --config's help: the file read without the flag, path
+// when there is one.
+func configUsage(path string) string {
+	if path == "" {
+		return "config file (default: config.yaml in AUMO_CONFIG_DIR, else aumo/config.yaml in the user's configuration directory; \"aumo config\" shows which)"
+	}
+	return "config file (default " + path + ")"
+}
+
+// ForManPages makes cmd's help hold on every machine, for pages made once
+// and read anywhere: --config's default is told in words, not as the path
+// it has on this machine.
+func ForManPages(cmd *cobra.Command) {
+	if f := cmd.PersistentFlags().Lookup("config"); f != nil {
+		f.Usage = configUsage("")
+	}
 }
 
 func versionString() string {

@@ -28,3 +28,11 @@ func TestClock(t *testing.T) {
 		t.Error("Options.Now is nil")
 	}
 }
+
+// TestSiteFlag checks that status takes --site, as export does; the
+// configuration reads it, not the Options.
+func TestSiteFlag(t *testing.T) {
+	cmdtest.Run(t, NewCmdStatus, func(o Options) Options { o.Factory, o.Now = nil, nil; return o }, []cmdtest.Case[Options]{
+		{Name: "site", Args: []string{"--site", "acme"}, Want: Options{}},
+	})
+}
