@@ -16,6 +16,7 @@ import (
 	"github.com/aumo-cli/aumo/internal/cli/cmdutil"
 	"github.com/aumo-cli/aumo/internal/confluence"
 	"github.com/aumo-cli/aumo/internal/export"
+	"github.com/aumo-cli/aumo/internal/sink"
 	"github.com/aumo-cli/aumo/internal/tokenstore"
 	"github.com/aumo-cli/aumo/pkg/exportformat"
 )
@@ -26,8 +27,9 @@ import (
 // its manifest records, as an update with no window would. Files the
 // index does not name are left as they are. Nothing is asked of the API
 // before the export is known to be repairable, and nothing written
-// before the grant is known to reach its site.
-func Repair(ctx context.Context, f *cmdutil.Factory, dir string, found *exportformat.Report) error {
+// before the grant is known to reach its site. lock is dir's, taken
+// (sink.LockOutput) before found was made, and held until Repair returns.
+func Repair(ctx context.Context, f *cmdutil.Factory, dir string, found *exportformat.Report, lock *sink.OutputLock) error {
 	m, err := repairableManifest(dir)
 	if err != nil {
 		return err
@@ -52,6 +54,7 @@ func Repair(ctx context.Context, f *cmdutil.Factory, dir string, found *exportfo
 	}
 	rec := &Record{cfg: cfg, opts: engineOptions(opts, p, siteOf(m)), started: time.Now(), repair: true}
 	rec.opts.Repair = plan
+	rec.opts.Lock = lock
 	rec.manifest, err = repairWith(ctx, opts, p, m, plan, found, rec)
 	return audited(rec, err)
 }

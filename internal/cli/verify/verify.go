@@ -17,6 +17,7 @@ import (
 	"github.com/aumo-cli/aumo/internal/bytesize"
 	"github.com/aumo-cli/aumo/internal/cli/cmdutil"
 	"github.com/aumo-cli/aumo/internal/cli/exportcmd"
+	"github.com/aumo-cli/aumo/internal/sink"
 	"github.com/aumo-cli/aumo/pkg/exportformat"
 )
 
@@ -103,10 +104,17 @@ type Report struct {
 // Run verifies the export and prints the report; with --repair, it mends
 // a damaged directory export.
 func Run(ctx context.Context, opts *Options) error {
+	var lock *sink.OutputLock
 	if opts.Repair {
 		if err := repairablePath(opts.Path); err != nil {
 			return err
 		}
+		// No export may write there between the check and the repair.
+		var err error
+		if lock, err = sink.LockOutput(opts.Path); err != nil {
+			return cmdutil.Usagef("%s: %v; repair it once that export has ended", opts.Path, err)
+		}
+		defer func() { _ = lock.Release() }()
 	}
 	identities, err := cmdutil.ExportIdentities(opts.Identities)
 	if err != nil {
@@ -135,7 +143,7 @@ func Run(ctx context.Context, opts *Options) error {
 	case opts.Repair && r.OK():
 		fmt.Fprintln(opts.Factory.IO.Messages(), "Nothing to repair.")
 	case opts.Repair:
-		return exportcmd.Repair(ctx, opts.Factory, opts.Path, r)
+		return exportcmd.Repair(ctx, opts.Factory, opts.Path, r, lock)
 	case !r.OK():
 		return &cmdutil.DamagedError{Path: opts.Path, Report: r}
 	}
