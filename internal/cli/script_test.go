@@ -27,18 +27,15 @@ import (
 
 func TestMain(m *testing.M) {
 	ensureSecretService()
-	testscript.Main(m, map[string]func(){
-		"aumo": func() {
-			// The real program, with the slow parts made fast: the file
-			// store's scrypt cost and the token endpoint's back-off.
-			tokenstore.SetScryptWorkFactorForTesting(10)
-			auth.SetRetryBaseForTesting(20 * time.Millisecond)
-			os.Exit(Main())
-		},
-		"fetch":       fetchMain,
-		"fakebrowser": fakeBrowserMain,
-		"shows":       showsMain,
-	})
+	testscript.Main(cleanupM{m: m, dir: raceFreeStories()}, storyCommands)
+}
+
+// aumoMain is the real program, with the slow parts made fast: the file
+// store's scrypt cost and the token endpoint's back-off.
+func aumoMain() {
+	tokenstore.SetScryptWorkFactorForTesting(10)
+	auth.SetRetryBaseForTesting(20 * time.Millisecond)
+	os.Exit(Main())
 }
 
 // TestScripts runs the user stories in testdata/script against a sandbox
@@ -61,6 +58,9 @@ func params(dir string, opts sandbox.Options) testscript.Params {
 			env.Defer(func() { _ = srv.Close() })
 			env.Values[sandboxKey{}] = srv
 			work := env.WorkDir
+			if storyBin != "" {
+				env.Setenv("PATH", storyBin+string(filepath.ListSeparator)+env.Getenv("PATH"))
+			}
 			for k, v := range map[string]string{
 				"SANDBOX_URL":        srv.URL(),
 				"AUMO_AUTH_URL":      srv.URL(),

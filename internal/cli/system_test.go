@@ -15,6 +15,9 @@ import (
 	"github.com/aumo-cli/aumo/internal/sandbox"
 )
 
+// systemTag says this test binary was built with -tags system.
+const systemTag = true
+
 // sessionMarker tells a re-executed test binary that it runs inside the
 // D-Bus session that ensureSecretService started.
 const sessionMarker = "AUMO_SYSTEM_TEST_SESSION"
@@ -25,7 +28,7 @@ const sessionMarker = "AUMO_SYSTEM_TEST_SESSION"
 // when a part is missing: these tests never skip.
 func ensureSecretService() {
 	switch filepath.Base(os.Args[0]) {
-	case "aumo", "fetch", "fakebrowser":
+	case "aumo", "fetch", "fakebrowser", "shows":
 		return // a command of a script, already inside the session
 	}
 	if os.Getenv(sessionMarker) != "" {
