@@ -76,7 +76,7 @@ func Run(ctx context.Context, opts *Options) error {
 	msg := opts.Factory.IO.Messages()
 	fmt.Fprintf(msg, "Sandbox cloud serving on %s; Ctrl-C stops it.\n", srv.URL())
 	if opts.JiraIssues > 0 {
-		fmt.Fprintf(msg, "Try: aumo export jira --jql 'project = DEMO' --out demo-jira\n")
+		fmt.Fprintf(msg, "Try: aumo export jira --jql 'project = DEMO' --out demo-jira.tar.zst\n")
 	}
 	if opts.ConfluencePages > 0 {
 		fmt.Fprintf(msg, "Try: aumo export confluence --cql 'space = DEMO' --out demo-confluence\n")
