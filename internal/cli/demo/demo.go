@@ -11,6 +11,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -77,7 +79,7 @@ touches your keychain, configuration or audit trail.`,
 func Run(ctx context.Context, opts *Options) error {
 	f := opts.Factory
 	msg := f.IO.Messages()
-	if err := clearPreviousDemo(opts.Out); err != nil {
+	if err := clearPreviousDemo(ctx, opts.Out); err != nil {
 		return err
 	}
 
@@ -176,21 +178,39 @@ func renderSites(ctx context.Context, f *cmdutil.Factory, out string) error {
 }
 
 // clearPreviousDemo removes an earlier demo's exports under out, and only
-// those: anything else there is the user's, and is refused.
-func clearPreviousDemo(out string) error {
+// those: anything else there is the user's, and is refused before
+// anything is deleted.
+func clearPreviousDemo(ctx context.Context, out string) error {
+	var earlier []string
 	// An export of the demo's project right in out is an older demo's.
 	if isDemoExport(out, "project = "+project) {
-		if err := os.RemoveAll(out); err != nil {
+		earlier = append(earlier, out)
+	} else {
+		if err := onlyDemoEntries(out); err != nil {
 			return err
 		}
-	}
-	for _, sub := range []struct{ dir, query string }{{jiraDir, "project = " + project}, {confluenceDir, "space = " + project}} {
-		if dir := filepath.Join(out, sub.dir); isDemoExport(dir, sub.query) {
-			if err := os.RemoveAll(dir); err != nil {
-				return err
+		for _, sub := range []struct{ dir, query string }{{jiraDir, "project = " + project}, {confluenceDir, "space = " + project}} {
+			if dir := filepath.Join(out, sub.dir); isDemoExport(dir, sub.query) {
+				earlier = append(earlier, dir)
 			}
 		}
 	}
+	for _, dir := range earlier {
+		if err := onlyDemoFiles(ctx, dir); err != nil {
+			return err
+		}
+	}
+	for _, dir := range earlier {
+		if err := os.RemoveAll(dir); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// onlyDemoEntries refuses an out that holds anything but what the demo
+// writes there.
+func onlyDemoEntries(out string) error {
 	entries, err := os.ReadDir(out)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil
@@ -204,6 +224,28 @@ func clearPreviousDemo(out string) error {
 		}
 	}
 	return nil
+}
+
+// onlyDemoFiles refuses an earlier demo's export that holds a file the
+// demo did not write, or one changed since: it is the user's now.
+func onlyDemoFiles(ctx context.Context, dir string) error {
+	r, err := exportformat.Verify(ctx, dir)
+	if err != nil {
+		return fmt.Errorf("check the earlier demo in %s: %w", dir, err)
+	}
+	theirs := slices.Clone(r.Extra)
+	for _, c := range r.Corrupt {
+		theirs = append(theirs, c.Path)
+	}
+	if len(theirs) == 0 {
+		return nil
+	}
+	shown := theirs[:min(len(theirs), 3)]
+	more := ""
+	if len(theirs) > len(shown) {
+		more = fmt.Sprintf(" and %d more", len(theirs)-len(shown))
+	}
+	return cmdutil.Usagef("%s holds files the demo did not write, or changed since (%s%s); nothing was deleted: move them away, or choose another --out", dir, strings.Join(shown, ", "), more)
 }
 
 // isDemoExport reports whether dir holds an export of the sandbox made
