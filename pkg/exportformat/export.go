@@ -395,16 +395,27 @@ func (e *Export) openStream() (*stream, error) {
 		s.closer = func() { _ = zr.Close() }
 		src = zr
 	case archiveZstd:
-		zr, err := zstd.NewReader(src)
+		zr, err := zstd.NewReader(src, zstd.WithDecoderMaxWindow(MaxZstdWindow))
 		if err != nil {
 			return nil, err
 		}
 		s.closer = zr.Close
-		src = zr
+		src = zstdReader{zr}
 	}
 	s.tail = &tailReader{r: src}
 	s.tr = tar.NewReader(s.tail)
 	return s, nil
+}
+
+// zstdReader names a zstd stream whose window is beyond MaxZstdWindow.
+type zstdReader struct{ r io.Reader }
+
+func (r zstdReader) Read(p []byte) (int, error) {
+	n, err := r.r.Read(p)
+	if errors.Is(err, zstd.ErrWindowSizeExceeded) {
+		err = &LimitError{What: "the zstd stream's window", Limit: MaxZstdWindow}
+	}
+	return n, err
 }
 
 // fileReader marks errors of the file itself, which mean the export could
