@@ -8,11 +8,20 @@ import "fmt"
 // export needs; measured on the sandbox's demo export (aumo demo), whose
 // Jira half has 438 files and whose Confluence half 225:
 //
+//   - manifest.json: 1.4 KiB there. Its lists grow with the export: an
+//     entry of skipped (an attachment left out by --no-attachments or
+//     --max-attachment-size, an item deleted meanwhile) is 140 to 180
+//     bytes as aumo writes it, so an export of a million files that
+//     leaves out two million attachments has a manifest of about 300 MiB.
+//     A reader decodes it a value at a time, holding one value or one
+//     entry of a list at most, so its size costs time, not memory.
 //   - a line of index.jsonl: 450 bytes at most there (an attachment's
 //     line: its path, ids, sha256, dates and media id).
 //   - a path: at most 200 bytes by the format's contract (208 under
 //     removed/), 209 in the demo export.
 const (
+	// MaxManifestSize is the largest manifest.json a reader reads.
+	MaxManifestSize = 1 << 30
 	// MaxIndexLine is the longest line of index.jsonl (or
 	// removed/index.jsonl) a reader reads, its newline included.
 	MaxIndexLine = 64 << 10
@@ -24,17 +33,28 @@ const (
 	// the zstd command with at most as much unless told --long or
 	// --ultra, and the zstd format asks every decoder for as much.
 	MaxZstdWindow = 8 << 20
+
+	// maxManifestValue bounds one value at the top of manifest.json (the
+	// query, the counts, …) and maxManifestEntry one entry of its lists,
+	// as the decoder holds them: a query is a few hundred bytes, an entry
+	// of skipped or failed under 200.
+	maxManifestValue = 1 << 20
+	maxManifestEntry = 16 << 10
+	// maxManifestDepth bounds how deep values nest in manifest.json
+	// (the format's own go three levels deep), as encoding/json bounds
+	// what it decodes.
+	maxManifestDepth = 10000
 )
 
 // LimitError reports a part of an export larger than a reader holds in
-// memory (see MaxIndexLine, MaxPath, MaxZstdWindow): damage, as no export
-// aumo writes comes near.
+// memory (see MaxManifestSize, MaxIndexLine, MaxPath): damage, as no
+// export aumo writes comes near.
 type LimitError struct {
-	What  string // "the line", "its path", …
+	What  string // "manifest.json", "a value in manifest.json", "the line", …
 	Limit int64  // in bytes
 }
 
-// Error names the part and the limit: "the line is larger than 64 KiB".
+// Error names the part and the limit: "manifest.json is larger than 1 GiB".
 func (e *LimitError) Error() string {
 	return fmt.Sprintf("%s is larger than %s", e.What, limitText(e.Limit))
 }
