@@ -87,7 +87,9 @@ type Problem struct {
 // Catalog is an export's items, spaces and fields, read in a first pass
 // over the export, with every file hashed against the index.
 type Catalog struct {
-	Manifest exportformat.Manifest
+	// Manifest is the export's manifest, its lists cut short: Lengths
+	// counts them.
+	Manifest exportformat.Summary
 	// Fields is a Jira export's fields.json, parsed.
 	Fields []jira.Field
 	// Items are every intact item, in reading order: Jira's by project
@@ -150,7 +152,7 @@ func (c *Catalog) Unfinished() string {
 	case m.FinishedAt.IsZero():
 		return "this export did not finish: it holds only the items written before it stopped"
 	case !m.Complete:
-		return fmt.Sprintf("%d items failed in this export and are missing (the manifest lists them)", len(m.Failed))
+		return fmt.Sprintf("%d items failed in this export and are missing (the manifest lists them)", m.Lengths.Failed)
 	}
 	return ""
 }
@@ -185,8 +187,8 @@ func Load(ctx context.Context, e *exportformat.Export) (*Catalog, error) {
 	}
 	entries := map[string][]*entry{}
 	err := e.Walk(ctx, func(f *exportformat.File) error {
-		if !f.Mode.IsRegular() {
-			return nil
+		if !f.Mode.IsRegular() || len(f.Path) > exportformat.MaxPath {
+			return nil // no file of an export: the index cannot name it
 		}
 		h := sha256.New()
 		r := &countingReader{r: io.TeeReader(f, h)}
@@ -221,7 +223,7 @@ func Load(ctx context.Context, e *exportformat.Export) (*Catalog, error) {
 // readManifest reads the manifest, and refuses a format this aumo does
 // not know.
 func (c *Catalog) readManifest(e *exportformat.Export) error {
-	m, err := e.Manifest()
+	m, err := e.Summary()
 	if err != nil {
 		return err
 	}
@@ -237,12 +239,27 @@ func sum(h hash.Hash) (s [sha256.Size]byte) {
 	return s
 }
 
+// Render holds an item's JSON whole (its views need it) and a Jira
+// export's fields.json; a larger one is damage, left out of every view.
+// Both are many times what an export holds: an issue's JSON is 268 KiB
+// at most in the sandbox's demo export (aumo demo), a few MiB for an
+// issue of thousands of comments and changes; its fields.json is 9 KiB,
+// a few MiB for a site of thousands of custom fields.
+const (
+	maxItemJSON   = 64 << 20
+	maxFieldsJSON = 16 << 20
+)
+
 // readEntry reads what the catalog keeps of a file: an item's, a
 // space's or a folder's metadata, or the fields.
-func readEntry(p string, r io.Reader) (*entry, error) {
+func readEntry(p string, r *countingReader) (*entry, error) {
 	en := &entry{}
 	if p == exportformat.FieldsName {
-		b, err := io.ReadAll(r)
+		b, err := io.ReadAll(io.LimitReader(r, maxFieldsJSON+1))
+		if len(b) > maxFieldsJSON {
+			en.notJSON = tooLarge(maxFieldsJSON)
+			return en, err
+		}
 		en.fields = b
 		return en, err
 	}
@@ -251,8 +268,11 @@ func readEntry(p string, r io.Reader) (*entry, error) {
 		return en, nil
 	}
 	var doc rawItem
-	if err := json.NewDecoder(r).Decode(&doc); err != nil {
+	if err := json.NewDecoder(io.LimitReader(r, maxItemJSON+1)).Decode(&doc); err != nil {
 		en.notJSON = "not JSON: " + err.Error()
+		if r.n > maxItemJSON {
+			en.notJSON = tooLarge(maxItemJSON)
+		}
 		return en, nil
 	}
 	if kind == exportformat.KindSpace {
@@ -262,6 +282,11 @@ func readEntry(p string, r io.Reader) (*entry, error) {
 	en.item = doc.item(kind, id)
 	en.item.Path = p
 	return en, nil
+}
+
+// tooLarge is why a file larger than render reads is left out.
+func tooLarge(limit int64) string {
+	return fmt.Sprintf("larger than %d MiB, more than render reads", limit>>20)
 }
 
 // itemOfPath tells an item's own JSON, a space's or a folder's from the

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -29,7 +30,10 @@ func writeExport(t *testing.T, files map[string]string) string {
 		must(t, os.MkdirAll(filepath.Dir(full), 0o700))
 		must(t, os.WriteFile(full, []byte(content), 0o600))
 		parts := strings.Split(p, "/")
-		kind, id := strings.TrimSuffix(parts[0], "s"), strings.TrimSuffix(parts[1], ".json")
+		kind, id := exportformat.KindFields, "fields"
+		if len(parts) > 1 {
+			kind, id = strings.TrimSuffix(parts[0], "s"), strings.TrimSuffix(parts[1], ".json")
+		}
 		sum := sha256.Sum256([]byte(content))
 		line, _ := json.Marshal(exportformat.IndexLine{Path: p, Kind: kind, ID: id, Item: id, Size: int64(len(content)), SHA256: hex.EncodeToString(sum[:])})
 		index.Write(append(line, '\n'))
@@ -129,6 +133,33 @@ var time1 = mustTime("2026-01-02T03:04:05Z")
 func mustTime(s string) (t time.Time) {
 	t, _ = time.Parse(time.RFC3339, s)
 	return t
+}
+
+// TestCatalogLeavesOutWhatIsTooLarge reads neither an item's JSON nor
+// fields.json past what render holds: the item is left out, and a problem
+// says why.
+func TestCatalogLeavesOutWhatIsTooLarge(t *testing.T) {
+	dir := writeExport(t, map[string]string{
+		"spaces/1.json":      `{"id":"1","key":"S","name":"Space"}`,
+		"pages/11/page.json": page("11", "", "A"),
+		"pages/12/page.json": page("12", "", strings.Repeat("B", 64<<20)),
+		"fields.json":        `[{"id":"summary","name":"` + strings.Repeat("S", 16<<20) + `"}]`,
+	})
+	_, c := rendertest.Open(t, dir)
+	got := map[string]string{}
+	for _, p := range c.Problems {
+		got[p.Path] = p.Reason
+	}
+	want := map[string]string{
+		"pages/12/page.json": "larger than 64 MiB, more than render reads",
+		"fields.json":        "larger than 16 MiB, more than render reads",
+	}
+	if !maps.Equal(got, want) {
+		t.Errorf("problems %q, want %q", got, want)
+	}
+	if len(c.Items) != 1 || c.Items[0].Title != "A" {
+		t.Errorf("items %+v, want A alone", c.Items)
+	}
 }
 
 // TestCatalogLeavesOutWhatTheIndexDoesNotList leaves out an item whose

@@ -50,7 +50,8 @@ func Render(ctx context.Context, e *exportformat.Export, c *Catalog, v View) err
 		if !ok || it.Damaged || it.Kind == exportformat.KindFolder {
 			return nil
 		}
-		doc, err := io.ReadAll(f)
+		// One that grew past what pass one read fails the hash below.
+		doc, err := io.ReadAll(io.LimitReader(f, maxItemJSON+1))
 		if err != nil {
 			return fmt.Errorf("read %s: %w", f.Path, err)
 		}

@@ -5,7 +5,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -82,13 +81,17 @@ type tarCapture struct {
 	done   bool  // a pass reached the end of the archive or its damage
 	damage error // the *ArchiveError that ended the pass, if any
 
-	manifest    []byte
-	hasManifest bool
+	// manifests and indexes count the entries of each met.
+	manifests, indexes int
 
-	index    []IndexLine
-	torn     bool
-	indexErr error // an *IndexLineError
-	hasIndex bool
+	summary     *Summary
+	full        *Manifest // when the pass kept every entry of its lists
+	manifestErr error     // a *ManifestError
+
+	index     []IndexLine
+	indexKept bool // the pass kept the index's lines (verify's does not)
+	torn      bool
+	indexErr  error // an *IndexLineError
 }
 
 // Open opens an export for reading: a directory, or a tarball .tar,
@@ -239,32 +242,93 @@ func (e *Export) Close() error {
 	return e.file.Close()
 }
 
-// Manifest returns the parsed manifest.json. A tarball's manifest comes
-// last, so unless a Walk has read the archive to its end, Manifest does.
+// Manifest returns manifest.json, every entry of its lists included: they
+// grow with the export (see Summary), and so does what Manifest holds. A
+// tarball's manifest comes last: Manifest reads the archive to its end.
+// A manifest.json that is no manifest, or beyond MaxManifestSize, is a
+// *ManifestError.
 func (e *Export) Manifest() (*Manifest, error) {
-	data, err := e.manifestData()
-	if err != nil {
+	if e.root != nil {
+		s, err := e.readDirManifest(-1)
+		if err != nil {
+			return nil, err
+		}
+		return &s.Manifest, nil
+	}
+	if err := e.scan(ownFiles{keep: -1}); err != nil {
 		return nil, err
 	}
-	return parseManifest(data)
-}
-
-func parseManifest(data []byte) (*Manifest, error) {
-	var m Manifest
-	if err := json.Unmarshal(data, &m); err != nil {
-		return nil, fmt.Errorf("parse %s: %w", ManifestName, err)
+	if err := e.manifestStatus(); err != nil {
+		return nil, err
 	}
-	return &m, nil
+	m := e.tar.full
+	e.tar.full = nil
+	return m, nil
 }
 
-// Index returns index.jsonl as ReadIndex parses it. A tarball's index
-// comes last, so unless a Walk has read the archive to its end, Index does.
+// Summary returns manifest.json with its lists cut short, in bounded
+// memory whatever the export holds. A tarball's manifest comes last, so
+// unless a Walk has read the archive to its end, Summary does. A
+// manifest.json that is no manifest, or beyond MaxManifestSize, is a
+// *ManifestError.
+func (e *Export) Summary() (*Summary, error) {
+	if e.root != nil {
+		return e.readDirManifest(SummaryEntries)
+	}
+	if !e.tar.done {
+		if err := e.scan(walkOwn); err != nil {
+			return nil, err
+		}
+	}
+	if err := e.manifestStatus(); err != nil {
+		return nil, err
+	}
+	return e.tar.summary, nil
+}
+
+// readDirManifest reads a directory's manifest.json, keeping keep entries
+// of each list (-1 every one).
+func (e *Export) readDirManifest(keep int) (*Summary, error) {
+	f, err := e.root.Open(ManifestName)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", ManifestName, err)
+	}
+	defer func() { _ = f.Close() }()
+	info, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", ManifestName, err)
+	}
+	s, err := readManifest(f, info.Size(), keep)
+	var bad *ManifestError
+	if err != nil && !errors.As(err, &bad) {
+		return nil, fmt.Errorf("read %s: %w", ManifestName, err)
+	}
+	return s, err
+}
+
+// manifestStatus says why the pass over a tarball has no summary of its
+// manifest, if it has none.
+func (e *Export) manifestStatus() error {
+	switch {
+	case e.tar.manifests == 0:
+		return e.absent(ManifestName)
+	case e.tar.manifestErr != nil:
+		return e.tar.manifestErr
+	}
+	return nil
+}
+
+// Index returns index.jsonl as ReadIndex parses it: every path's line, in
+// memory. A tarball's index comes last, so unless a Walk has read the
+// archive to its end, Index does.
 func (e *Export) Index() (lines []IndexLine, torn bool, err error) {
 	if e.root == nil {
-		if err := e.scan(); err != nil {
-			return nil, false, err
+		if !e.tar.done || !e.tar.indexKept {
+			if err := e.scan(walkOwn); err != nil {
+				return nil, false, err
+			}
 		}
-		if !e.tar.hasIndex {
+		if e.tar.indexes == 0 {
 			return nil, false, e.absent(IndexName)
 		}
 		if e.tar.indexErr != nil {
@@ -306,29 +370,9 @@ func (e *Export) RemovedIndex() ([]IndexLine, error) {
 	return lines, nil
 }
 
-func (e *Export) manifestData() ([]byte, error) {
-	if e.root == nil {
-		if err := e.scan(); err != nil {
-			return nil, err
-		}
-		if !e.tar.hasManifest {
-			return nil, e.absent(ManifestName)
-		}
-		return e.tar.manifest, nil
-	}
-	data, err := e.root.ReadFile(ManifestName)
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", ManifestName, err)
-	}
-	return data, nil
-}
-
-// scan reads a tarball to its end unless a pass already did.
-func (e *Export) scan() error {
-	if e.tar.done {
-		return nil
-	}
-	err := e.Walk(context.Background(), func(*File) error { return nil })
+// scan reads a tarball to its end, its own files read by own.
+func (e *Export) scan(own ownFiles) error {
+	err := e.walkTar(context.Background(), func(*File) error { return nil }, own)
 	var damage *ArchiveError
 	if errors.As(err, &damage) {
 		return nil // recorded in e.tar; absent tells it
@@ -395,16 +439,27 @@ func (e *Export) openStream() (*stream, error) {
 		s.closer = func() { _ = zr.Close() }
 		src = zr
 	case archiveZstd:
-		zr, err := zstd.NewReader(src)
+		zr, err := zstd.NewReader(src, zstd.WithDecoderMaxWindow(MaxZstdWindow))
 		if err != nil {
 			return nil, err
 		}
 		s.closer = zr.Close
-		src = zr
+		src = zstdReader{zr}
 	}
 	s.tail = &tailReader{r: src}
 	s.tr = tar.NewReader(s.tail)
 	return s, nil
+}
+
+// zstdReader names a zstd stream whose window is beyond MaxZstdWindow.
+type zstdReader struct{ r io.Reader }
+
+func (r zstdReader) Read(p []byte) (int, error) {
+	n, err := r.r.Read(p)
+	if errors.Is(err, zstd.ErrWindowSizeExceeded) {
+		err = &LimitError{What: "the zstd stream's window", Limit: MaxZstdWindow}
+	}
+	return n, err
 }
 
 // fileReader marks errors of the file itself, which mean the export could

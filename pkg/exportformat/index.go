@@ -49,11 +49,13 @@ type IndexRecord struct {
 // skipped. A torn last line, one without its newline or not valid as a
 // line, is what an interrupted write leaves: it is not yielded, and Torn
 // reports it. A bad line before the last ends the reading with an
-// *IndexLineError.
+// *IndexLineError, and so does a line longer than MaxIndexLine or a path
+// longer than MaxPath, wherever they are (its Err is a *LimitError).
 type IndexReader struct {
 	br     *bufio.Reader
-	offset int64 // where the next line starts
-	number int   // the number of the line last read
+	line   []byte // the line last read
+	offset int64  // where the next line starts
+	number int    // the number of the line last read
 	rec    IndexRecord
 	// bad is a line that failed to parse: fatal unless it is the last.
 	bad  *IndexLineError
@@ -89,16 +91,25 @@ func (r *IndexReader) Next() bool {
 }
 
 // readLine reads one line and reports where it started and whether it
-// ended with a newline.
+// ended with a newline. The line is valid until the next call.
 func (r *IndexReader) readLine() (raw []byte, start int64, ended bool, err error) {
-	raw, err = r.br.ReadBytes('\n')
 	r.number++
-	start = r.offset
-	r.offset += int64(len(raw))
-	if err != nil && !errors.Is(err, io.EOF) {
-		return nil, 0, false, fmt.Errorf("read index line %d: %w", r.number, err)
+	r.line = r.line[:0]
+	for {
+		chunk, err := r.br.ReadSlice('\n')
+		if len(r.line)+len(chunk) > MaxIndexLine {
+			return nil, 0, false, &IndexLineError{Line: r.number, Err: &LimitError{What: "the line", Limit: MaxIndexLine}}
+		}
+		r.line = append(r.line, chunk...)
+		if !errors.Is(err, bufio.ErrBufferFull) {
+			start = r.offset
+			r.offset += int64(len(r.line))
+			if err != nil && !errors.Is(err, io.EOF) {
+				return nil, 0, false, fmt.Errorf("read index line %d: %w", r.number, err)
+			}
+			return r.line, start, err == nil, nil
+		}
 	}
-	return raw, start, err == nil, nil
 }
 
 // take parses a non-blank line and reports whether it is a line to yield.
@@ -114,7 +125,12 @@ func (r *IndexReader) take(raw []byte, start int64, ended bool) bool {
 	}
 	var l IndexLine
 	err := json.Unmarshal(raw, &l)
-	if err == nil && l.Path == "" {
+	switch {
+	case err == nil && len(l.Path) > MaxPath:
+		// No export has such a path, torn line or not.
+		r.err, r.done = &IndexLineError{Line: r.number, Err: &LimitError{What: "its path", Limit: MaxPath}}, true
+		return false
+	case err == nil && l.Path == "":
 		err = errors.New("no path")
 	}
 	if err != nil {

@@ -120,3 +120,36 @@ func TestIndexReaderDamage(t *testing.T) {
 		}
 	}
 }
+
+// TestIndexReaderLimits stops at a line longer than MaxIndexLine, or a
+// path longer than MaxPath, last line or not (a torn last line is not
+// read for its path): no export has one, and a reader holds a line whole.
+func TestIndexReaderLimits(t *testing.T) {
+	const a = `{"path":"a.json","kind":"issue","id":"1","size":1,"sha256":"aa"}`
+	long := `{"path":"b.json","id":"` + strings.Repeat("x", exportformat.MaxIndexLine) + `"}`
+	longPath := `{"path":"` + strings.Repeat("p", exportformat.MaxPath+1) + `"}`
+	for _, tc := range []struct {
+		in   string
+		want string
+	}{
+		{a + "\n" + long + "\n" + a + "\n", "line 2: the line is larger than 64 KiB"},
+		{a + "\n" + long, "line 2: the line is larger than 64 KiB"},
+		{strings.Repeat(" ", exportformat.MaxIndexLine) + "\n", "line 1: the line is larger than 64 KiB"},
+		{longPath + "\n" + a + "\n", "line 1: its path is larger than 4 KiB"},
+		{a + "\n" + longPath + "\n", "line 2: its path is larger than 4 KiB"},
+	} {
+		_, _, err := exportformat.ReadIndex(strings.NewReader(tc.in))
+		var (
+			lineErr *exportformat.IndexLineError
+			limit   *exportformat.LimitError
+		)
+		if !errors.As(err, &lineErr) || !errors.As(err, &limit) || err.Error() != tc.want {
+			t.Errorf("%.40q…: err = %v, want %q", tc.in, err, tc.want)
+		}
+	}
+	// A line of the largest size is read.
+	largest := `{"path":"c.json","id":"` + strings.Repeat("x", exportformat.MaxIndexLine-26) + `"}` + "\n"
+	if lines, _, err := exportformat.ReadIndex(strings.NewReader(largest)); err != nil || len(lines) != 1 || len(largest) != exportformat.MaxIndexLine {
+		t.Errorf("a line of %d bytes: %d lines, %v", len(largest), len(lines), err)
+	}
+}

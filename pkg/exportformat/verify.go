@@ -3,13 +3,9 @@ package exportformat
 import (
 	"filippo.io/age"
 
-	"cmp"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"maps"
 	"path"
@@ -17,6 +13,10 @@ import (
 	"slices"
 	"strings"
 )
+
+// MaxListed is how many entries each of a Report's lists of files names
+// at most: the first by path. Its Totals count them all.
+const MaxListed = 1000
 
 // Report is what Verify found. The export is intact when OK says so.
 type Report struct {
@@ -29,12 +29,16 @@ type Report struct {
 	// Unsafe lists, with the reason, the entries that are no file of an
 	// export, whether the index names them or not: a path that would
 	// land outside the export when extracted (absolute, with "..", with a
-	// backslash), a link, a device or other special file, a path held
-	// twice.
+	// backslash) or longer than MaxPath, a link, a device or other
+	// special file, a path held twice.
 	Unsafe []string `json:"unsafe"`
+	// Totals counts what Missing, Extra, Corrupt and Unsafe found: each
+	// lists the first MaxListed at most.
+	Totals Totals `json:"totals"`
 	// Manifest lists problems of the export as a whole: its manifest (an
 	// unknown format, an unfinished run, failed items, counts that disagree
-	// with the index), its index, or a damaged tarball.
+	// with the index, a manifest beyond MaxManifestSize), its index (a line
+	// beyond MaxIndexLine), or a damaged tarball.
 	Manifest []string `json:"manifest"`
 	// TornIndex reports that the index's last line was torn by an
 	// interrupted write and ignored; on its own it is no damage.
@@ -47,11 +51,19 @@ type Report struct {
 	Bytes int64 `json:"bytes"`
 }
 
+// Totals counts the entries of a Report's lists of files, listed or not.
+type Totals struct {
+	Missing int `json:"missing"`
+	Extra   int `json:"extra"`
+	Corrupt int `json:"corrupt"`
+	Unsafe  int `json:"unsafe"`
+}
+
 // OK reports whether the export is intact: every file the index names is
 // there with its size and sha256, no other file is, and the manifest
 // describes a complete, consistent export of this format.
 func (r *Report) OK() bool {
-	return len(r.Missing) == 0 && len(r.Extra) == 0 && len(r.Corrupt) == 0 && len(r.Unsafe) == 0 && len(r.Manifest) == 0
+	return r.Totals == Totals{} && len(r.Manifest) == 0
 }
 
 // CorruptFile is a file whose content differs from its index line.
@@ -79,7 +91,8 @@ const (
 
 // Verify re-hashes every file of the export at path against its index (and
 // a directory's files under removed/ against removed/index.jsonl) and
-// checks its manifest, in one pass over a tarball.
+// checks its manifest, in one pass over a tarball; a damaged one is read
+// a second time to name its missing, extra and corrupt files.
 //
 // Damage is in the Report: missing, extra and corrupt files, and manifest
 // problems, among them a tarball cut short ("archive truncated", with every
@@ -91,6 +104,11 @@ const (
 // under way (Manifest.Incremental.Running). Temporary files an interrupted
 // run left in a directory, and its lock file, are neither part of the
 // export nor extra (see Walk).
+//
+// Verify holds a few dozen bytes for each path of the export, however
+// long, and a bounded amount besides, whatever the export holds: a
+// manifest.json beyond MaxManifestSize, an index line beyond
+// MaxIndexLine, a path beyond MaxPath are damage it reports.
 //
 // An error means the export could not be checked: the path is missing or
 // unreadable, holds no export (ErrNotExport) or an encrypted one
@@ -107,75 +125,51 @@ func VerifyWith(ctx context.Context, path string, identities []age.Identity) (*R
 		return nil, err
 	}
 	defer func() { _ = e.Close() }()
-
-	r := &Report{Missing: []string{}, Extra: []string{}, Corrupt: []CorruptFile{}, Unsafe: []string{}, Manifest: []string{}}
-	sums, err := r.hash(ctx, e)
-	var damage *ArchiveError
-	if errors.As(err, &damage) {
-		r.Manifest = append(r.Manifest, err.Error())
-	} else if err != nil {
-		return nil, fmt.Errorf("verify %s: %w", path, err)
-	}
-
-	data, errM := e.manifestData()
-	index, torn, errI := e.Index()
-	if damage == nil && errors.Is(errM, fs.ErrNotExist) && errors.Is(errI, fs.ErrNotExist) {
-		return nil, fmt.Errorf("verify %s: %w: no %s or %s at the top of the archive", path, ErrNotExport, ManifestName, IndexName)
-	}
-	removed, err := e.RemovedIndex()
+	r, err := verify(ctx, e)
 	if err != nil {
-		return nil, fmt.Errorf("verify %s: %w", path, err)
-	}
-	if err := r.checkIndex(append(slices.Clip(index), removed...), errI, sums); err != nil {
-		return nil, fmt.Errorf("verify %s: %w", path, err)
-	}
-	r.TornIndex = torn
-	if err := r.checkManifest(data, errM, index, errI == nil); err != nil {
 		return nil, fmt.Errorf("verify %s: %w", path, err)
 	}
 	return r, nil
 }
 
-// fileSum is what a file of the export turned out to hold.
-type fileSum struct {
-	size      int64
-	sha256    [sha256.Size]byte
-	irregular bool
-}
-
-func (r *Report) hash(ctx context.Context, e *Export) (map[string]fileSum, error) {
-	sums := make(map[string]fileSum)
-	h := sha256.New()
-	buf := make([]byte, 1<<20)
-	err := e.Walk(ctx, func(f *File) error {
-		s := fileSum{irregular: !f.Mode.IsRegular()}
-		if !s.irregular {
-			h.Reset()
-			n, err := io.CopyBuffer(h, f, buf)
-			if err != nil {
-				return fmt.Errorf("read %s: %w", f.Path, err)
-			}
-			s.size = n
-			h.Sum(s.sha256[:0])
-			r.Files++
-			r.Bytes += n
+func verify(ctx context.Context, e *Export) (*Report, error) {
+	r := &Report{Missing: []string{}, Extra: []string{}, Corrupt: []CorruptFile{}, Unsafe: []string{}, Manifest: []string{}}
+	c := newCheck(r)
+	errI, err := c.first(ctx, e)
+	var damage *ArchiveError
+	if errors.As(err, &damage) {
+		r.Manifest = append(r.Manifest, err.Error())
+	} else if err != nil {
+		return nil, err
+	}
+	c.listUnsafe()
+	s, errM := e.Summary()
+	if damage == nil && errors.Is(errM, fs.ErrNotExist) && errors.Is(errI, fs.ErrNotExist) {
+		return nil, fmt.Errorf("%w: no %s or %s at the top of the archive", ErrNotExport, ManifestName, IndexName)
+	}
+	indexOK, err := r.checkIndex(errI)
+	if err != nil {
+		return nil, err
+	}
+	var counts map[string]int64
+	if indexOK {
+		counts = c.tally()
+		if err := c.second(ctx, e); err != nil {
+			return nil, err
 		}
-		if reason := unsafeEntry(f.Path, f.Mode); reason != "" {
-			r.Unsafe = append(r.Unsafe, f.Path+": "+reason)
-		}
-		if _, twice := sums[f.Path]; twice {
-			r.Unsafe = append(r.Unsafe, f.Path+": held twice (extracting keeps the later one)")
-		}
-		// A tarball holding a path twice extracts to the later entry.
-		sums[f.Path] = s
-		return nil
-	})
-	return sums, err
+	}
+	r.TornIndex = c.torn
+	if err := r.checkManifest(s, errM, counts); err != nil {
+		return nil, err
+	}
+	return r, nil
 }
 
 // unsafeEntry says why an entry is no file of an export, or "".
 func unsafeEntry(p string, mode fs.FileMode) string {
 	switch {
+	case len(p) > MaxPath:
+		return fmt.Sprintf("a path of %d bytes, longer than %d", len(p), MaxPath)
 	case strings.Contains(p, `\`):
 		return "a backslash in the path (a folder separator on Windows)"
 	case path.IsAbs(p) || !filepath.IsLocal(filepath.FromSlash(p)) || slices.Contains(strings.Split(p, "/"), ".."):
@@ -188,9 +182,10 @@ func unsafeEntry(p string, mode fs.FileMode) string {
 	return ""
 }
 
-// checkIndex compares the files found with the index, or says why it
-// cannot; the error is one that prevented reading the index at all.
-func (r *Report) checkIndex(index []IndexLine, err error, sums map[string]fileSum) error {
+// checkIndex says why the files could not be checked against the index,
+// if they could not, in the report: reading it failed (a missing index, a
+// bad line) or the error is one that prevented reading it at all.
+func (r *Report) checkIndex(err error) (ok bool, _ error) {
 	var (
 		damage  *ArchiveError
 		lineErr *IndexLineError
@@ -198,50 +193,26 @@ func (r *Report) checkIndex(index []IndexLine, err error, sums map[string]fileSu
 	switch {
 	case errors.As(err, &damage):
 		r.Manifest = append(r.Manifest, fmt.Sprintf("%s is missing (the archive is damaged before it): the files could not be checked", IndexName))
-		return nil
 	case errors.Is(err, fs.ErrNotExist):
 		r.Manifest = append(r.Manifest, fmt.Sprintf("%s is missing: the files could not be checked", IndexName))
-		return nil
 	case errors.As(err, &lineErr):
-		r.Manifest = append(r.Manifest, fmt.Sprintf("%s %v: the files could not be checked", IndexName, lineErr))
-		return nil
+		r.Manifest = append(r.Manifest, fmt.Sprintf("%v: the files could not be checked", err))
 	case err != nil:
-		return err
+		return false, err
+	default:
+		return true, nil
 	}
-
-	r.Indexed = len(index)
-	for _, l := range index {
-		s, ok := sums[l.Path]
-		if !ok {
-			r.Missing = append(r.Missing, l.Path)
-			continue
-		}
-		delete(sums, l.Path)
-		got := hex.EncodeToString(s.sha256[:])
-		c := CorruptFile{Path: l.Path, Size: s.size, IndexSize: l.Size, SHA256: got, IndexSHA256: l.SHA256}
-		switch {
-		case s.irregular:
-			c.Reason, c.Size, c.SHA256 = CorruptNotRegular, 0, ""
-		case s.size != l.Size:
-			c.Reason = CorruptSize
-		case !strings.EqualFold(got, l.SHA256):
-			c.Reason = CorruptSHA256
-		default:
-			continue
-		}
-		r.Corrupt = append(r.Corrupt, c)
-	}
-	r.Extra = slices.AppendSeq(r.Extra, maps.Keys(sums))
-	slices.Sort(r.Missing)
-	slices.Sort(r.Extra)
-	slices.SortFunc(r.Corrupt, func(a, b CorruptFile) int { return cmp.Compare(a.Path, b.Path) })
-	return nil
+	return false, nil
 }
 
 // checkManifest adds the manifest's problems; the error is one that
-// prevented reading the manifest at all.
-func (r *Report) checkManifest(data []byte, err error, index []IndexLine, indexOK bool) error {
-	var damage *ArchiveError
+// prevented reading the manifest at all. counts are what the index lists
+// (see check.tally), nil when it could not be read.
+func (r *Report) checkManifest(s *Summary, err error, counts map[string]int64) error {
+	var (
+		damage *ArchiveError
+		bad    *ManifestError
+	)
 	switch {
 	case errors.As(err, &damage):
 		r.Manifest = append(r.Manifest, fmt.Sprintf("%s is missing (the archive is damaged before it)", ManifestName))
@@ -249,51 +220,54 @@ func (r *Report) checkManifest(data []byte, err error, index []IndexLine, indexO
 	case errors.Is(err, fs.ErrNotExist):
 		r.Manifest = append(r.Manifest, fmt.Sprintf("%s is missing", ManifestName))
 		return nil
+	case errors.As(err, &bad):
+		r.Manifest = append(r.Manifest, err.Error())
+		return nil
 	case err != nil:
 		return err
 	}
-	m, err := parseManifest(data)
-	if err != nil {
-		r.Manifest = append(r.Manifest, err.Error())
-		return nil
-	}
 
+	m := &s.Manifest
 	if m.Format != Format {
 		r.Manifest = append(r.Manifest, fmt.Sprintf("format is %q, not %q: this reader cannot vouch for it", m.Format, Format))
 	}
-	switch {
-	case !m.Complete && len(m.Failed) == 0:
-		r.Manifest = append(r.Manifest, "the export is unfinished (complete=false): rerun the export command to resume it")
-	case !m.Complete:
-		r.Manifest = append(r.Manifest, fmt.Sprintf("the export is incomplete (complete=false): %d item(s) failed", len(m.Failed)))
+	r.checkFailed(s)
+	// An unfinished export's counts describe no finished state, nor do
+	// those of an update under way (its manifest and index cannot change
+	// together).
+	if !m.Complete || counts == nil || (m.Incremental != nil && m.Incremental.Running) {
+		return nil
 	}
-	for _, p := range m.Failed {
+	for _, key := range slices.Sorted(maps.Keys(m.Counts)) {
+		if kindCode(key) != otherKind || key == countFiles || key == countBytes {
+			if m.Counts[key] != counts[key] {
+				r.Manifest = append(r.Manifest, fmt.Sprintf("counts.%s is %d, but the index lists %d", key, m.Counts[key], counts[key]))
+			}
+		}
+	}
+	return nil
+}
+
+// checkFailed reports an unfinished run and the items that failed: the
+// first SummaryEntries of them, and how many more the manifest lists.
+func (r *Report) checkFailed(s *Summary) {
+	failed := s.Lengths.Failed
+	switch {
+	case !s.Complete && failed == 0:
+		r.Manifest = append(r.Manifest, "the export is unfinished (complete=false): rerun the export command to resume it")
+	case !s.Complete:
+		r.Manifest = append(r.Manifest, fmt.Sprintf("the export is incomplete (complete=false): %d item(s) failed", failed))
+	}
+	for _, p := range s.Failed {
 		msg := fmt.Sprintf("failed %s %s: %s", p.Kind, p.ID, p.Reason)
 		if p.Detail != "" {
 			msg += " (" + p.Detail + ")"
 		}
 		r.Manifest = append(r.Manifest, msg)
 	}
-
-	// An unfinished export's counts describe no finished state, nor do
-	// those of an update under way (its manifest and index cannot change
-	// together).
-	if !m.Complete || !indexOK || (m.Incremental != nil && m.Incremental.Running) {
-		return nil
+	if more := failed - len(s.Failed); more > 0 {
+		r.Manifest = append(r.Manifest, fmt.Sprintf("failed: %d more item(s), which the manifest lists", more))
 	}
-	listed := map[string]int64{countFiles: int64(len(index))}
-	for _, l := range index {
-		listed[l.Kind]++
-		listed[countBytes] += l.Size
-	}
-	for _, key := range slices.Sorted(maps.Keys(m.Counts)) {
-		if isKind(key) || key == countFiles || key == countBytes {
-			if m.Counts[key] != listed[key] {
-				r.Manifest = append(r.Manifest, fmt.Sprintf("counts.%s is %d, but the index lists %d", key, m.Counts[key], listed[key]))
-			}
-		}
-	}
-	return nil
 }
 
 // Keys of the manifest's counts besides the kinds of files: every file,
@@ -302,11 +276,3 @@ const (
 	countFiles = "files"
 	countBytes = "bytes"
 )
-
-func isKind(s string) bool {
-	switch s {
-	case KindIssue, KindPage, KindBlogpost, KindAttachment, KindMarkdown, KindSpace, KindFolder, KindFields:
-		return true
-	}
-	return false
-}

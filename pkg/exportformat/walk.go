@@ -58,14 +58,15 @@ func (f *File) Read(p []byte) (int, error) {
 // its top-level LockName is the lock of the run writing it: neither is part
 // of the export, and Walk skips them.
 //
-// A tarball is read in one pass, which captures its manifest and index on
-// the way (they come last), so Manifest and Index need no second pass.
+// A tarball is read in one pass, which captures its manifest's Summary and
+// its index on the way (they come last), so Summary and Index need no
+// second pass.
 // Damage to a tarball's stream ends the walk with an *ArchiveError.
 func (e *Export) Walk(ctx context.Context, fn func(*File) error) error {
 	if e.root != nil {
 		return e.walkDir(ctx, fn)
 	}
-	return e.walkTar(ctx, fn)
+	return e.walkTar(ctx, fn, walkOwn)
 }
 
 func (e *Export) walkDir(ctx context.Context, fn func(*File) error) error {
@@ -101,8 +102,22 @@ func isTemp(name string) bool {
 	return strings.HasPrefix(name, ".aumo-tmp-") || strings.HasPrefix(name, ".") && strings.Contains(name, ".tmp")
 }
 
-func (e *Export) walkTar(ctx context.Context, fn func(*File) error) error {
-	e.tar = tarCapture{}
+// ownFiles says how a pass over a tarball reads the export's own files:
+// the manifest keeping keep entries of each list (-1 every one), its
+// Summary kept in any case; the index with index, or, when index is nil,
+// keeping its lines for Index. index returns an *IndexLineError for what
+// is wrong with the index, any other error when the archive could not be
+// read.
+type ownFiles struct {
+	keep  int
+	index func(r io.Reader) error
+}
+
+// walkOwn are the readers of a Walk.
+var walkOwn = ownFiles{keep: SummaryEntries}
+
+func (e *Export) walkTar(ctx context.Context, fn func(*File) error, own ownFiles) error {
+	e.tar = tarCapture{indexKept: own.index == nil}
 	s, err := e.openStream()
 	if err != nil {
 		return e.damaged(classify(err))
@@ -114,52 +129,107 @@ func (e *Export) walkTar(ctx context.Context, fn func(*File) error) error {
 		}
 		hdr, err := s.tr.Next()
 		if errors.Is(err, io.EOF) {
-			if !s.tail.endMarkerSeen() {
-				return e.damaged(&ArchiveError{Err: ErrTruncated})
-			}
-			// The compressed stream's checksum follows the tarball's end.
-			if _, err := io.Copy(io.Discard, s.tail); err != nil {
-				return e.damaged(classify(err))
-			}
-			e.tar.done = true
-			return nil
+			return e.endTar(s)
 		}
 		if err != nil {
 			return e.damaged(classify(err))
 		}
-		var mode fs.FileMode
-		switch hdr.Typeflag {
-		case tar.TypeDir:
+		if hdr.Typeflag == tar.TypeDir {
 			continue
-		case tar.TypeReg:
-		case tar.TypeSymlink:
-			mode = fs.ModeSymlink
-		default:
-			mode = fs.ModeIrregular
 		}
-		name := strings.TrimPrefix(hdr.Name, "./")
-		body := entryReader{s.tr}
-		switch {
-		case name == ManifestName && mode == 0:
-			data, err := io.ReadAll(body)
-			if err != nil {
-				return e.damaged(fmt.Errorf("read %s: %w", ManifestName, err))
-			}
-			e.tar.manifest, e.tar.hasManifest = data, true
-		case name == IndexName && mode == 0:
-			lines, torn, err := ReadIndex(body)
-			var lineErr *IndexLineError
-			if err != nil && !errors.As(err, &lineErr) {
-				return e.damaged(fmt.Errorf("read %s: %w", IndexName, err))
-			}
-			e.tar.index, e.tar.torn, e.tar.indexErr, e.tar.hasIndex = lines, torn, err, true
-		default:
-			f := &File{Path: name, Size: hdr.Size, Mode: mode, ctx: ctx, r: body}
-			if err := fn(f); err != nil {
-				return e.damaged(err)
-			}
+		f := &File{Path: strings.TrimPrefix(hdr.Name, "./"), Size: hdr.Size, Mode: entryMode(hdr.Typeflag), ctx: ctx, r: entryReader{s.tr}}
+		if f.Mode == 0 && (f.Path == ManifestName || f.Path == IndexName) {
+			err = e.readOwn(f, own)
+		} else {
+			err = fn(f)
+		}
+		if err != nil {
+			return e.damaged(err)
 		}
 	}
+}
+
+// endTar finishes a pass that reached the end of the tarball.
+func (e *Export) endTar(s *stream) error {
+	if !s.tail.endMarkerSeen() {
+		return e.damaged(&ArchiveError{Err: ErrTruncated})
+	}
+	// The compressed stream's checksum follows the tarball's end.
+	if _, err := io.Copy(io.Discard, s.tail); err != nil {
+		return e.damaged(classify(err))
+	}
+	e.tar.done = true
+	return nil
+}
+
+// entryMode is the file mode of a tar entry's type: none for a regular
+// file.
+func entryMode(typeflag byte) fs.FileMode {
+	switch typeflag {
+	case tar.TypeReg:
+		return 0
+	case tar.TypeSymlink:
+		return fs.ModeSymlink
+	}
+	return fs.ModeIrregular
+}
+
+// readOwn reads the tarball's manifest.json or index.jsonl as own says,
+// keeping what is wrong with it; the error is the archive's.
+func (e *Export) readOwn(f *File, own ownFiles) error {
+	if f.Path == ManifestName {
+		e.tar.manifests++
+		err := e.captureManifest(f, own.keep)
+		var bad *ManifestError
+		if errors.As(err, &bad) {
+			e.tar.manifestErr = err
+			return nil
+		}
+		e.tar.manifestErr = nil
+		if err != nil {
+			return fmt.Errorf("read %s: %w", ManifestName, err)
+		}
+		return nil
+	}
+	e.tar.indexes++
+	var err error
+	if own.index == nil {
+		err = e.captureIndex(f)
+	} else {
+		err = own.index(f)
+	}
+	var badLine *IndexLineError
+	if errors.As(err, &badLine) {
+		e.tar.indexErr = err
+		return nil
+	}
+	e.tar.indexErr = nil
+	if err != nil {
+		return fmt.Errorf("read %s: %w", IndexName, err)
+	}
+	return nil
+}
+
+// captureManifest reads the manifest, keeping keep entries of each list
+// (-1 every one) in full, and its summary.
+func (e *Export) captureManifest(f *File, keep int) error {
+	e.tar.summary, e.tar.full = nil, nil
+	s, err := readManifest(f, f.Size, keep)
+	if err != nil {
+		return err
+	}
+	e.tar.summary = s.cut(SummaryEntries)
+	if keep < 0 {
+		e.tar.full = &s.Manifest
+	}
+	return nil
+}
+
+// captureIndex keeps every line of the index for Index.
+func (e *Export) captureIndex(r io.Reader) error {
+	lines, torn, err := ReadIndex(r)
+	e.tar.index, e.tar.torn = lines, torn
+	return err
 }
 
 // damaged records the damage err tells of, if it does, and returns err.

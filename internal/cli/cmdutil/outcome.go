@@ -23,9 +23,10 @@ func (e *DamagedError) Error() string {
 		n        int
 		one, any string
 	}{
-		{len(r.Missing), "missing file", "missing files"},
-		{len(r.Extra), "extra file", "extra files"},
-		{len(r.Corrupt), "corrupt file", "corrupt files"},
+		{r.Totals.Missing, "missing file", "missing files"},
+		{r.Totals.Extra, "extra file", "extra files"},
+		{r.Totals.Corrupt, "corrupt file", "corrupt files"},
+		{r.Totals.Unsafe, "unsafe entry", "unsafe entries"},
 		{len(r.Manifest), "manifest problem", "manifest problems"},
 	} {
 		switch {

@@ -413,7 +413,7 @@ func stillDamaged(dir string, found *exportformat.Report, plan *export.RepairPla
 			left[p] = true
 		}
 	}
-	r := &exportformat.Report{Extra: found.Extra}
+	r := &exportformat.Report{Extra: found.Extra, Unsafe: found.Unsafe}
 	for _, p := range found.Missing {
 		if left[p] {
 			r.Missing = append(r.Missing, p)
@@ -424,6 +424,14 @@ func stillDamaged(dir string, found *exportformat.Report, plan *export.RepairPla
 			r.Corrupt = append(r.Corrupt, c)
 		}
 	}
+	// The report names the first of each kind only; the repair fetched
+	// those, and the rest are as they were (the next repair takes them).
+	r.Totals = exportformat.Totals{
+		Missing: len(r.Missing) + unlisted(found.Totals.Missing, len(found.Missing)),
+		Corrupt: len(r.Corrupt) + unlisted(found.Totals.Corrupt, len(found.Corrupt)),
+		Extra:   max(found.Totals.Extra, len(found.Extra)),
+		Unsafe:  max(found.Totals.Unsafe, len(found.Unsafe)),
+	}
 	if len(plan.Targets) == 0 {
 		r.Manifest = found.Manifest // nothing was written: nothing counted again
 	}
@@ -432,6 +440,9 @@ func stillDamaged(dir string, found *exportformat.Report, plan *export.RepairPla
 	}
 	return &cmdutil.DamagedError{Path: dir, Report: r}
 }
+
+// unlisted is how many of total a report's list of listed leaves out.
+func unlisted(total, listed int) int { return max(total-listed, 0) }
 
 func count(n int, what string) string {
 	if n == 1 {

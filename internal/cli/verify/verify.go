@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"unicode"
@@ -42,12 +43,20 @@ func NewCmdVerify(f *cmdutil.Factory, runF func(context.Context, *Options) error
 		Long: `Re-hash every file of an export (a directory, or a tarball: .tar, .tar.gz,
 .tgz, .tar.zst) against its index.jsonl, and check its manifest.json: the
 format, that the run finished, that no item failed, and that the counts agree
-with the index. Every missing, extra and corrupt file is listed, and every
-entry that is no file of an export: a path that would land outside it when
-extracted, a link, a device, a path held twice.
+with the index. Missing, extra and corrupt files are listed, and entries
+that are no file of an export: a path that would land outside it when
+extracted or too long, a link, a device, a path held twice.
 
-A tarball is read once, from start to end. Temporary files that an
-interrupted run left in a directory are not counted as extra.
+A tarball is read once, from start to end, and a damaged one a second time
+to name what is wrong: each list names the first 1000 by path, and counts
+them all. Temporary files that an interrupted run left in a directory are
+not counted as extra.
+
+Whatever an export holds, verify's memory grows by some 130 bytes for
+each of its files, however long the path, and is bounded otherwise: a
+manifest.json larger than 1 GiB, an index line longer than 64 KiB, a path
+longer than 4096 bytes are damage it reports, and a .tar.zst that needs a
+window larger than 8 MiB one it cannot check.
 
 An encrypted tarball (.age) is decrypted as it is read, with --identity (an
 age identity file or an unencrypted SSH private key) or, for one encrypted
@@ -101,6 +110,14 @@ type Report struct {
 	*exportformat.Report
 }
 
+// gcPercent is the garbage collector's target while verifying, unless
+// GOGC says otherwise. What verify holds is mostly a table of a few dozen
+// bytes a path, without pointers: the collector has nothing in it to
+// scan, so collecting more often than Go's default (100, which lets the
+// garbage of reading the archive grow as large as the table) costs
+// little, and keeps the memory used near the table's size.
+const gcPercent = 25
+
 // Run verifies the export and prints the report; with --repair, it mends
 // a damaged directory export.
 func Run(ctx context.Context, opts *Options) error {
@@ -119,6 +136,9 @@ func Run(ctx context.Context, opts *Options) error {
 	identities, err := cmdutil.ExportIdentities(opts.Identities)
 	if err != nil {
 		return err
+	}
+	if os.Getenv("GOGC") == "" {
+		defer debug.SetGCPercent(debug.SetGCPercent(gcPercent))
 	}
 	r, err := exportformat.VerifyWith(ctx, opts.Path, identities)
 	switch derr := cmdutil.DecryptError(opts.Path, err); {
@@ -164,10 +184,10 @@ func repairablePath(path string) error {
 func printReport(w io.Writer, path string, r *exportformat.Report) error {
 	p := &printer{w: w}
 	p.linef("Checked %d files (%s) of %s against an index of %d.", r.Files, bytesize.Format(r.Bytes), path, r.Indexed)
-	p.list("Missing, in the index but not in the export", r.Missing)
-	p.list("Extra, in the export but not in the index", r.Extra)
+	p.list("Missing, in the index but not in the export", r.Missing, r.Totals.Missing)
+	p.list("Extra, in the export but not in the index", r.Extra, r.Totals.Extra)
 	if len(r.Corrupt) > 0 {
-		p.linef("Corrupt (%d):", len(r.Corrupt))
+		p.linef("Corrupt (%d):", r.Totals.Corrupt)
 		for _, c := range r.Corrupt {
 			switch c.Reason {
 			case exportformat.CorruptSize:
@@ -178,9 +198,10 @@ func printReport(w io.Writer, path string, r *exportformat.Report) error {
 				p.linef("  %s: %s", c.Path, c.Reason)
 			}
 		}
+		p.more(r.Totals.Corrupt - len(r.Corrupt))
 	}
-	p.list("Unsafe, no file of an export (a path outside it, a link, a device, a path twice)", r.Unsafe)
-	p.list("Manifest problems", r.Manifest)
+	p.list("Unsafe, no file of an export (a path outside it or too long, a link, a device, a path twice)", r.Unsafe, r.Totals.Unsafe)
+	p.list("Manifest problems", r.Manifest, len(r.Manifest))
 	if r.TornIndex {
 		p.linef("Note: the index's last line, torn by an interrupted write, was ignored.")
 	}
@@ -211,12 +232,21 @@ func (p *printer) linef(format string, args ...any) {
 	_, p.err = fmt.Fprintln(p.w, line)
 }
 
-func (p *printer) list(title string, items []string) {
+// list prints the items of a list of total, which names the first.
+func (p *printer) list(title string, items []string, total int) {
 	if len(items) == 0 {
 		return
 	}
-	p.linef("%s (%d):", title, len(items))
+	p.linef("%s (%d):", title, total)
 	for _, it := range items {
 		p.linef("  %s", it)
+	}
+	p.more(total - len(items))
+}
+
+// more says how many a list leaves out.
+func (p *printer) more(n int) {
+	if n > 0 {
+		p.linef("  … and %d more", n)
 	}
 }

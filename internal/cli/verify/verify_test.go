@@ -237,3 +237,30 @@ func TestRepairLeavesExtraFilesAsTheyAre(t *testing.T) {
 		t.Errorf("the extra file: %v", err)
 	}
 }
+
+// TestPrintsHowManyAListLeavesOut prints the total of a list the report
+// cuts short, and how many it leaves out.
+func TestPrintsHowManyAListLeavesOut(t *testing.T) {
+	r := &exportformat.Report{
+		Missing: []string{"a.json", "b.json"}, Unsafe: []string{"c/" + strings.Repeat("p", 200) + "…: a path of 5000 bytes, longer than 4096"},
+		Corrupt: []exportformat.CorruptFile{{Path: "d.json", Reason: exportformat.CorruptNotRegular}},
+		Totals:  exportformat.Totals{Missing: 1500, Unsafe: 1, Corrupt: 3},
+	}
+	var out bytes.Buffer
+	if err := printReport(&out, "x.tar", r); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"Missing, in the index but not in the export (1500):\n  a.json\n  b.json\n  … and 1498 more\n",
+		"Corrupt (3):\n  d.json: not a regular file\n  … and 2 more\n",
+		"Unsafe, no file of an export (a path outside it or too long, a link, a device, a path twice) (1):\n  c/ppp",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out.String())
+		}
+	}
+	err := (&cmdutil.DamagedError{Path: "x.tar", Report: r}).Error()
+	if want := "export x.tar is damaged: 1500 missing files, 3 corrupt files, 1 unsafe entry"; err != want {
+		t.Errorf("error %q, want %q", err, want)
+	}
+}

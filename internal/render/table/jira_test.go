@@ -100,7 +100,7 @@ func TestJiraValues(t *testing.T) {
 		"customfield_10": [{"value": "@everyone"}, {"value": "+1"}],
 		"customfield_11": {"votes": 2, "hasVoted": false, "self": "https://x"}
 	}}`
-	c := &render.Catalog{Manifest: exportformat.Manifest{Product: "jira"}, Fields: craftedFields}
+	c := &render.Catalog{Manifest: exportformat.Summary{Manifest: exportformat.Manifest{Product: "jira"}}, Fields: craftedFields}
 	it := &render.Item{Kind: exportformat.KindIssue, ID: "1", Key: "DEMO-1", Path: "issues/1/issue.json"}
 	c.Items = []*render.Item{it}
 	want := map[string]string{
@@ -155,7 +155,7 @@ func render1(t *testing.T, c *render.Catalog, opts Options, it *render.Item, doc
 // rows that wait do so in memory, or in a temporary file deleted at the
 // end.
 func TestCatalogOrder(t *testing.T) {
-	c := &render.Catalog{Manifest: exportformat.Manifest{Product: "jira"}}
+	c := &render.Catalog{Manifest: exportformat.Summary{Manifest: exportformat.Manifest{Product: "jira"}}}
 	var items []*render.Item
 	for _, key := range []string{"DEMO-1", "DEMO-2", "DEMO-10", "OPS-1", "OPS-3"} {
 		items = append(items, &render.Item{Kind: exportformat.KindIssue, ID: key, Key: key})
@@ -217,7 +217,7 @@ func TestDefuse(t *testing.T) {
 // TestCellsReadBack writes cells with commas, quotes, line breaks and
 // runes of every width that a CSV reader reads back as they were.
 func TestCellsReadBack(t *testing.T) {
-	c := &render.Catalog{Manifest: exportformat.Manifest{Product: "jira"}}
+	c := &render.Catalog{Manifest: exportformat.Summary{Manifest: exportformat.Manifest{Product: "jira"}}}
 	it := &render.Item{Kind: exportformat.KindIssue, ID: "1", Key: "DEMO-1"}
 	c.Items = []*render.Item{it}
 	summary := "Ünïcödé, \"quoted\"\nsecond line 日本語 📎"
