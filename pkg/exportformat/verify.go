@@ -40,6 +40,12 @@ type Report struct {
 	// with the index, a manifest beyond MaxManifestSize), its index (a line
 	// beyond MaxIndexLine), or a damaged tarball.
 	Manifest []string `json:"manifest"`
+	// Unfinished reports a manifest that says the export is not complete
+	// (complete=false): a run stopped before its end, or items failed.
+	// Only reports that find nothing else wrong are OnlyUnfinished.
+	Unfinished bool `json:"unfinished"`
+	// unfinishedLines is how many lines of Manifest say so.
+	unfinishedLines int
 	// TornIndex reports that the index's last line was torn by an
 	// interrupted write and ignored; on its own it is no damage.
 	TornIndex bool `json:"tornIndex"`
@@ -64,6 +70,14 @@ type Totals struct {
 // describes a complete, consistent export of this format.
 func (r *Report) OK() bool {
 	return r.Totals == Totals{} && len(r.Manifest) == 0
+}
+
+// OnlyUnfinished reports whether the export is unfinished and otherwise
+// sound: every file the index names so far is there as indexed, and the
+// manifest's only problem is that it is not complete. Rerunning the
+// export completes it; there is nothing to mend.
+func (r *Report) OnlyUnfinished() bool {
+	return r.Unfinished && r.Totals == Totals{} && len(r.Manifest) == r.unfinishedLines
 }
 
 // CorruptFile is a file whose content differs from its index line.
@@ -251,6 +265,12 @@ func (r *Report) checkManifest(s *Summary, err error, counts map[string]int64) e
 // checkFailed reports an unfinished run and the items that failed: the
 // first SummaryEntries of them, and how many more the manifest lists.
 func (r *Report) checkFailed(s *Summary) {
+	before := len(r.Manifest)
+	defer func() {
+		if r.Unfinished = !s.Complete; r.Unfinished {
+			r.unfinishedLines = len(r.Manifest) - before
+		}
+	}()
 	failed := s.Lengths.Failed
 	switch {
 	case !s.Complete && failed == 0:

@@ -618,3 +618,40 @@ func TestVerifyRefusesEntriesThatAreNoFile(t *testing.T) {
 		t.Errorf("unsafe:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+func TestVerifyUnfinishedIsNoDamage(t *testing.T) {
+	unfinished := func(t *testing.T, f *fixture) {
+		f.editManifest(t, func(m map[string]any) { m["complete"] = false })
+	}
+	for _, tc := range []struct {
+		name   string
+		damage func(*testing.T, *fixture)
+		want   bool
+	}{
+		{"complete", func(*testing.T, *fixture) {}, false},
+		{"unfinished", unfinished, true},
+		{"failed items", func(t *testing.T, f *fixture) {
+			f.editManifest(t, func(m map[string]any) {
+				m["complete"] = false
+				m["failed"] = []any{map[string]any{"kind": "issue", "id": "10003", "item": "10003", "reason": "bulkfetch"}}
+			})
+		}, true},
+		{"unfinished and corrupt", func(t *testing.T, f *fixture) {
+			unfinished(t, f)
+			e := f.file(t, "issues/10001/issue.md")
+			e.data = append(bytes.Clone(e.data), "edited\n"...)
+		}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := loadFixture(t)
+			tc.damage(t, f)
+			r, err := exportformat.Verify(t.Context(), f.write(t, "dir"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := r.OnlyUnfinished(); got != tc.want {
+				t.Errorf("OnlyUnfinished() = %v, want %v (report %+v)", got, tc.want, r)
+			}
+		})
+	}
+}

@@ -20,6 +20,7 @@ const (
 	ExitPartial     = 3
 	ExitAuth        = 4
 	ExitUncheckable = 5
+	ExitUnfinished  = 6
 	ExitInterrupted = 130
 )
 
@@ -49,6 +50,7 @@ func ExitCode(err error) (code int, hint string) {
 		partial   *export.PartialError
 		unmended  *export.UnrepairedError
 		damaged   *DamagedError
+		unfinish  *UnfinishedError
 		unchecked *UncheckableError
 		stall     *atlassian.StallError
 	)
@@ -71,6 +73,8 @@ func ExitCode(err error) (code int, hint string) {
 		return ExitPartial, "run `aumo verify --repair " + unmended.Out + "` again to retry them"
 	case atlassian.IsUnauthorized(err):
 		return ExitAuth, "the API refused the grant; run `aumo login`"
+	case errors.As(err, &unfinish):
+		return ExitUnfinished, "rerun the export command that made it (the manifest names its query) to complete it"
 	case errors.As(err, &damaged):
 		return ExitError, "" // the report on standard output names every damaged file
 	case errors.As(err, &unchecked):

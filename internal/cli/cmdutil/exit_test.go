@@ -37,6 +37,7 @@ func TestClassify(t *testing.T) {
 		{&atlassian.RetryExhaustedError{Err: &atlassian.StallError{What: "the API at https://api.atlassian.com"}}, ExitError, "AUMO_REQUEST_TIMEOUT"},
 		{&export.UnrepairedError{Out: "abc"}, ExitPartial, "aumo verify --repair abc"},
 		{&export.UnrepairableError{Reason: "it is unfinished"}, ExitError, ""},
+		{&UnfinishedError{Path: "abc"}, ExitUnfinished, "rerun the export command"},
 		{errors.New("something else"), ExitError, ""},
 	}
 	for _, tc := range cases {

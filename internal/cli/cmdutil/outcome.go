@@ -8,6 +8,15 @@ import (
 	"github.com/aumo-cli/aumo/pkg/exportformat"
 )
 
+// UnfinishedError reports an export whose manifest says it is not
+// complete, and that is otherwise sound (exit 6): rerunning the export
+// command completes it.
+type UnfinishedError struct{ Path string }
+
+func (e *UnfinishedError) Error() string {
+	return fmt.Sprintf("export %s is unfinished", e.Path)
+}
+
 // DamagedError reports an export that is not intact (exit 1): `aumo
 // verify` has printed its report by the time it returns one.
 type DamagedError struct {

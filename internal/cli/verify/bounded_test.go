@@ -149,7 +149,7 @@ func TestVerifyBombsInBoundedMemory(t *testing.T) {
 				w.put(exportformat.IndexName, ex.index)
 				w.put(exportformat.ManifestName, manifestAtEveryLimit())
 			}),
-			code: 1,
+			code: 6, // unfinished, items failed, and nothing damaged
 			want: []string{"the export is incomplete (complete=false): 200 item(s) failed", "failed: 100 more item(s), which the manifest lists"},
 		},
 		{

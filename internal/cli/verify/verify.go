@@ -38,12 +38,14 @@ type Options struct {
 func NewCmdVerify(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
 	opts := &Options{Factory: f}
 	cmd := &cobra.Command{
-		Use:   "verify PATH",
+		Use:   "verify PATH|-",
 		Short: "Check an export against its index: missing, extra and corrupt files",
 		Long: `Re-hash every file of an export (a directory, or a tarball: .tar, .tar.gz,
 .tgz, .tar.zst) against its index.jsonl, and check its manifest.json: the
 format, that the run finished, that no item failed, and that the counts agree
-with the index. Missing, extra and corrupt files are listed, and entries
+with the index. PATH - reads a tar stream from standard input, as
+aumo export --out - writes it (kept in a temporary file while it is checked).
+Missing, extra and corrupt files are listed, and entries
 that are no file of an export: a path that would land outside it when
 extracted or too long, a link, a device, a path held twice.
 
@@ -73,7 +75,9 @@ the export as found; what the repair does goes to standard error. A
 tarball is mended by exporting it again.
 
 Exit status 0 when the export is intact, 1 when it is damaged, 5 when it could
-not be checked (no such path, not an export, unreadable). With --repair: 0
+not be checked (no such path, not an export, unreadable), 6 when it is
+unfinished and otherwise sound (a run stopped before its end, or items
+failed): rerunning the export completes it. With --repair: 0
 when the export is intact (repaired, or already so), 1 when damage is left
 that nothing can fetch again (or the export cannot be repaired), 2 for a
 tarball, 3 when some items failed after every retry (their files are left
@@ -140,7 +144,16 @@ func Run(ctx context.Context, opts *Options) error {
 	if os.Getenv("GOGC") == "" {
 		defer debug.SetGCPercent(debug.SetGCPercent(gcPercent))
 	}
-	r, err := exportformat.VerifyWith(ctx, opts.Path, identities)
+	path := opts.Path
+	if path == "-" {
+		spooled, remove, err := spool(opts.Factory.IO.In)
+		if err != nil {
+			return &cmdutil.UncheckableError{Err: err}
+		}
+		defer remove()
+		path = spooled
+	}
+	r, err := exportformat.VerifyWith(ctx, path, identities)
 	switch derr := cmdutil.DecryptError(opts.Path, err); {
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return err
@@ -154,7 +167,11 @@ func Run(ctx context.Context, opts *Options) error {
 	if opts.JSON {
 		err = cmdutil.WriteJSON(w, Report{Path: opts.Path, OK: r.OK(), Report: r})
 	} else {
-		err = printReport(w, opts.Path, r)
+		shown := opts.Path
+		if shown == "-" {
+			shown = "standard input"
+		}
+		err = printReport(w, shown, r)
 	}
 	if err != nil {
 		return fmt.Errorf("print the report: %w", err)
@@ -164,10 +181,32 @@ func Run(ctx context.Context, opts *Options) error {
 		fmt.Fprintln(opts.Factory.IO.Messages(), "Nothing to repair.")
 	case opts.Repair:
 		return exportcmd.Repair(ctx, opts.Factory, opts.Path, r, lock)
+	case r.OnlyUnfinished():
+		return &cmdutil.UnfinishedError{Path: opts.Path}
 	case !r.OK():
 		return &cmdutil.DamagedError{Path: opts.Path, Report: r}
 	}
 	return nil
+}
+
+// spool copies a tar stream from standard input (what `aumo export --out
+// -` writes) to a private temporary file, which verify reads twice when
+// the export is damaged: once to check it, once to name what is wrong.
+func spool(in io.Reader) (string, func(), error) {
+	f, err := os.CreateTemp("", "aumo-verify-*.tar")
+	if err != nil {
+		return "", nil, fmt.Errorf("keep standard input to check it: %w", err)
+	}
+	remove := func() { _ = os.Remove(f.Name()) }
+	_, err = io.Copy(f, in)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		remove()
+		return "", nil, fmt.Errorf("keep standard input to check it: %w", err)
+	}
+	return f.Name(), remove, nil
 }
 
 // repairablePath refuses, before anything is read, a path that --repair
@@ -205,8 +244,11 @@ func printReport(w io.Writer, path string, r *exportformat.Report) error {
 	if r.TornIndex {
 		p.linef("Note: the index's last line, torn by an interrupted write, was ignored.")
 	}
-	if r.OK() {
+	switch {
+	case r.OK():
 		p.linef("Intact: every file matches the index.")
+	case r.OnlyUnfinished():
+		p.linef("Unfinished: every file so far matches the index; rerun the export to complete it.")
 	}
 	return p.err
 }
