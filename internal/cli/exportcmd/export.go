@@ -36,6 +36,7 @@ type Options struct {
 	Since             string
 	Incremental       bool
 	Prune             bool
+	JSON              bool
 
 	// What Validate makes of the flags.
 	MaxAttachmentBytes int64
@@ -77,6 +78,7 @@ func addCommonFlags(cmd *cobra.Command, o *Options) {
 	fl.IntVar(&o.Concurrency, "concurrency", export.DefaultConcurrency, "requests and writes in flight at once (aumo slows down by itself on rate limits)")
 	fl.BoolVar(&o.KeepAccountIDs, "keep-account-ids", false, "keep Atlassian account ids in the export (default: removed; names and emails stay)")
 	fl.BoolVar(&o.NoProgress, "no-progress", false, "no progress line")
+	fl.BoolVar(&o.JSON, "json", false, "print a JSON summary of the run at its end: on standard output, or standard error with --out -")
 	fl.StringVar(&o.Since, "since", "", "export only what changed since `TIME` (2026-11-01, \"2026-11-01 09:00\", RFC 3339, or an age: 90m, 36h, 7d); searched as a relative window with a 5-minute margin")
 	fl.BoolVar(&o.Incremental, "incremental", false, "update the directory export in --out with what changed since its last run: changed and new items are written again, and items the query no longer selects move under removed/ (into an empty --out: a full export)")
 	fl.BoolVar(&o.Prune, "prune", false, "with --incremental: delete what is gone rather than moving it under removed/")

@@ -134,6 +134,9 @@ func audited(rec *Record, runErr error) error {
 	}
 	code, _ := cmdutil.ExitCode(runErr)
 	rec.write(runErr, code)
+	if rec.summary != nil {
+		_ = cmdutil.WriteJSON(rec.summary, rec.jsonSummary(runErr, code))
+	}
 	return runErr
 }
 

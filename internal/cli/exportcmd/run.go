@@ -87,6 +87,8 @@ type Record struct {
 	started  time.Time
 	// repair: the run mended the export (aumo verify --repair).
 	repair bool
+	// summary, when set, receives the run's JSON summary (--json).
+	summary io.Writer
 }
 
 // run runs an export. The record is nil when the run stopped before the
@@ -117,7 +119,7 @@ func run(ctx context.Context, opts *Options, p product) (*Record, error) {
 	if err != nil {
 		return nil, err
 	}
-	rec := &Record{cfg: cfg, opts: engineOptions(opts, p, site), started: time.Now()}
+	rec := &Record{cfg: cfg, opts: engineOptions(opts, p, site), started: time.Now(), summary: summaryTo(f, opts)}
 	rec.opts.Lock = lock
 	rec.manifest, err = exportWith(ctx, opts, p, session{cfg: cfg, tokens: ts, site: site}, window, rec)
 	return rec, err

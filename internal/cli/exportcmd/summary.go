@@ -1,0 +1,57 @@
+package exportcmd
+
+import (
+	"io"
+	"time"
+
+	"github.com/aumo-cli/aumo/internal/cli/cmdutil"
+)
+
+// Summary is `aumo export --json`: one object at the end of a run, for
+// scripts. Counts are the manifest's; Skipped and Failed count what its
+// lists hold.
+type Summary struct {
+	Path            string           `json:"path"`
+	Product         string           `json:"product"`
+	Query           string           `json:"query"`
+	Complete        bool             `json:"complete"`
+	Counts          map[string]int64 `json:"counts"`
+	Skipped         int              `json:"skipped"`
+	Failed          int              `json:"failed"`
+	Requests        int64            `json:"requests"`
+	Points          int64            `json:"points"`
+	Bytes           int64            `json:"bytes"`
+	DurationSeconds float64          `json:"durationSeconds"`
+	ExitCode        int              `json:"exitCode"`
+	Error           string           `json:"error,omitempty"`
+}
+
+// summaryTo is where --json's summary goes: standard output, unless the
+// tar stream is there.
+func summaryTo(f *cmdutil.Factory, opts *Options) io.Writer {
+	switch {
+	case !opts.JSON:
+		return nil
+	case opts.Out == "-":
+		return f.IO.ErrOut
+	}
+	return f.IO.Out
+}
+
+func (r *Record) jsonSummary(runErr error, exitCode int) Summary {
+	s := Summary{
+		Path: r.opts.Out, Product: r.opts.Product, Query: r.opts.Query, Counts: map[string]int64{},
+		DurationSeconds: time.Since(r.started).Round(time.Millisecond).Seconds(), ExitCode: exitCode,
+	}
+	if m := r.manifest; m != nil {
+		s.Complete, s.Skipped, s.Failed = m.Complete, len(m.Skipped), len(m.Failed)
+		s.Requests, s.Points, s.Bytes = m.Requests, m.Points, m.Counts["bytes"]
+		for k, v := range m.Counts {
+			s.Counts[k] = v
+		}
+	}
+	if runErr != nil {
+		s.Error = runErr.Error()
+	}
+	return s
+}
