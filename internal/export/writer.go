@@ -303,10 +303,12 @@ func fromMediaHost(err error) bool {
 // itemError tells a failure of one attachment (a download that kept
 // breaking, an error the API gave for it) from one that stops the export
 // (a dead grant, a missing scope, a failing disk, a host that stopped
-// answering: waiting for it again for every file would take hours).
+// answering or an API that cannot be reached: waiting for it again for
+// every file would take hours).
 func itemError(err error) bool {
 	var stall *atlassian.StallError
-	if errors.As(err, &stall) {
+	var down *atlassian.UnreachableError
+	if errors.As(err, &stall) || errors.As(err, &down) {
 		return false
 	}
 	var exhausted *atlassian.RetryExhaustedError

@@ -130,12 +130,15 @@ func signInExit(err error) (int, string, bool) {
 func reachExit(err error) (int, string, bool) {
 	var (
 		stall    *atlassian.StallError
+		apiDown  *atlassian.UnreachableError
 		down     *auth.UnreachableError
 		keychain *tokenstore.UnavailableError
 	)
 	switch {
 	case errors.As(err, &stall):
 		return ExitError, "check the network, then run the same command again; an API that is only slow gets more time with request_timeout (AUMO_REQUEST_TIMEOUT)", true
+	case errors.As(err, &apiDown):
+		return ExitError, "check the network and AUMO_API_URL, then try again", true
 	case errors.As(err, &down):
 		return ExitError, "check the network and AUMO_AUTH_URL/AUMO_API_URL, then try again", true
 	case errors.As(err, &keychain):

@@ -15,6 +15,7 @@ import (
 	"github.com/aumo-cli/aumo/internal/buildinfo"
 	"github.com/aumo-cli/aumo/internal/cli/cmdutil"
 	"github.com/aumo-cli/aumo/internal/config"
+	"github.com/aumo-cli/aumo/internal/duration"
 	"github.com/aumo-cli/aumo/internal/export"
 	"github.com/aumo-cli/aumo/internal/progress"
 	"github.com/aumo-cli/aumo/internal/sink"
@@ -186,7 +187,8 @@ func engineOptions(opts *Options, p product, site tokenstore.Site) export.Option
 }
 
 // newClient is the API client of the run, which tells of quota pauses
-// through the notice it returns.
+// through the notice it returns, and of waits for an API it cannot reach
+// as messages.
 func newClient(f *cmdutil.Factory, s session, p atlassian.Product, concurrency int) (*atlassian.Client, *pauseNotice, error) {
 	pauses := &pauseNotice{w: f.IO.Messages()}
 	client, err := atlassian.New(atlassian.Options{
@@ -194,9 +196,17 @@ func newClient(f *cmdutil.Factory, s session, p atlassian.Product, concurrency i
 		Tokens: s.tokens, HTTPClient: f.HTTPClient(), Logger: f.Logger,
 		RequestTimeout: s.cfg.RequestTimeout,
 		Concurrency:    concurrency, MaxConcurrency: concurrency,
-		OnPause: pauses.show,
+		OnPause:       pauses.show,
+		OnUnreachable: func(u atlassian.UnreachableWait) { fmt.Fprintln(f.IO.Messages(), unreachableNotice(u)) },
 	})
 	return client, pauses, err
+}
+
+// unreachableNotice says what a run waits for when the API cannot be
+// reached, rather than a silence of a minute.
+func unreachableNotice(u atlassian.UnreachableWait) string {
+	return fmt.Sprintf("cannot reach the API at %s (%s); trying again in %s (attempt %d of %d)",
+		u.API, u.Reason, duration.Words(u.Wait), u.Attempt, u.Attempts)
 }
 
 // pauseNotice tells of the quota pauses of a run: on the progress line
