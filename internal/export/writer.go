@@ -66,22 +66,26 @@ func (w *writer) writeItem(ctx context.Context, it *Item) error {
 		}
 		lines = append(lines, line)
 	}
-	w.done(lines)
+	w.done(it.Kind, lines)
 	return nil
 }
 
-// done notes an item whose files are all written.
-func (w *writer) done(lines []exportformat.IndexLine) {
+// done notes an item of kind whose files are all written.
+func (w *writer) done(kind string, lines []exportformat.IndexLine) {
 	if w.update != nil {
 		w.update.wrote(lines)
 	}
 	w.state.record(lines, w.update == nil)
 	if w.opts.Progress != nil {
 		var n int64
+		attachments := 0
 		for _, l := range lines {
 			n += l.Size
+			if l.Kind == exportformat.KindAttachment {
+				attachments++
+			}
 		}
-		w.opts.Progress.Add(1, n)
+		w.opts.Progress.Wrote(kind, attachments, n)
 	}
 }
 

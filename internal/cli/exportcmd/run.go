@@ -274,7 +274,7 @@ func exportWith(ctx context.Context, opts *Options, p product, s session, window
 		}
 	}
 	announce(f.IO.Messages(), opts, prepared, updating)
-	if m, err = runWithProgress(ctx, opts, prepared, src, client, estimate, pauses); m == nil {
+	if m, err = runWithProgress(ctx, opts, progressOf(p.product(), estimate, prepared, updating), prepared, src, client, pauses); m == nil {
 		if !updating && sink.KindOf(opts.Out) == sink.KindDir && !isQueryError(err) {
 			fmt.Fprintf(f.IO.ErrOut, "The export in %s is unfinished; run the same command again to resume it.\n", opts.Out)
 		}
@@ -343,19 +343,41 @@ func announce(w io.Writer, opts *Options, prepared *export.Prepared, updating bo
 	}
 }
 
-// runWithProgress runs the prepared export, with a progress line on a
-// terminal unless asked not to.
-func runWithProgress(ctx context.Context, opts *Options, prepared *export.Prepared, src export.Source, client *atlassian.Client, estimate int64, pauses *pauseNotice) (*exportformat.Manifest, error) {
+// runWithProgress runs the prepared export, with a progress line that
+// counts line's items on a terminal, unless asked not to.
+func runWithProgress(ctx context.Context, opts *Options, line progress.Options, prepared *export.Prepared, src export.Source, client *atlassian.Client, pauses *pauseNotice) (*exportformat.Manifest, error) {
 	f := opts.Factory
 	var bar *progress.Bar
 	if f.IO.IsStderrTTY() && !opts.NoProgress && !f.IO.Quiet {
-		bar = progress.New(f.IO.ErrOut, estimate, func() int64 { return client.Stats().Points })
+		line.Points = func() int64 { return client.Stats().Points }
+		line.Width = f.IO.ErrWidth
+		bar = progress.New(f.IO.ErrOut, line)
 		prepared.SetProgress(bar)
 		pauses.onBar(bar)
 	}
 	m, err := prepared.Run(ctx, src)
 	bar.Finish()
 	return m, err
+}
+
+// progressOf is what the progress line of an export of product counts:
+// issues, or pages and blog posts, against the query's estimate, with
+// what a resumed export already holds (an update's window, or a
+// repair, has no estimate, and what the export holds is no part of the
+// run).
+func progressOf(product atlassian.Product, estimate int64, prepared *export.Prepared, updating bool) progress.Options {
+	line := progress.Options{Items: "pages and blog posts", Kinds: []string{exportformat.KindPage, exportformat.KindBlogpost}, Total: estimate}
+	if product == atlassian.Jira {
+		line.Items, line.Kinds = "issues", []string{exportformat.KindIssue}
+	}
+	if resuming, _ := prepared.Resuming(); resuming && !updating {
+		counts := prepared.Counts()
+		for _, k := range line.Kinds {
+			line.Already.Items += counts[k]
+		}
+		line.Already.Attachments, line.Already.Bytes = counts[exportformat.KindAttachment], counts["bytes"]
+	}
+	return line
 }
 
 func redaction(keep bool) string {
