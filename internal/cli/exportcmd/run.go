@@ -103,9 +103,9 @@ func run(ctx context.Context, opts *Options, p product) (*Record, error) {
 	}
 	window := 0
 	if !opts.SinceTime.IsZero() {
-		window = sinceMinutes(opts.SinceTime, time.Now())
-		fmt.Fprintf(f.IO.Messages(), "Exporting what changed since %s (the last %d minutes, with a margin of %s).\n",
-			opts.SinceTime.Local().Format("2006-01-02 15:04 MST"), window, sinceMargin)
+		now := time.Now()
+		window = sinceMinutes(opts.SinceTime, now)
+		fmt.Fprintln(f.IO.Messages(), sinceNotice(opts.SinceTime, now))
 	}
 	lock, err := lockOut(opts.Out)
 	if err != nil {
