@@ -59,9 +59,6 @@ func read(version, commit, date string, bi *debug.BuildInfo) Info {
 	if bi.GoVersion != "" {
 		info.GoVersion = bi.GoVersion
 	}
-	if info.Version == "dev" && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
-		info.Version = bi.Main.Version
-	}
 	for _, s := range bi.Settings {
 		switch s.Key {
 		case "vcs.revision":
@@ -72,7 +69,17 @@ func read(version, commit, date string, bi *debug.BuildInfo) Info {
 			info.Dirty = s.Value == "true"
 		}
 	}
+	if v := bi.Main.Version; info.Version == "dev" && v != "" && v != "(devel)" && !pseudo(v, info.Commit) {
+		info.Version = v
+	}
 	return info
+}
+
+// pseudo reports a pseudo-version Go made of the commit built
+// (v0.0.0-20260302093000-0123456789ab+dirty): it says no more than the
+// commit and date beside it.
+func pseudo(version, commit string) bool {
+	return commit != "" && strings.Contains(version, "-"+commit[:min(len(commit), 12)])
 }
 
 // String is the version line: "aumo 1.4.0 (0123456789ab, 2026-03-01T10:00:00Z)

@@ -28,6 +28,10 @@ func TestRead(t *testing.T) {
 	installed := vcs("", "", "")
 	installed.Settings = nil
 	installed.Main.Version = "v1.4.0"
+	pseudoStamped := vcs(rev, "2026-03-02T09:30:00Z", "true")
+	pseudoStamped.Main.Version = "v0.0.0-20260302093000-0123456789ab+dirty"
+	tagged := vcs(rev, "2026-03-02T09:30:00Z", "false")
+	tagged.Main.Version = "v1.4.0"
 	cases := []struct {
 		name                  string
 		version, commit, date string // the -ldflags values
@@ -45,6 +49,12 @@ func TestRead(t *testing.T) {
 		{name: "uncommitted changes", version: "dev", bi: vcs(rev, "2026-03-02T09:30:00Z", "true"),
 			want: Info{Version: "dev", Commit: rev, Date: "2026-03-02T09:30:00Z", Dirty: true, GoVersion: "go1.26.8"},
 			text: "aumo dev (0123456789ab+dirty, 2026-03-02T09:30:00Z) go1.26.8 " + platform},
+		{name: "a clone, as Go stamps it", version: "dev", bi: pseudoStamped,
+			want: Info{Version: "dev", Commit: rev, Date: "2026-03-02T09:30:00Z", Dirty: true, GoVersion: "go1.26.8"},
+			text: "aumo dev (0123456789ab+dirty, 2026-03-02T09:30:00Z) go1.26.8 " + platform},
+		{name: "a clone at a tag", version: "dev", bi: tagged,
+			want: Info{Version: "v1.4.0", Commit: rev, Date: "2026-03-02T09:30:00Z", GoVersion: "go1.26.8"},
+			text: "aumo v1.4.0 (0123456789ab, 2026-03-02T09:30:00Z) go1.26.8 " + platform},
 		{name: "go install of a version", version: "dev", bi: installed,
 			want: Info{Version: "v1.4.0", GoVersion: "go1.26.8"},
 			text: "aumo v1.4.0 go1.26.8 " + platform},
