@@ -137,7 +137,7 @@ func (c *Client) do(ctx context.Context, cl *call) (*answer, error) {
 		case verdictDone:
 			return at.answer, nil
 		case verdictFail:
-			return nil, next.err
+			return nil, c.failed(cl, n, next.err)
 		case verdictRefresh:
 			// The token expired or was revoked before its time. The
 			// server did nothing with the request, so even a plain
@@ -150,9 +150,11 @@ func (c *Client) do(ctx context.Context, cl *call) (*answer, error) {
 		// verdictRetry: wait, unless the attempts have run out.
 		failures++
 		stalls += stalled(next.err)
-		if n >= c.maxAttempts || stalls >= maxStalls {
-			return nil, &RetryExhaustedError{Method: cl.method, Path: cl.path, Attempts: n, Err: next.err}
+		attempts := c.maxAttemptsAfter(next.err)
+		if n >= attempts || stalls >= maxStalls {
+			return nil, c.giveUp(cl, n, next.err)
 		}
+		c.tellUnreachable(next.err, next.wait, n+1, attempts)
 		if err := c.waitToRetry(ctx, cl, at, next); err != nil {
 			return nil, err
 		}
@@ -189,6 +191,9 @@ func (c *Client) try(ctx context.Context, cl *call, n int) (*attempt, error) {
 	c.requests.Add(1)
 	c.points.Add(1)
 
+	if err == nil {
+		c.reached.Store(true)
+	}
 	at := &attempt{answer: a, err: err, gen: gen, token: token,
 		attrs: []any{"method", cl.method, "host", cl.target.Host, "path", cl.target.Path, "attempt", n, "duration", c.now().Sub(start)}}
 	if err != nil {

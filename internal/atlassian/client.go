@@ -86,6 +86,11 @@ type Options struct {
 	// runs on the goroutine that met the 429, once per new pause, and
 	// must not block.
 	OnPause func(until time.Time, reason string)
+	// OnUnreachable is called when a call waits to try the API again
+	// after it could not connect (refused, no such host, no route),
+	// until the API has answered once: once per wait, however many calls
+	// wait at the same time. It must not block.
+	OnUnreachable func(UnreachableWait)
 
 	// Now, Sleep and Jitter replace the clock, the wait and the backoff
 	// jitter factor (0.7–1.3) in tests. Sleep must return ctx.Err() as
@@ -109,18 +114,22 @@ type Client struct {
 	agent   string
 	timeout time.Duration
 
-	maxAttempts int
-	onPause     func(time.Time, string)
-	now         func() time.Time
-	sleep       func(context.Context, time.Duration) error
-	jitter      func() float64
+	maxAttempts   int
+	onPause       func(time.Time, string)
+	onUnreachable func(UnreachableWait)
+	now           func() time.Time
+	sleep         func(context.Context, time.Duration) error
+	jitter        func() float64
 
 	limit *limiter
 
 	mu          sync.Mutex
 	pausedUntil time.Time
+	toldUntil   time.Time // the end of the wait OnUnreachable was last told of
 
 	requests, retries, points, throttled atomic.Int64
+	// reached is set once the API has answered a request.
+	reached atomic.Bool
 }
 
 // New returns a Client for opts.
@@ -143,17 +152,18 @@ func New(opts Options) (*Client, error) {
 		return nil, fmt.Errorf("create the atlassian client: API URL: %w", err)
 	}
 	c := &Client{
-		product:     opts.Product,
-		base:        &url.URL{Scheme: api.Scheme, Host: api.Host, Path: "/ex/" + string(opts.Product) + "/" + opts.CloudID},
-		tokens:      opts.Tokens,
-		log:         opts.Logger,
-		agent:       opts.UserAgent,
-		timeout:     opts.RequestTimeout,
-		maxAttempts: opts.MaxAttempts,
-		onPause:     opts.OnPause,
-		now:         opts.Now,
-		sleep:       opts.Sleep,
-		jitter:      opts.Jitter,
+		product:       opts.Product,
+		base:          &url.URL{Scheme: api.Scheme, Host: api.Host, Path: "/ex/" + string(opts.Product) + "/" + opts.CloudID},
+		tokens:        opts.Tokens,
+		log:           opts.Logger,
+		agent:         opts.UserAgent,
+		timeout:       opts.RequestTimeout,
+		maxAttempts:   opts.MaxAttempts,
+		onPause:       opts.OnPause,
+		onUnreachable: opts.OnUnreachable,
+		now:           opts.Now,
+		sleep:         opts.Sleep,
+		jitter:        opts.Jitter,
 	}
 	if opts.SiteURL != "" {
 		if c.site, err = parseOrigin(opts.SiteURL); err != nil {

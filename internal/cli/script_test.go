@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -85,6 +86,9 @@ func params(dir string, opts sandbox.Options) testscript.Params {
 			"sandbox":  cmdSandbox,
 			"exitcode": cmdExitCode,
 			"waitfor":  cmdWaitFor,
+			// closedport VAR sets VAR to the URL of a loopback port
+			// nothing listens on: an API that cannot be reached.
+			"closedport": cmdClosedPort,
 		},
 	}
 }
@@ -250,6 +254,22 @@ func cmdExitCode(ts *testscript.TestScript, neg bool, args []string) {
 	if got != want {
 		ts.Fatalf("%s exited %d, want %d", strings.Join(args[1:], " "), got, want)
 	}
+}
+
+// cmdClosedPort sets an environment variable to the URL of a loopback
+// port that was just listened on and closed: connecting to it is refused
+// (a port just closed is seldom handed out again at once).
+//
+//	closedport DOWN
+func cmdClosedPort(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: closedport VAR")
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	ts.Check(err)
+	url := "http://" + l.Addr().String()
+	ts.Check(l.Close())
+	ts.Setenv(args[0], url)
 }
 
 // cmdWaitFor waits until a file matching the glob exists and, given a

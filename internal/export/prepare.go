@@ -67,7 +67,7 @@ type Options struct {
 	StdoutIsTerminal bool
 	// Cost reports the API requests and rate-limit points spent so far.
 	Cost func() (requests, points int64)
-	// Progress is told about written items and bytes; nil: no progress.
+	// Progress is told about written items; nil: no progress.
 	Progress Progress
 	Now      func() time.Time
 }
@@ -75,7 +75,10 @@ type Options struct {
 // Progress shows a run's progress. Implementations must be safe for
 // concurrent use.
 type Progress interface {
-	Add(items int, bytes int64)
+	// Wrote is told of each item written: its kind (exportformat.KindIssue,
+	// KindSpace…), how many attachments it holds, and the bytes of all
+	// its files.
+	Wrote(kind string, attachments int, bytes int64)
 }
 
 // OutError means --out cannot be used: said before any API call (exit 2).
@@ -266,6 +269,10 @@ func (p *Prepared) Close() error { return p.sink.Abort() }
 
 // SetProgress shows the run's progress on p.
 func (p *Prepared) SetProgress(pr Progress) { p.opts.Progress = pr }
+
+// Counts are the manifest's counts as the export stands (a resumed one:
+// what the earlier runs wrote), by kind, with "bytes".
+func (p *Prepared) Counts() map[string]int64 { return p.state.manifestCounts() }
 
 // Resuming reports whether the run continues an unfinished export, and how
 // many items it already holds.

@@ -66,22 +66,26 @@ func (w *writer) writeItem(ctx context.Context, it *Item) error {
 		}
 		lines = append(lines, line)
 	}
-	w.done(lines)
+	w.done(it.Kind, lines)
 	return nil
 }
 
-// done notes an item whose files are all written.
-func (w *writer) done(lines []exportformat.IndexLine) {
+// done notes an item of kind whose files are all written.
+func (w *writer) done(kind string, lines []exportformat.IndexLine) {
 	if w.update != nil {
 		w.update.wrote(lines)
 	}
 	w.state.record(lines, w.update == nil)
 	if w.opts.Progress != nil {
 		var n int64
+		attachments := 0
 		for _, l := range lines {
 			n += l.Size
+			if l.Kind == exportformat.KindAttachment {
+				attachments++
+			}
 		}
-		w.opts.Progress.Add(1, n)
+		w.opts.Progress.Wrote(kind, attachments, n)
 	}
 }
 
@@ -303,10 +307,12 @@ func fromMediaHost(err error) bool {
 // itemError tells a failure of one attachment (a download that kept
 // breaking, an error the API gave for it) from one that stops the export
 // (a dead grant, a missing scope, a failing disk, a host that stopped
-// answering: waiting for it again for every file would take hours).
+// answering or an API that cannot be reached: waiting for it again for
+// every file would take hours).
 func itemError(err error) bool {
 	var stall *atlassian.StallError
-	if errors.As(err, &stall) {
+	var down *atlassian.UnreachableError
+	if errors.As(err, &stall) || errors.As(err, &down) {
 		return false
 	}
 	var exhausted *atlassian.RetryExhaustedError

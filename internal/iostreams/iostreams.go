@@ -58,6 +58,20 @@ func (s *IOStreams) IsStdoutTTY() bool { return s.outTTY }
 // IsStderrTTY reports whether standard error is a terminal (for progress).
 func (s *IOStreams) IsStderrTTY() bool { return s.errTTY }
 
+// ErrWidth is the width of the terminal standard error is, in columns;
+// 0 when it is none or its size is unknown. A progress line fits in it.
+func (s *IOStreams) ErrWidth() int {
+	f, ok := s.ErrOut.(*os.File)
+	if !ok || !s.errTTY {
+		return 0
+	}
+	w, _, err := term.GetSize(int(f.Fd()))
+	if err != nil {
+		return 0
+	}
+	return w
+}
+
 // CanPrompt reports whether a person can answer a question: both standard
 // input and standard error are terminals.
 func (s *IOStreams) CanPrompt() bool { return s.inTTY && s.errTTY }

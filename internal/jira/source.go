@@ -162,7 +162,10 @@ func (s *Source) count(ctx context.Context, jql string) (int64, error) {
 		return 0, qe
 	}
 	if err != nil {
-		return 0, fmt.Errorf("check the query: %w", err)
+		// Not "check the query": Jira refusing it is a QueryError; this
+		// is the API failing (out of reach, 5xx on every attempt), and
+		// the error names the call.
+		return 0, err
 	}
 	s.opts.Client.AddPoints(1)
 	return out.Count, nil
@@ -433,14 +436,15 @@ func (s *Source) present(ctx context.Context, ids []string) ([]string, error) {
 // answered reports whether err is the API's answer about the item asked
 // for (a status other than 401, or failures on every try) rather than a
 // reason to stop the export: a dead grant, a missing scope, an API that
-// stopped answering, the export itself stopping.
+// stopped answering or cannot be reached, the export itself stopping.
 func answered(err error) bool {
 	var (
 		exhausted *atlassian.RetryExhaustedError
 		apiErr    *atlassian.Error
 		stall     *atlassian.StallError
+		down      *atlassian.UnreachableError
 	)
-	if errors.As(err, &stall) {
+	if errors.As(err, &stall) || errors.As(err, &down) {
 		return false
 	}
 	return errors.As(err, &exhausted) || (errors.As(err, &apiErr) && apiErr.Status != http.StatusUnauthorized)

@@ -35,6 +35,8 @@ func TestClassify(t *testing.T) {
 		{tokenstore.ErrNoPassphrase, ExitUsage, "AUMO_TOKEN_PASSPHRASE"},
 		{fmt.Errorf("download: %w", context.Canceled), ExitInterrupted, ""},
 		{&atlassian.RetryExhaustedError{Err: &atlassian.StallError{What: "the API at https://api.atlassian.com"}}, ExitError, "AUMO_REQUEST_TIMEOUT"},
+		{fmt.Errorf("search Confluence: %w", &atlassian.UnreachableError{API: "https://api.atlassian.com", Err: errors.New("connection refused")}),
+			ExitError, "check the network and AUMO_API_URL, then try again"},
 		{&export.UnrepairedError{Out: "abc"}, ExitPartial, "aumo verify --repair abc"},
 		{&export.UnrepairableError{Reason: "it is unfinished"}, ExitError, ""},
 		{&UnfinishedError{Path: "abc"}, ExitUnfinished, "rerun the export command"},

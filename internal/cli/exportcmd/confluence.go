@@ -55,7 +55,8 @@ Confluence does not count as a change of the page).`,
   aumo export confluence --cql 'space = ENG' --out eng --incremental   # nightly
   aumo export confluence --cql 'ancestor = 12345' --out runbooks.tar.zst
   aumo export confluence --cql 'label = runbook and lastmodified >= "2026-01-01"' --out -`,
-		Args: cobra.NoArgs,
+		// Arguments are refused by validate, which says where they go.
+		Args: cobra.ArbitraryArgs,
 		RunE: cmdutil.RunE(opts, opts.validate, runF, runConfluenceAudited),
 	}
 	cmd.Flags().StringVar(&opts.CQL, "cql", "", "the CQL query (e.g. 'space = ENG')")
@@ -65,9 +66,9 @@ Confluence does not count as a change of the page).`,
 }
 
 // validate checks the query and every flag, as of now.
-func (o *ConfluenceOptions) validate([]string) error {
-	if strings.TrimSpace(o.CQL) == "" {
-		return cmdutil.Usagef("--cql is required (e.g. --cql 'space = ENG')")
+func (o *ConfluenceOptions) validate(args []string) error {
+	if err := cqlFlag.check(o.CQL, o.Out, args); err != nil {
+		return err
 	}
 	return o.Validate(time.Now())
 }

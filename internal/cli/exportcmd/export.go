@@ -5,6 +5,7 @@
 package exportcmd
 
 import (
+	"fmt"
 	"os"
 
 	"filippo.io/age"
@@ -86,7 +87,57 @@ func addCommonFlags(cmd *cobra.Command, o *Options) {
 	fl.BoolVar(&o.EncryptPassphrase, "encrypt-passphrase", false, "encrypt the tarball or standard output with the passphrase in $AUMO_EXPORT_PASSPHRASE (age scrypt)")
 	fl.StringSliceVar(&o.Formats, "format", []string{"json", "md"}, "what to write of each item: json (lossless, as the API gives it), md (readable Markdown), or both")
 	_ = cmd.RegisterFlagCompletionFunc("format", cmdutil.CompleteList("json\tlossless, as the API gives it", "md\treadable Markdown"))
-	_ = cmd.MarkFlagRequired("out")
+	// --out is required, but checked by queryFlag.check rather than
+	// cobra, whose message ("required flag(s) \"out\" not set") is not
+	// one to show a person.
+}
+
+// queryFlag is how an export takes its query: aumo export PRODUCT --FLAG
+// 'EXAMPLE'.
+type queryFlag struct{ product, flag, example string }
+
+var (
+	jqlFlag = queryFlag{product: "jira", flag: "jql", example: "project = ABC"}
+	cqlFlag = queryFlag{product: "confluence", flag: "cql", example: "space = ENG"}
+)
+
+// check refuses an export without its query or --out, and arguments,
+// which it takes none of: a query or path given as one is shown in the
+// flag where it goes.
+func (q queryFlag) check(query, out string, args []string) error {
+	switch {
+	case len(args) > 0:
+		return q.misplaced(query, out, args)
+	case strings.TrimSpace(query) == "":
+		return cmdutil.Usagef("--%s is required (e.g. --%s %s)", q.flag, q.flag, shellQuote(q.example))
+	case out == "":
+		return cmdutil.Usagef("--out is required (e.g. --out abc: a directory; or abc.tar.zst, a tarball; or - for standard output)")
+	}
+	return nil
+}
+
+// misplaced says where the arguments go: the query in its flag, else a
+// path in --out.
+func (q queryFlag) misplaced(query, out string, args []string) error {
+	command := func(query, out string) string {
+		if out == "" {
+			out = "…"
+		}
+		return fmt.Sprintf("aumo export %s --%s %s --out %s", q.product, q.flag, shellQuote(query), out)
+	}
+	switch {
+	case strings.TrimSpace(query) == "":
+		return cmdutil.Usagef("put the query in --%s: %s", q.flag, command(strings.Join(args, " "), out))
+	case out == "" && len(args) == 1:
+		return cmdutil.Usagef("put the path in --out: %s", command(query, args[0]))
+	}
+	return cmdutil.Usagef("unexpected argument %q: the query goes in --%s and the path in --out", args[0], q.flag)
+}
+
+// shellQuote quotes s for a POSIX shell, so that a command shown can be
+// pasted as it is.
+func shellQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // maxConcurrency bounds --concurrency: more only meets the burst limits.

@@ -78,6 +78,19 @@ func TestExportFlags(t *testing.T) {
 			check: func(o *Options, _ *JiraOptions, _ *ConfluenceOptions) bool { return len(o.Recipients) == 1 }},
 		{name: "no query", product: "jira", args: []string{"--out", "abc"}, usage: "--jql is required"},
 		{name: "blank query", product: "confluence", args: []string{"--cql", "  ", "--out", "eng"}, usage: "--cql is required"},
+		{name: "no out", product: "jira", args: []string{jql}, usage: "--out is required (e.g. --out abc"},
+		{name: "no out, confluence", product: "confluence", args: []string{cql}, usage: "--out is required"},
+		{name: "neither query nor out", product: "jira", args: []string{}, usage: "--jql is required"},
+		{name: "the query as an argument", product: "jira", args: []string{"project = DEMO", "--out", "demo"},
+			usage: "put the query in --jql: aumo export jira --jql 'project = DEMO' --out demo"},
+		{name: "the query as arguments, no out", product: "jira", args: []string{"project", "=", "DEMO"},
+			usage: "put the query in --jql: aumo export jira --jql 'project = DEMO' --out …"},
+		{name: "a quote in the query", product: "confluence", args: []string{`title ~ "it's"`},
+			usage: `put the query in --cql: aumo export confluence --cql 'title ~ "it'\''s"' --out …`},
+		{name: "the path as an argument", product: "jira", args: []string{jql, "abc"},
+			usage: "put the path in --out: aumo export jira --jql 'project = ABC' --out abc"},
+		{name: "an argument too many", product: "confluence", args: []string{cql, "--out", "eng", "extra"},
+			usage: `unexpected argument "extra"`},
 		{name: "concurrency 0", product: "jira", args: []string{jql, "--out", "abc", "--concurrency", "0"}, usage: "--concurrency 0: use 1 to 16"},
 		{name: "concurrency 17", product: "jira", args: []string{jql, "--out", "abc", "--concurrency", "17"}, usage: "--concurrency 17"},
 		{name: "bad size", product: "jira", args: []string{jql, "--out", "abc", "--max-attachment-size", "lots"}, usage: "--max-attachment-size"},
@@ -117,10 +130,11 @@ func TestExportFlags(t *testing.T) {
 	}
 }
 
-// The required --out is cobra's to check: refused before any run.
+// A missing --out is refused in aumo's words, not cobra's, before any run.
 func TestExportNeedsOut(t *testing.T) {
-	if o, _, _, err := parse(t, "jira", []string{"--jql", "project = ABC"}); err == nil || o != nil {
-		t.Errorf("ran without --out: %v", err)
+	o, _, _, err := parse(t, "jira", []string{"--jql", "project = ABC"})
+	if err == nil || o != nil || strings.Contains(err.Error(), "required flag") {
+		t.Errorf("without --out: %v", err)
 	}
 }
 

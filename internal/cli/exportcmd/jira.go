@@ -48,7 +48,8 @@ ids-only listing finds those gone (see "aumo export --help").`,
   aumo export jira --jql 'project = ABC' --out abc --incremental   # nightly
   aumo export jira --jql 'project = ABC AND updated >= -30d' --out abc.tar.zst
   aumo export jira --jql 'project = ABC' --out - | tar -t`,
-		Args: cobra.NoArgs,
+		// Arguments are refused by validate, which says where they go.
+		Args: cobra.ArbitraryArgs,
 		RunE: cmdutil.RunE(opts, opts.validate, runF, runJiraAudited),
 	}
 	cmd.Flags().StringVar(&opts.JQL, "jql", "", "the JQL query (bounded, e.g. 'project = ABC')")
@@ -58,9 +59,9 @@ ids-only listing finds those gone (see "aumo export --help").`,
 }
 
 // validate checks the query and every flag, as of now.
-func (o *JiraOptions) validate([]string) error {
-	if o.JQL == "" {
-		return cmdutil.Usagef("--jql is required (e.g. --jql 'project = ABC')")
+func (o *JiraOptions) validate(args []string) error {
+	if err := jqlFlag.check(o.JQL, o.Out, args); err != nil {
+		return err
 	}
 	return o.Validate(time.Now())
 }

@@ -119,7 +119,7 @@ func repairWith(ctx context.Context, opts *Options, p repairer, m *exportformat.
 	if err != nil {
 		return nil, unrepairable(err)
 	}
-	out, err := runWithProgress(ctx, opts, prepared, src, client, estimate, pauses)
+	out, err := runWithProgress(ctx, opts, progressOf(p.product(), estimate, prepared, true), prepared, src, client, pauses)
 	if out == nil {
 		fmt.Fprintf(f.IO.ErrOut, "The repair stopped before its end; run `aumo verify --repair %s` again to complete it.\n", opts.Out)
 		return nil, err

@@ -44,6 +44,10 @@ func summary(w io.Writer, out string, m *exportformat.Manifest, took time.Durati
 	if m == nil {
 		return
 	}
+	if matchedNothing(m) {
+		fmt.Fprintln(w, nothingMatched(out, m.Options["since"]))
+		return
+	}
 	var parts []string
 	for _, k := range []string{"issue", "page", "blogpost"} {
 		if n := m.Counts[k]; n > 0 {
@@ -77,6 +81,32 @@ func summary(w io.Writer, out string, m *exportformat.Manifest, took time.Durati
 	if len(m.Failed) > 0 {
 		fmt.Fprintf(w, "Failed after every retry: %d (listed in the manifest's \"failed\"); run the same command again to retry them.\n", len(m.Failed))
 	}
+}
+
+// matchedNothing reports an export, not an update, that holds no item and
+// skipped or failed none: its query matched nothing.
+func matchedNothing(m *exportformat.Manifest) bool {
+	for _, k := range []string{"issue", "page", "blogpost", "markdown", "attachment"} {
+		if m.Counts[k] > 0 {
+			return false
+		}
+	}
+	update := m.Incremental != nil && m.StartedAt.Equal(m.Incremental.StartedAt)
+	return !update && len(m.Skipped) == 0 && len(m.Failed) == 0
+}
+
+// nothingMatched is the summary of an export of a query that matched
+// nothing (in the --since window, when given): the size of a manifest
+// says nothing to the user.
+func nothingMatched(out, since string) string {
+	what, where := "the query", "the export in "+out
+	if since != "" {
+		what += " (--since " + since + ")"
+	}
+	if out == "-" {
+		where = "the export to standard output"
+	}
+	return fmt.Sprintf("Nothing matched %s; %s is complete and empty.", what, where)
 }
 
 // updateSummary says what an incremental run changed.

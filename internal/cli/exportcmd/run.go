@@ -15,6 +15,7 @@ import (
 	"github.com/aumo-cli/aumo/internal/buildinfo"
 	"github.com/aumo-cli/aumo/internal/cli/cmdutil"
 	"github.com/aumo-cli/aumo/internal/config"
+	"github.com/aumo-cli/aumo/internal/duration"
 	"github.com/aumo-cli/aumo/internal/export"
 	"github.com/aumo-cli/aumo/internal/progress"
 	"github.com/aumo-cli/aumo/internal/sink"
@@ -104,9 +105,9 @@ func run(ctx context.Context, opts *Options, p product) (*Record, error) {
 	}
 	window := 0
 	if !opts.SinceTime.IsZero() {
-		window = sinceMinutes(opts.SinceTime, time.Now())
-		fmt.Fprintf(f.IO.Messages(), "Exporting what changed since %s (the last %d minutes, with a margin of %s).\n",
-			opts.SinceTime.Local().Format("2006-01-02 15:04 MST"), window, sinceMargin)
+		now := time.Now()
+		window = sinceMinutes(opts.SinceTime, now)
+		fmt.Fprintln(f.IO.Messages(), sinceNotice(opts.SinceTime, now))
 	}
 	lock, err := lockOut(opts.Out)
 	if err != nil {
@@ -188,7 +189,8 @@ func engineOptions(opts *Options, p product, site tokenstore.Site) export.Option
 }
 
 // newClient is the API client of the run, which tells of quota pauses
-// through the notice it returns.
+// through the notice it returns, and of waits for an API it cannot reach
+// as messages.
 func newClient(f *cmdutil.Factory, s session, p atlassian.Product, concurrency int) (*atlassian.Client, *pauseNotice, error) {
 	pauses := &pauseNotice{w: f.IO.Messages()}
 	client, err := atlassian.New(atlassian.Options{
@@ -196,9 +198,17 @@ func newClient(f *cmdutil.Factory, s session, p atlassian.Product, concurrency i
 		Tokens: s.tokens, HTTPClient: f.HTTPClient(), Logger: f.Logger,
 		RequestTimeout: s.cfg.RequestTimeout,
 		Concurrency:    concurrency, MaxConcurrency: concurrency,
-		OnPause: pauses.show,
+		OnPause:       pauses.show,
+		OnUnreachable: func(u atlassian.UnreachableWait) { fmt.Fprintln(f.IO.Messages(), unreachableNotice(u)) },
 	})
 	return client, pauses, err
+}
+
+// unreachableNotice says what a run waits for when the API cannot be
+// reached, rather than a silence of a minute.
+func unreachableNotice(u atlassian.UnreachableWait) string {
+	return fmt.Sprintf("cannot reach the API at %s (%s); trying again in %s (attempt %d of %d)",
+		u.API, u.Reason, duration.Words(u.Wait), u.Attempt, u.Attempts)
 }
 
 // pauseNotice tells of the quota pauses of a run: on the progress line
@@ -266,7 +276,7 @@ func exportWith(ctx context.Context, opts *Options, p product, s session, window
 		}
 	}
 	announce(f.IO.Messages(), opts, prepared, updating)
-	if m, err = runWithProgress(ctx, opts, prepared, src, client, estimate, pauses); m == nil {
+	if m, err = runWithProgress(ctx, opts, progressOf(p.product(), estimate, prepared, updating), prepared, src, client, pauses); m == nil {
 		if !updating && sink.KindOf(opts.Out) == sink.KindDir && !isQueryError(err) {
 			fmt.Fprintf(f.IO.ErrOut, "The export in %s is unfinished; run the same command again to resume it.\n", opts.Out)
 		}
@@ -335,19 +345,41 @@ func announce(w io.Writer, opts *Options, prepared *export.Prepared, updating bo
 	}
 }
 
-// runWithProgress runs the prepared export, with a progress line on a
-// terminal unless asked not to.
-func runWithProgress(ctx context.Context, opts *Options, prepared *export.Prepared, src export.Source, client *atlassian.Client, estimate int64, pauses *pauseNotice) (*exportformat.Manifest, error) {
+// runWithProgress runs the prepared export, with a progress line that
+// counts line's items on a terminal, unless asked not to.
+func runWithProgress(ctx context.Context, opts *Options, line progress.Options, prepared *export.Prepared, src export.Source, client *atlassian.Client, pauses *pauseNotice) (*exportformat.Manifest, error) {
 	f := opts.Factory
 	var bar *progress.Bar
 	if f.IO.IsStderrTTY() && !opts.NoProgress && !f.IO.Quiet {
-		bar = progress.New(f.IO.ErrOut, estimate, func() int64 { return client.Stats().Points })
+		line.Points = func() int64 { return client.Stats().Points }
+		line.Width = f.IO.ErrWidth
+		bar = progress.New(f.IO.ErrOut, line)
 		prepared.SetProgress(bar)
 		pauses.onBar(bar)
 	}
 	m, err := prepared.Run(ctx, src)
 	bar.Finish()
 	return m, err
+}
+
+// progressOf is what the progress line of an export of product counts:
+// issues, or pages and blog posts, against the query's estimate, with
+// what a resumed export already holds (an update's window, or a
+// repair, has no estimate, and what the export holds is no part of the
+// run).
+func progressOf(product atlassian.Product, estimate int64, prepared *export.Prepared, updating bool) progress.Options {
+	line := progress.Options{Items: "pages and blog posts", Kinds: []string{exportformat.KindPage, exportformat.KindBlogpost}, Total: estimate}
+	if product == atlassian.Jira {
+		line.Items, line.Kinds = "issues", []string{exportformat.KindIssue}
+	}
+	if resuming, _ := prepared.Resuming(); resuming && !updating {
+		counts := prepared.Counts()
+		for _, k := range line.Kinds {
+			line.Already.Items += counts[k]
+		}
+		line.Already.Attachments, line.Already.Bytes = counts[exportformat.KindAttachment], counts["bytes"]
+	}
+	return line
 }
 
 func redaction(keep bool) string {

@@ -1,6 +1,7 @@
 package exportcmd
 
 import (
+	"fmt"
 	"math"
 	"regexp"
 	"strconv"
@@ -8,6 +9,7 @@ import (
 	"time"
 
 	"github.com/aumo-cli/aumo/internal/cli/cmdutil"
+	"github.com/aumo-cli/aumo/internal/duration"
 )
 
 // sinceMargin widens a --since window: search indexes lag behind edits,
@@ -34,6 +36,13 @@ func parseSince(s string, now time.Time) (time.Time, error) {
 		}
 	}
 	return time.Time{}, cmdutil.Usagef("--since %q: use a time (2026-11-01T09:00:00Z, 2026-11-01, \"2026-11-01 09:00\") or an age (90m, 36h, 7d, 2w)", s)
+}
+
+// sinceNotice says what a --since run exports: what changed since when,
+// as of now, in the words people use for the window.
+func sinceNotice(since, now time.Time) string {
+	return fmt.Sprintf("Exporting what changed since %s (the last %s, with a margin of %s).",
+		since.Local().Format("2006-01-02 15:04 MST"), duration.Words(now.Sub(since)), duration.Words(sinceMargin))
 }
 
 // sinceMinutes is the relative window, in whole minutes, that covers

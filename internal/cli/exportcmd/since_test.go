@@ -1,6 +1,7 @@
 package exportcmd
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -21,5 +22,24 @@ func TestSinceWindow(t *testing.T) {
 	}
 	if got := sinceMinutes(now.Add(-time.Hour), now); got != 65 {
 		t.Errorf("the window of an hour ago is %d minutes, want 65 (with the margin)", got)
+	}
+}
+
+// The window is said as people say it, not in minutes.
+func TestSinceNotice(t *testing.T) {
+	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+	for in, want := range map[string]string{
+		"7d": "the last 7 days", "2w": "the last 14 days", "36h": "the last 36 hours", "3h": "the last 3 hours",
+		"90m": "the last 90 minutes", "2026-11-20T09:30:00Z": "the last 3 days and 3 hours",
+	} {
+		since, err := parseSince(in, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Validate and the run read the clock a moment apart.
+		got := sinceNotice(since, now.Add(40*time.Millisecond))
+		if !strings.Contains(got, "("+want+", with a margin of 5 minutes)") {
+			t.Errorf("--since %s: %q, want %q", in, got, want)
+		}
 	}
 }

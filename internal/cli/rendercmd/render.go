@@ -357,7 +357,10 @@ func renderTo(ctx context.Context, opts *Options, e *exportformat.Export, c *ren
 	if err == nil {
 		var bar *progress.Bar
 		if opts.Factory.IO.IsStderrTTY() && !opts.NoProgress && !opts.Factory.IO.Quiet {
-			bar = progress.New(opts.Factory.IO.ErrOut, int64(len(c.Items)), nil)
+			bar = progress.New(opts.Factory.IO.ErrOut, progress.Options{
+				Items: "items", Kinds: []string{exportformat.KindIssue, exportformat.KindPage, exportformat.KindBlogpost, exportformat.KindFolder},
+				Total: int64(len(c.Items)), Width: opts.Factory.IO.ErrWidth,
+			})
 		}
 		err = render.Render(ctx, e, c, &counted{View: v, out: out, bar: bar})
 		bar.Finish()
@@ -399,7 +402,7 @@ func (v *counted) Item(it *render.Item, doc []byte) error {
 		return err
 	}
 	v.out.items++
-	v.bar.Add(1, int64(len(doc)))
+	v.bar.Wrote(it.Kind, 0, int64(len(doc)))
 	return nil
 }
 

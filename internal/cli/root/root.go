@@ -6,7 +6,6 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"runtime"
 
 	"github.com/spf13/cobra"
 
@@ -41,7 +40,7 @@ directory or a tarball.
 
 Start with "aumo login", check with "aumo status"; "aumo revoke" removes every
 token and file aumo keeps.`,
-		Version:       versionString(),
+		Version:       buildinfo.Read().String(),
 		SilenceErrors: true,
 		SilenceUsage:  true,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
@@ -93,7 +92,7 @@ token and file aumo keeps.`,
 		rendercmd.NewCmdRender(f, nil),
 		demo.NewCmdDemo(f, nil),
 		sandboxcmd.NewCmdSandbox(f, nil),
-		newCmdVersion(),
+		newCmdVersion(f),
 	)
 	return cmd
 }
@@ -116,28 +115,29 @@ func ForManPages(cmd *cobra.Command) {
 	}
 }
 
-func versionString() string {
-	v := "aumo " + buildinfo.Version
-	if buildinfo.Commit != "" {
-		v += " (" + buildinfo.Commit
-		if buildinfo.Date != "" {
-			v += ", " + buildinfo.Date
-		}
-		v += ")"
-	}
-	return v + " " + runtime.Version() + " " + runtime.GOOS + "/" + runtime.GOARCH
-}
-
-func newCmdVersion() *cobra.Command {
-	return &cobra.Command{
+// newCmdVersion returns `aumo version`.
+func newCmdVersion(f *cmdutil.Factory) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
 		Use:   "version",
-		Short: "Print aumo's version",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			_, err := fmt.Fprintln(cmd.OutOrStdout(), versionString())
+		Short: "Print aumo's version, commit and build date",
+		Long: `Print aumo's version, the commit it was built from ("+dirty" when the
+source had changes) and that commit's date, the Go version and the
+platform. A release build carries what the release set; any other build
+what Go recorded of it (the module version of "go install", the VCS
+revision of a build in a clone).`,
+		Args: cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error {
+			info := buildinfo.Read()
+			if asJSON {
+				return cmdutil.WriteJSON(f.IO.Out, info)
+			}
+			_, err := fmt.Fprintln(f.IO.Out, info)
 			return err
 		},
 	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON: version, commit, date, dirty, goVersion, os, arch")
+	return cmd
 }
 
 // newLogger builds the logger of -v (text to standard error) and
