@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
@@ -113,6 +114,8 @@ func params(dir string, opts sandbox.Options) testscript.Params {
 //	                              ratelimit, ratelimit-bare, quota, 5xx, reset, short,
 //	                              stall (no answer), stall-body (half a body, then none)
 //	sandbox clear-faults          no staged fault is left
+//	sandbox await COUNTER N       wait until the counter (a field of Stats,
+//	                              such as TokenRequests) reaches N
 //	sandbox expire-tokens         every access token issued so far expires
 //	sandbox edit-issue KEY-N      the issue was edited now (EditJiraIssue)
 //	sandbox delete-issue KEY-N    the issue was deleted (DeleteJiraIssue)
@@ -169,6 +172,13 @@ func cmdSandbox(ts *testscript.TestScript, neg bool, args []string) {
 		srv.ResetStats()
 	case "clear-faults":
 		srv.ClearFaults()
+	case "await":
+		if len(args) != 3 {
+			ts.Fatalf("usage: sandbox await COUNTER N")
+		}
+		n, err := strconv.Atoi(args[2])
+		ts.Check(err)
+		awaitCounter(ts, srv, args[1], n)
 	case "jira":
 		n, err := strconv.Atoi(args[2])
 		ts.Check(err)
@@ -270,6 +280,22 @@ func cmdClosedPort(ts *testscript.TestScript, neg bool, args []string) {
 	url := "http://" + l.Addr().String()
 	ts.Check(l.Close())
 	ts.Setenv(args[0], url)
+}
+
+// awaitCounter waits until the sandbox's counter of that name reaches n:
+// the event a story waits for before it acts on a command in the
+// background. It gives up after two minutes.
+func awaitCounter(ts *testscript.TestScript, srv *sandbox.Server, name string, n int) {
+	for deadline := time.Now().Add(2 * time.Minute); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		v := reflect.ValueOf(srv.Stats()).FieldByName(name)
+		if !v.IsValid() || v.Kind() != reflect.Int {
+			ts.Fatalf("sandbox await: no counter %s", name)
+		}
+		if int(v.Int()) >= n {
+			return
+		}
+	}
+	ts.Fatalf("sandbox await: %s did not reach %d in two minutes", name, n)
 }
 
 // cmdWaitFor waits until a file matching the glob exists and, given a
