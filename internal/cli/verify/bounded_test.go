@@ -263,7 +263,7 @@ func tarballOf(write func(w *tarball)) func(t *testing.T) string {
 // checkRun runs `aumo verify path` and checks its exit code, that its
 // report says what want says in that order, and that it held less than
 // most.
-func checkRun(t *testing.T, path string, code int, want []string, most int64) {
+func checkRun(t testing.TB, path string, code int, want []string, most int64) {
 	t.Helper()
 	out, got, rss := verifyRun(t, path)
 	if got != code {
@@ -286,7 +286,7 @@ func checkRun(t *testing.T, path string, code int, want []string, most int64) {
 
 // verifyRun runs `aumo verify path` and returns its standard output, exit
 // code and peak resident memory.
-func verifyRun(t *testing.T, path string) (out string, code int, rss int64) {
+func verifyRun(t testing.TB, path string) (out string, code int, rss int64) {
 	t.Helper()
 	bin, err := aumo()
 	if err != nil {
