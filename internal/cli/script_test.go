@@ -3,6 +3,7 @@ package cli
 import (
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -13,6 +14,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -29,7 +31,24 @@ import (
 
 func TestMain(m *testing.M) {
 	ensureSecretService()
+	moreParallelStories()
 	testscript.Main(cleanupM{m: m, dir: raceFreeStories()}, storyCommands)
+}
+
+// moreParallelStories runs four stories per CPU at once unless -parallel
+// says otherwise: a story spends most of its time waiting (for a sandbox
+// answer, a back-off, a child process), not computing, so go test's
+// default of one per CPU leaves the machine idle.
+func moreParallelStories() {
+	if _, command := storyCommands[filepath.Base(os.Args[0])]; command {
+		return
+	}
+	flag.Parse()
+	set := false
+	flag.Visit(func(f *flag.Flag) { set = set || f.Name == "test.parallel" })
+	if !set {
+		_ = flag.Set("test.parallel", strconv.Itoa(4*runtime.GOMAXPROCS(0)))
+	}
 }
 
 // aumoMain is the real program, with the slow parts made fast: the file
