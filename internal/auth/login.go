@@ -35,7 +35,9 @@ type LoginOptions struct {
 	// instead of listening for the callback.
 	NoBrowser bool
 	// OpenBrowser opens the consent page; its failure is reported, not fatal,
-	// since the URL is always printed.
+	// since the URL is always printed. It must return once the browser is
+	// started, not wait for the page: the callback is served after it
+	// returns.
 	OpenBrowser func(url string) error
 	// ReadLine reads the pasted redirect URL (NoBrowser).
 	ReadLine func() (string, error)
@@ -120,6 +122,19 @@ func (c *Client) awaitCallback(ctx context.Context, opts LoginOptions, redirect 
 		},
 		done: make(chan loginResult, 1),
 	}
+	// Everything said here is said before the callback is served: the
+	// callback finishes the login on its own goroutine, and what it does
+	// (asking which site, say) writes to the same terminal. The listeners
+	// are bound already, so a browser that comes back first waits in
+	// their backlog.
+	fmt.Fprintf(opts.Messages, "Opening your browser to sign in to Atlassian. If it does not open, visit:\n\n  %s\n\n", authURL)
+	if opts.OpenBrowser != nil {
+		if err := opts.OpenBrowser(authURL); err != nil {
+			fmt.Fprintf(opts.Messages, "Could not open a browser (%v); open the URL above yourself.\n", err)
+		}
+	}
+	fmt.Fprintf(opts.Messages, "Waiting for the browser (up to %s)...\n", opts.Timeout)
+
 	srv := &http.Server{ReadHeaderTimeout: 10 * time.Second, Handler: cb}
 	for _, ln := range lns {
 		go func() { _ = srv.Serve(ln) }()
@@ -129,14 +144,6 @@ func (c *Client) awaitCallback(ctx context.Context, opts LoginOptions, redirect 
 		defer stop()
 		_ = srv.Shutdown(shutdown)
 	}()
-
-	fmt.Fprintf(opts.Messages, "Opening your browser to sign in to Atlassian. If it does not open, visit:\n\n  %s\n\n", authURL)
-	if opts.OpenBrowser != nil {
-		if err := opts.OpenBrowser(authURL); err != nil {
-			fmt.Fprintf(opts.Messages, "Could not open a browser (%v); open the URL above yourself.\n", err)
-		}
-	}
-	fmt.Fprintf(opts.Messages, "Waiting for the browser (up to %s)...\n", opts.Timeout)
 
 	select {
 	case r := <-cb.done:
