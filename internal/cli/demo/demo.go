@@ -233,17 +233,23 @@ func onlyDemoFiles(ctx context.Context, dir string) error {
 	if err != nil {
 		return fmt.Errorf("check the earlier demo in %s: %w", dir, err)
 	}
+	if r.OK() || r.OnlyUnfinished() {
+		return nil
+	}
 	theirs := slices.Clone(r.Extra)
 	for _, c := range r.Corrupt {
 		theirs = append(theirs, c.Path)
 	}
+	theirs = append(theirs, r.Unsafe...)
 	if len(theirs) == 0 {
-		return nil
+		// Without its index (gone, or unreadable) nothing says which
+		// files are the demo's.
+		return cmdutil.Usagef("%s cannot be told apart from files of yours (%s); nothing was deleted: remove it yourself, or choose another --out", dir, strings.Join(r.Manifest[:min(len(r.Manifest), 1)], ""))
 	}
 	shown := theirs[:min(len(theirs), 3)]
 	more := ""
-	if len(theirs) > len(shown) {
-		more = fmt.Sprintf(" and %d more", len(theirs)-len(shown))
+	if n := r.Totals.Extra + r.Totals.Corrupt + r.Totals.Unsafe; n > len(shown) {
+		more = fmt.Sprintf(" and %d more", n-len(shown))
 	}
 	return cmdutil.Usagef("%s holds files the demo did not write, or changed since (%s%s); nothing was deleted: move them away, or choose another --out", dir, strings.Join(shown, ", "), more)
 }

@@ -75,7 +75,11 @@ func (o *ConfluenceOptions) validate(args []string) error {
 
 // runConfluenceAudited runs the export and leaves its line in the audit trail.
 func runConfluenceAudited(ctx context.Context, opts *ConfluenceOptions) error {
-	return audited(RunConfluence(ctx, opts))
+	rec, err := RunConfluence(ctx, opts)
+	if rec == nil {
+		earlySummary(&opts.Options, "confluence", opts.CQL, err)
+	}
+	return audited(rec, err)
 }
 
 // RunConfluence runs a Confluence export with checked options (see

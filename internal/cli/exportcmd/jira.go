@@ -68,7 +68,11 @@ func (o *JiraOptions) validate(args []string) error {
 
 // runJiraAudited runs the export and leaves its line in the audit trail.
 func runJiraAudited(ctx context.Context, opts *JiraOptions) error {
-	return audited(RunJira(ctx, opts))
+	rec, err := RunJira(ctx, opts)
+	if rec == nil {
+		earlySummary(&opts.Options, "jira", opts.JQL, err)
+	}
+	return audited(rec, err)
 }
 
 // RunJira runs a Jira export with checked options (see Validate).

@@ -55,3 +55,15 @@ func (r *Record) jsonSummary(runErr error, exitCode int) Summary {
 	}
 	return s
 }
+
+// earlySummary is --json's summary of a run that stopped before its
+// export began (the configuration, the lock, the login, the site): no
+// counts, and the error that stopped it.
+func earlySummary(opts *Options, product, query string, err error) {
+	w := summaryTo(opts.Factory, opts)
+	if w == nil || err == nil {
+		return
+	}
+	code, _ := cmdutil.ExitCode(err)
+	_ = cmdutil.WriteJSON(w, Summary{Path: opts.Out, Product: product, Query: query, Counts: map[string]int64{}, ExitCode: code, Error: err.Error()})
+}

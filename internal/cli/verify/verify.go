@@ -127,13 +127,9 @@ const gcPercent = 25
 func Run(ctx context.Context, opts *Options) error {
 	var lock *sink.OutputLock
 	if opts.Repair {
-		if err := repairablePath(opts.Path); err != nil {
-			return err
-		}
-		// No export may write there between the check and the repair.
 		var err error
-		if lock, err = sink.LockOutput(opts.Path); err != nil {
-			return cmdutil.Usagef("%s: %v; repair it once that export has ended", opts.Path, err)
+		if lock, err = lockForRepair(opts.Path); err != nil {
+			return err
 		}
 		defer func() { _ = lock.Release() }()
 	}
@@ -187,6 +183,26 @@ func Run(ctx context.Context, opts *Options) error {
 		return &cmdutil.DamagedError{Path: opts.Path, Report: r}
 	}
 	return nil
+}
+
+// lockForRepair takes the export's lock, so that no export writes there
+// between the check and the repair, once the path is known to be a
+// directory --repair can mend.
+func lockForRepair(path string) (*sink.OutputLock, error) {
+	if err := repairablePath(path); err != nil {
+		return nil, err
+	}
+	if _, err := os.Stat(path); err != nil {
+		return nil, &cmdutil.UncheckableError{Err: err}
+	}
+	lock, err := sink.LockOutput(path)
+	switch {
+	case errors.Is(err, sink.ErrLocked):
+		return nil, cmdutil.Usagef("%s: %v; repair it once that export has ended", path, err)
+	case err != nil:
+		return nil, &cmdutil.UncheckableError{Err: err}
+	}
+	return lock, nil
 }
 
 // spool copies a tar stream from standard input (what `aumo export --out
