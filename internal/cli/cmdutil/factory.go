@@ -100,7 +100,7 @@ func (f *Factory) AuthClient() (*auth.Client, error) {
 		return nil, err
 	}
 	if cfg.ClientID == "" || cfg.ClientSecret.IsZero() {
-		return nil, &UsageError{Msg: "no OAuth app configured: set AUMO_CLIENT_ID and AUMO_CLIENT_SECRET (this build embeds none)"}
+		return nil, &UsageError{Msg: "no OAuth app configured: set AUMO_CLIENT_ID and AUMO_CLIENT_SECRET (this build embeds none; the README's \"An OAuth app of your own\" says how to register one)"}
 	}
 	return &auth.Client{
 		ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret,
