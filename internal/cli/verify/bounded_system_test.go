@@ -83,3 +83,11 @@ func BenchmarkVerifyAMillionFiles(b *testing.B) {
 		b.ReportMetric(float64(rss>>20), "peak-MiB")
 	}
 }
+
+// putFrom writes a file of size bytes read from r.
+func (w *tarball) putFrom(name string, size int64, r io.Reader) {
+	w.header(name, size)
+	if w.err == nil {
+		_, w.err = io.Copy(w.tw, r)
+	}
+}

@@ -107,11 +107,11 @@ func TestVerifyBombsInBoundedMemory(t *testing.T) {
 	}{
 		{
 			name: "manifest larger than the limit",
-			path: func(t *testing.T) string {
-				p := filepath.Join(t.TempDir(), "bomb.tar.zst")
-				writeManifestRun(t, p, ex, exportformat.MaxManifestSize+1)
-				return p
-			},
+			path: tarballOf(func(w *tarball) {
+				ex.writeFiles(w)
+				w.put(exportformat.IndexName, ex.index)
+				w.putRepeated(exportformat.ManifestName, nil, " ", exportformat.MaxManifestSize+1, nil)
+			}),
 			code: 1,
 			want: []string{"Manifest problems (1):", "manifest.json is larger than 1 GiB"},
 		},
@@ -120,9 +120,7 @@ func TestVerifyBombsInBoundedMemory(t *testing.T) {
 			path: tarballOf(func(w *tarball) {
 				ex.writeFiles(w)
 				w.put(exportformat.IndexName, ex.index)
-				head, tail := []byte(`{"format":"aumo-export/1","query":"`), []byte(`"}`)
-				w.putFrom(exportformat.ManifestName, int64(len(head)+64<<20+len(tail)),
-					io.MultiReader(bytes.NewReader(head), io.LimitReader(repeat("a"), 64<<20), bytes.NewReader(tail)))
+				w.putRepeated(exportformat.ManifestName, []byte(`{"format":"aumo-export/1","query":"`), "a", 64<<20, []byte(`"}`))
 			}),
 			code: 1,
 			want: []string{"query in manifest.json is larger than 1 MiB"},
@@ -135,9 +133,7 @@ func TestVerifyBombsInBoundedMemory(t *testing.T) {
 				// The intact manifest less its closing brace, then a list.
 				head, _ := bytes.CutSuffix(bytes.TrimSpace(ex.manifest), []byte("}"))
 				head = append(slices.Clip(head), `,"skipped":[{}`...)
-				const n, entry = 2_000_000, `,{}`
-				w.putFrom(exportformat.ManifestName, int64(len(head)+n*len(entry)+2),
-					io.MultiReader(bytes.NewReader(head), io.LimitReader(repeat(entry), int64(n*len(entry))), strings.NewReader("]}")))
+				w.putRepeated(exportformat.ManifestName, head, `,{}`, 2_000_000, []byte("]}"))
 			}),
 			code: 0,
 			want: []string{"Intact"},
@@ -156,7 +152,7 @@ func TestVerifyBombsInBoundedMemory(t *testing.T) {
 			name: "one huge index line",
 			path: tarballOf(func(w *tarball) {
 				ex.writeFiles(w)
-				w.putRun(exportformat.IndexName, 128<<20, 'x')
+				w.putRepeated(exportformat.IndexName, nil, "x", 128<<20, nil)
 				w.put(exportformat.ManifestName, ex.manifest)
 			}),
 			code: 1,
@@ -373,6 +369,10 @@ type tarball struct {
 	tw  *tar.Writer
 	raw io.Writer // under tw, for what it will not write
 	err error
+	// zw compresses into out; putRepeated ends its frame and writes
+	// frames of its own between.
+	zw  *zstd.Encoder
+	out io.Writer
 }
 
 // writeTarball writes a tar.zst at path with write's entries.
@@ -388,47 +388,12 @@ func writeTarball(t testing.TB, path string, write func(w *tarball)) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := &tarball{tw: tar.NewWriter(zw), raw: zw}
+	w := &tarball{tw: tar.NewWriter(zw), raw: zw, zw: zw, out: bw}
 	write(w)
 	for _, err := range []error{w.err, w.tw.Close(), zw.Close(), bw.Flush(), f.Close()} {
 		if err != nil {
 			t.Fatal(err)
 		}
-	}
-}
-
-// writeManifestRun writes, at path, a tar.zst of ex whose manifest.json
-// is size bytes of spaces. A zstd stream may hold many frames: the spaces
-// are one frame of 4 MiB written again and again, so that a gigabyte
-// costs no more to make than 4 MiB.
-func writeManifestRun(t testing.TB, path string, ex *intact, size int64) {
-	t.Helper()
-	var head bytes.Buffer
-	w := &tarball{tw: tar.NewWriter(&head), raw: &head}
-	ex.writeFiles(w)
-	w.put(exportformat.IndexName, ex.index)
-	if w.err != nil {
-		t.Fatal(w.err)
-	}
-	if w.header(exportformat.ManifestName, size); w.err != nil {
-		t.Fatal(w.err)
-	}
-	const block = 4 << 20
-	// What follows the last whole block: the rest of the spaces, the
-	// padding to the tar block, and the archive's end.
-	last := append(bytes.Repeat([]byte{' '}, int(size%block)), make([]byte, -size&511+1024)...)
-	enc, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedFastest), zstd.WithEncoderConcurrency(1))
-	if err != nil {
-		t.Fatal(err)
-	}
-	spaces := enc.EncodeAll(bytes.Repeat([]byte{' '}, block), nil)
-	frames := [][]byte{enc.EncodeAll(head.Bytes(), nil)}
-	for range size / block {
-		frames = append(frames, spaces)
-	}
-	frames = append(frames, enc.EncodeAll(last, nil))
-	if err := os.WriteFile(path, bytes.Join(frames, nil), 0o600); err != nil {
-		t.Fatal(err)
 	}
 }
 
@@ -448,9 +413,40 @@ func (w *tarball) putParts(name string, parts ...[]byte) {
 	}
 }
 
-// putRun writes a file of size bytes b, without holding them.
-func (w *tarball) putRun(name string, size int64, b byte) {
-	w.putFrom(name, size, io.LimitReader(repeat(string(b)), size))
+// putRepeated writes a file of head, then n times unit, then tail. A
+// zstd stream may hold many frames: the repeats are one frame of about
+// 4 MiB of whole units, compressed once and written again and again, so
+// that a gigabyte costs no more to make than 4 MiB.
+func (w *tarball) putRepeated(name string, head []byte, unit string, n int64, tail []byte) {
+	size := int64(len(head)) + n*int64(len(unit)) + int64(len(tail))
+	var hdr bytes.Buffer
+	if w.err == nil {
+		w.err = tar.NewWriter(&hdr).WriteHeader(&tar.Header{Name: name, Size: size, Mode: 0o644, Typeflag: tar.TypeReg, ModTime: time.Date(2025, 3, 3, 8, 0, 0, 0, time.UTC)})
+	}
+	if w.err == nil {
+		w.err = w.tw.Flush()
+	}
+	w.write(w.raw, hdr.Bytes(), head)
+	per := int64(max(4<<20/len(unit), 1))
+	block := []byte(strings.Repeat(unit, int(min(per, n))))
+	frame := w.zw.EncodeAll(block, nil)
+	if w.err == nil {
+		w.err = w.zw.Close()
+	}
+	for range n / per {
+		w.write(w.out, frame)
+	}
+	w.zw.Reset(w.out)
+	w.write(w.raw, []byte(strings.Repeat(unit, int(n%per))), tail, make([]byte, -size&511))
+}
+
+// write writes parts to dst, stopping at the first error.
+func (w *tarball) write(dst io.Writer, parts ...[]byte) {
+	for _, p := range parts {
+		if w.err == nil {
+			_, w.err = dst.Write(p)
+		}
+	}
 }
 
 // putLongPath writes a file whose path only a PAX record holds, written
@@ -487,32 +483,8 @@ func (w *tarball) putLongPath(name, data []byte) {
 	w.put("long", data)
 }
 
-// putFrom writes a file of size bytes read from r.
-func (w *tarball) putFrom(name string, size int64, r io.Reader) {
-	w.header(name, size)
-	if w.err == nil {
-		_, w.err = io.Copy(w.tw, r)
-	}
-}
-
 func (w *tarball) header(name string, size int64) {
 	if w.err == nil {
 		w.err = w.tw.WriteHeader(&tar.Header{Name: name, Size: size, Mode: 0o644, Typeflag: tar.TypeReg, ModTime: time.Date(2025, 3, 3, 8, 0, 0, 0, time.UTC)})
 	}
-}
-
-// repeat reads as text over and over, endlessly.
-func repeat(text string) io.Reader { return &repeater{text: text} }
-
-type repeater struct {
-	text string
-	at   int
-}
-
-func (r *repeater) Read(p []byte) (int, error) {
-	for i := range p {
-		p[i] = r.text[r.at]
-		r.at = (r.at + 1) % len(r.text)
-	}
-	return len(p), nil
 }
