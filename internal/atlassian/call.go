@@ -188,8 +188,7 @@ func (c *Client) try(ctx context.Context, cl *call, n int) (*attempt, error) {
 	start := c.now()
 	a, err := c.send(ctx, cl, token)
 	c.limit.release()
-	c.requests.Add(1)
-	c.points.Add(1)
+	c.chargeRequest(cl.path)
 
 	if err == nil {
 		c.reached.Store(true)

@@ -128,6 +128,7 @@ type Client struct {
 	toldUntil   time.Time // the end of the wait OnUnreachable was last told of
 
 	requests, retries, points, throttled atomic.Int64
+	ledger                               ledger // the cost of each endpoint
 	// reached is set once the API has answered a request.
 	reached atomic.Bool
 }
@@ -297,10 +298,13 @@ type Stats struct {
 	Retries int64
 	// Points estimates the rate-limit points spent: one per request, one
 	// per file RetryDownload handed to its caller (the attachment, a core
-	// object), plus what callers added with AddPoints.
+	// object), plus what callers added with Charge.
 	Points int64
 	// Throttled counts 429 answers.
 	Throttled int64
+	// Endpoints are the requests and points by endpoint (see Endpoint);
+	// they add up to Requests and Points.
+	Endpoints map[string]Cost
 	// Concurrency is the current limit on requests in flight.
 	Concurrency int
 	// PausedUntil is when a quota pause ends; zero when none is pending.
@@ -314,6 +318,7 @@ func (c *Client) Stats() Stats {
 		Retries:     c.retries.Load(),
 		Points:      c.points.Load(),
 		Throttled:   c.throttled.Load(),
+		Endpoints:   c.ledger.snapshot(),
 		Concurrency: c.limit.current(),
 	}
 	c.mu.Lock()
@@ -322,11 +327,4 @@ func (c *Client) Stats() Stats {
 	}
 	c.mu.Unlock()
 	return s
-}
-
-// AddPoints adds the points a response cost beyond its request: one per
-// returned object, two per returned user or group. Only the caller knows
-// what it got back. RetryDownload counts its downloads itself.
-func (c *Client) AddPoints(n int) {
-	c.points.Add(int64(n))
 }

@@ -172,7 +172,7 @@ func TestStatsCountRequestsAndPoints(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	h.c.AddPoints(10)
+	h.c.Charge("/rest/api/3/field", 10)
 	s := h.c.Stats()
 	if s.Requests != 3 || s.Points != 13 || s.Retries != 0 || s.Concurrency != 4 || !s.PausedUntil.IsZero() {
 		t.Fatalf("stats %+v", s)

@@ -98,7 +98,7 @@ func (c *Client) fetch(ctx context.Context, cl *call, consume func(*Download) er
 	if err != nil {
 		return retry, err
 	}
-	c.points.Add(1) // the attachment, a core object
+	c.Charge(cl.path, 1) // the attachment, a core object
 	err = consume(d)
 	_ = d.Body.Close()
 	if d.body.err != nil {

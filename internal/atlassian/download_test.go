@@ -437,9 +437,9 @@ func TestRetryDownloadCountsAPointPerDownload(t *testing.T) {
 	if s := h.c.Stats(); s.Requests != 3 || s.Points != 6 {
 		t.Fatalf("stats %+v", s)
 	}
-	h.c.AddPoints(2)
-	if s := h.c.Stats(); s.Points != 8 {
-		t.Fatalf("stats %+v after AddPoints(2)", s)
+	// The endpoint of each: the API path it was asked for.
+	if s := h.c.Stats(); len(s.Endpoints) != 1 || s.Endpoints["/rest/api/3/attachment/content/{id}"] != (Cost{Requests: 3, Points: 6}) {
+		t.Fatalf("endpoints %+v", s.Endpoints)
 	}
 }
 

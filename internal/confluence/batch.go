@@ -198,7 +198,7 @@ func (s *Source) emitContainers(ctx context.Context, spaceIDs, folderIDs []strin
 		if err != nil {
 			return fmt.Errorf("fetch folder %s: %w", id, err)
 		}
-		s.opts.Client.AddPoints(1)
+		s.opts.Client.Charge(v2+"/folders/"+url.PathEscape(id), 1)
 		if str(f["parentType"]) == "folder" {
 			if up := str(f["parentId"]); up != "" && s.claim("folder", up) {
 				folders = append(folders, up)
@@ -293,7 +293,7 @@ func (s *Source) children(ctx context.Context, hits []*hit) (map[string]*childre
 		if err := s.opts.Client.GetJSON(ctx, path, q, &page, atlassian.Scope(scopeSearch)); err != nil {
 			return nil, fmt.Errorf("list the comments and attachments of %d items: %w", len(ids), err)
 		}
-		s.opts.Client.AddPoints(len(page.Results))
+		s.opts.Client.Charge(path, len(page.Results))
 		for _, c := range page.Results {
 			owner := str(obj(c["container"])["id"])
 			kind := kinds[owner]

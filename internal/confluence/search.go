@@ -105,7 +105,7 @@ func (s *Source) search(ctx context.Context, cql, expand, next, base string) (*s
 	if err != nil {
 		return nil, fmt.Errorf("search Confluence: %w", err)
 	}
-	s.opts.Client.AddPoints(len(page.Results))
+	s.opts.Client.Charge(path, len(page.Results))
 	return &page, nil
 }
 

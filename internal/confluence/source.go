@@ -317,7 +317,7 @@ func (s *Source) getList(ctx context.Context, path string, q url.Values, scope s
 		if err := s.opts.Client.GetJSON(ctx, path, q, &page, atlassian.Scope(scope)); err != nil {
 			return nil, err
 		}
-		s.opts.Client.AddPoints(len(page.Results))
+		s.opts.Client.Charge(path, len(page.Results))
 		all = append(all, page.Results...)
 		if page.Links.Next == "" {
 			return all, nil

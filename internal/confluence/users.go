@@ -166,7 +166,7 @@ func (s *Source) resolve(ctx context.Context, ids map[string]bool) error {
 		if err != nil {
 			return fmt.Errorf("look up %d people: %w", n, err)
 		}
-		s.opts.Client.AddPoints(2 * len(res.Results))
+		s.opts.Client.Charge(v2+"/users-bulk", 2*len(res.Results))
 		s.mu.Lock()
 		for _, id := range want[:n] {
 			s.users[id] = nil // unknown unless the answer names them
@@ -262,7 +262,7 @@ func (s *Source) lookUpKeys(ctx context.Context, keys []string) (map[string]stri
 		if err := s.opts.Client.GetJSON(ctx, path, q, &page, atlassian.Scope(scopeUserKeys)); err != nil {
 			return nil, err
 		}
-		s.opts.Client.AddPoints(2 * len(page.Results))
+		s.opts.Client.Charge(path, 2*len(page.Results))
 		for _, r := range page.Results {
 			if r.Key != "" && r.AccountID != "" {
 				found[r.Key] = r.AccountID

@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/aumo-cli/aumo/internal/atlassian"
 	"github.com/aumo-cli/aumo/internal/sink"
 	"github.com/aumo-cli/aumo/pkg/exportformat"
 )
@@ -65,8 +66,9 @@ type Options struct {
 
 	Stdout           io.Writer
 	StdoutIsTerminal bool
-	// Cost reports the API requests and rate-limit points spent so far.
-	Cost func() (requests, points int64)
+	// Cost reports the API requests and rate-limit points spent so far,
+	// in all and by endpoint (ClientCost).
+	Cost func() (total exportformat.Cost, endpoints map[string]exportformat.Cost)
 	// Progress is told about written items; nil: no progress.
 	Progress Progress
 	Now      func() time.Time
@@ -242,10 +244,10 @@ func (p *Prepared) readPrevious(prev *exportformat.Manifest) error {
 		}
 		p.update = up
 		m := *prev
-		m.Tool, m.Requests, m.Points, m.Incremental = p.opts.Tool, 0, 0, &up.info
+		m.Tool, m.Requests, m.Points, m.Endpoints, m.Incremental = p.opts.Tool, 0, 0, nil, &up.info
 		if up.repair != nil {
 			// A repair adds to what the export cost.
-			m.Requests, m.Points, m.Incremental = prev.Requests, prev.Points, prev.Incremental
+			m.Requests, m.Points, m.Endpoints, m.Incremental = prev.Requests, prev.Points, prev.Endpoints, prev.Incremental
 		}
 		m.Skipped = []exportformat.Problem{}
 		p.manifest = m
@@ -256,7 +258,7 @@ func (p *Prepared) readPrevious(prev *exportformat.Manifest) error {
 	}
 	p.manifest.StartedAt = prev.StartedAt
 	// The cost of the earlier runs is part of the export's cost.
-	p.manifest.Requests, p.manifest.Points = prev.Requests, prev.Points
+	p.manifest.Requests, p.manifest.Points, p.manifest.Endpoints = prev.Requests, prev.Points, prev.Endpoints
 	// What earlier runs skipped by design stays skipped; what failed is
 	// tried again.
 	p.state.skipped = append(p.state.skipped, prev.Skipped...)
@@ -339,4 +341,17 @@ func describeChoices(c map[string]string) string {
 		parts = append(parts, k+": "+c[k])
 	}
 	return strings.Join(parts, ", ")
+}
+
+// ClientCost is Options.Cost for an export whose requests all go through
+// client.
+func ClientCost(client *atlassian.Client) func() (exportformat.Cost, map[string]exportformat.Cost) {
+	return func() (exportformat.Cost, map[string]exportformat.Cost) {
+		st := client.Stats()
+		endpoints := make(map[string]exportformat.Cost, len(st.Endpoints))
+		for e, c := range st.Endpoints {
+			endpoints[e] = exportformat.Cost{Requests: c.Requests, Points: c.Points}
+		}
+		return exportformat.Cost{Requests: st.Requests, Points: st.Points}, endpoints
+	}
 }

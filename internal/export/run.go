@@ -123,9 +123,10 @@ func (p *Prepared) snapshot() exportformat.Manifest {
 	m.Counts = p.state.manifestCounts()
 	m.Counts["skipped"] = int64(len(m.Skipped))
 	if p.opts.Cost != nil {
-		requests, points := p.opts.Cost()
-		m.Requests += requests
-		m.Points += points
+		total, endpoints := p.opts.Cost()
+		m.Requests += total.Requests
+		m.Points += total.Points
+		m.Endpoints = exportformat.AddCosts(m.Endpoints, endpoints)
 	}
 	return m
 }

@@ -91,7 +91,7 @@ func Options(out string, product atlassian.Product, query string, client *atlass
 		Site:      exportformat.Site{CloudID: site.CloudID, URL: site.URL, Name: site.Name},
 		Redaction: exportformat.RedactionAccountIDs, Tool: exportformat.Tool{Name: "aumo", Version: "test"},
 		Downloads: client,
-		Cost:      func() (int64, int64) { st := client.Stats(); return st.Requests, st.Points },
+		Cost:      export.ClientCost(client),
 	}
 }
 
@@ -344,5 +344,23 @@ func Export(tb testing.TB, opts export.Options, src Checked) *exportformat.Manif
 		tb.Fatal(err)
 	}
 	Verify(tb, opts.Out)
+	CheckEndpoints(tb, m)
 	return m
+}
+
+// CheckEndpoints fails tb unless the manifest's cost by endpoint adds up
+// to its requests and points, and names an endpoint for every one.
+func CheckEndpoints(tb testing.TB, m *exportformat.Manifest) {
+	tb.Helper()
+	var sum exportformat.Cost
+	for e, c := range m.Endpoints {
+		if !strings.HasPrefix(e, "/") {
+			tb.Errorf("the manifest charges %d points to no endpoint (%q)", c.Points, e)
+		}
+		sum.Requests += c.Requests
+		sum.Points += c.Points
+	}
+	if sum.Requests != m.Requests || sum.Points != m.Points {
+		tb.Errorf("the endpoints add up to %d requests and %d points; the manifest says %d and %d", sum.Requests, sum.Points, m.Requests, m.Points)
+	}
 }

@@ -167,7 +167,7 @@ func (s *Source) count(ctx context.Context, jql string) (int64, error) {
 		// the error names the call.
 		return 0, err
 	}
-	s.opts.Client.AddPoints(1)
+	s.opts.Client.Charge(api+"/search/approximate-count", 1)
 	return out.Count, nil
 }
 
@@ -229,7 +229,7 @@ func (s *Source) fields(ctx context.Context) ([]byte, error) {
 		return nil, err
 	}
 	s.fieldList = fields
-	s.opts.Client.AddPoints(len(fields))
+	s.opts.Client.Charge(api+"/field", len(fields))
 	users := map[string]bool{}
 	for _, f := range fields {
 		if f.Schema.Type == "user" || f.Schema.Items == "user" {
@@ -336,7 +336,7 @@ func (s *Source) eachID(ctx context.Context, jql string, fn func(id, key string)
 		if err != nil {
 			return fmt.Errorf("search issues: %w", err)
 		}
-		s.opts.Client.AddPoints(len(page.Issues))
+		s.opts.Client.Charge(api+"/search/jql", len(page.Issues))
 		for _, is := range page.Issues {
 			if err := fn(is.ID, is.Key); err != nil {
 				return err
@@ -422,7 +422,7 @@ func (s *Source) present(ctx context.Context, ids []string) ([]string, error) {
 		err := s.opts.Client.GetJSON(ctx, api+"/issue/"+id, url.Values{"fields": {"summary"}}, nil)
 		switch {
 		case err == nil:
-			s.opts.Client.AddPoints(1)
+			s.opts.Client.Charge(api+"/issue/"+id, 1)
 		case atlassian.IsNotFound(err):
 			continue
 		case !answered(err):
@@ -465,7 +465,7 @@ func (s *Source) bulkfetch(ctx context.Context, ids []string) ([]map[string]any,
 	if err := s.opts.Client.PostJSON(ctx, api+"/issue/bulkfetch", body, &res, atlassian.Idempotent); err != nil {
 		return nil, nil, fmt.Errorf("fetch %d issues: %w", len(ids), err)
 	}
-	s.opts.Client.AddPoints(len(res.Issues))
+	s.opts.Client.Charge(api+"/issue/bulkfetch", len(res.Issues))
 	var errs []string
 	for _, e := range res.IssueErrors {
 		errs = append(errs, e.ID)
@@ -571,7 +571,7 @@ func (s *Source) completeList(ctx context.Context, fields, rendered map[string]a
 			return fmt.Errorf("fetch the %s of issue %s: %w", list, path, err)
 		}
 		items, _ := page[list].([]any)
-		s.opts.Client.AddPoints(len(items))
+		s.opts.Client.Charge(path, len(items))
 		all = append(all, items...)
 		total, _ := page["total"].(float64)
 		start += len(items)
@@ -609,7 +609,7 @@ func (s *Source) changelogs(ctx context.Context, ids []string) (map[string][]any
 			return nil, fmt.Errorf("fetch the changelogs of %d issues: %w", len(ids), err)
 		}
 		for _, l := range page.IssueChangeLogs {
-			s.opts.Client.AddPoints(len(l.ChangeHistories))
+			s.opts.Client.Charge(api+"/changelog/bulkfetch", len(l.ChangeHistories))
 			all[l.IssueID] = append(all[l.IssueID], l.ChangeHistories...)
 		}
 		if page.NextPageToken == "" {

@@ -106,6 +106,29 @@ type Tool struct {
 	Version string `json:"version"`
 }
 
+// Cost is what the requests to one API endpoint cost: how many were sent
+// (retries included) and their rate-limit points.
+type Cost struct {
+	Requests int64 `json:"requests"`
+	Points   int64 `json:"points"`
+}
+
+// AddCosts returns the sum of a and b, endpoint by endpoint, in a new map
+// (nil when both are empty).
+func AddCosts(a, b map[string]Cost) map[string]Cost {
+	if len(a)+len(b) == 0 {
+		return nil
+	}
+	sum := make(map[string]Cost, len(a)+len(b))
+	for _, m := range []map[string]Cost{a, b} {
+		for e, c := range m {
+			s := sum[e]
+			sum[e] = Cost{Requests: s.Requests + c.Requests, Points: s.Points + c.Points}
+		}
+	}
+	return sum
+}
+
 // Manifest is manifest.json. Complete is true iff Failed is empty and the
 // run finished.
 type Manifest struct {
@@ -125,6 +148,9 @@ type Manifest struct {
 	// rate-limit points (an extension of the contract).
 	Requests int64 `json:"requests,omitempty"`
 	Points   int64 `json:"points,omitempty"`
+	// Endpoints are Requests and Points by API endpoint: its path, with
+	// each id written {id} (an extension of the contract).
+	Endpoints map[string]Cost `json:"endpoints,omitempty"`
 	// Options are the choices that shape the export's content (fields,
 	// attachments), so that a resumed run can refuse to mix in others
 	// (an extension of the contract).

@@ -132,6 +132,8 @@ func (d *manifestDecoder) field(key string) error {
 		m.Counts = nil // a key given twice: the later value, as json.Unmarshal keeps it
 	case "options":
 		m.Options = nil
+	case "endpoints":
+		m.Endpoints = nil
 	}
 	if v := m.field(key); v != nil {
 		return d.value(v, key)
@@ -146,7 +148,7 @@ func (m *Manifest) field(key string) any {
 		"format": &m.Format, "product": &m.Product, "site": &m.Site, "query": &m.Query,
 		"startedAt": &m.StartedAt, "finishedAt": &m.FinishedAt, "complete": &m.Complete,
 		"counts": &m.Counts, "redaction": &m.Redaction, "tool": &m.Tool,
-		"requests": &m.Requests, "points": &m.Points, "options": &m.Options,
+		"requests": &m.Requests, "points": &m.Points, "endpoints": &m.Endpoints, "options": &m.Options,
 	}
 	return fields[key]
 }

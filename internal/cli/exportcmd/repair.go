@@ -109,7 +109,7 @@ func repairWith(ctx context.Context, opts *Options, p repairer, m *exportformat.
 	}
 	eopts := rec.opts
 	eopts.Downloads = client
-	eopts.Cost = func() (int64, int64) { st := client.Stats(); return st.Requests, st.Points }
+	eopts.Cost = export.ClientCost(client)
 	src, estimate, err := p.start(ctx, client, site, scope{repair: plan, extra: plan.Items(), titles: links})
 	if err != nil {
 		return nil, err

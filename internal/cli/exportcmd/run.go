@@ -250,7 +250,7 @@ func exportWith(ctx context.Context, opts *Options, p product, s session, window
 	}
 	eopts := rec.opts
 	eopts.Downloads = client
-	eopts.Cost = func() (int64, int64) { st := client.Stats(); return st.Requests, st.Points }
+	eopts.Cost = export.ClientCost(client)
 	sc := scope{window: window}
 	var prepared *export.Prepared
 	if updating {

@@ -5,25 +5,29 @@ import (
 	"time"
 
 	"github.com/aumo-cli/aumo/internal/cli/cmdutil"
+	"github.com/aumo-cli/aumo/pkg/exportformat"
 )
 
 // Summary is `aumo export --json`: one object at the end of a run, for
 // scripts. Counts are the manifest's; Skipped and Failed count what its
 // lists hold.
 type Summary struct {
-	Path            string           `json:"path"`
-	Product         string           `json:"product"`
-	Query           string           `json:"query"`
-	Complete        bool             `json:"complete"`
-	Counts          map[string]int64 `json:"counts"`
-	Skipped         int              `json:"skipped"`
-	Failed          int              `json:"failed"`
-	Requests        int64            `json:"requests"`
-	Points          int64            `json:"points"`
-	Bytes           int64            `json:"bytes"`
-	DurationSeconds float64          `json:"durationSeconds"`
-	ExitCode        int              `json:"exitCode"`
-	Error           string           `json:"error,omitempty"`
+	Path     string           `json:"path"`
+	Product  string           `json:"product"`
+	Query    string           `json:"query"`
+	Complete bool             `json:"complete"`
+	Counts   map[string]int64 `json:"counts"`
+	Skipped  int              `json:"skipped"`
+	Failed   int              `json:"failed"`
+	Requests int64            `json:"requests"`
+	Points   int64            `json:"points"`
+	// Endpoints are Requests and Points by API endpoint, as in the
+	// manifest.
+	Endpoints       map[string]exportformat.Cost `json:"endpoints,omitempty"`
+	Bytes           int64                        `json:"bytes"`
+	DurationSeconds float64                      `json:"durationSeconds"`
+	ExitCode        int                          `json:"exitCode"`
+	Error           string                       `json:"error,omitempty"`
 }
 
 // summaryTo is where --json's summary goes: standard output, unless the
@@ -45,7 +49,7 @@ func (r *Record) jsonSummary(runErr error, exitCode int) Summary {
 	}
 	if m := r.manifest; m != nil {
 		s.Complete, s.Skipped, s.Failed = m.Complete, len(m.Skipped), len(m.Failed)
-		s.Requests, s.Points, s.Bytes = m.Requests, m.Points, m.Counts["bytes"]
+		s.Requests, s.Points, s.Endpoints, s.Bytes = m.Requests, m.Points, m.Endpoints, m.Counts["bytes"]
 		for k, v := range m.Counts {
 			s.Counts[k] = v
 		}
