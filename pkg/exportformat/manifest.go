@@ -146,7 +146,7 @@ func (m *Manifest) field(key string) any {
 		"format": &m.Format, "product": &m.Product, "site": &m.Site, "query": &m.Query,
 		"startedAt": &m.StartedAt, "finishedAt": &m.FinishedAt, "complete": &m.Complete,
 		"counts": &m.Counts, "redaction": &m.Redaction, "tool": &m.Tool,
-		"requests": &m.Requests, "points": &m.Points, "options": &m.Options,
+		"requests": &m.Requests, "points": &m.Points, "stopped": &m.Stopped, "options": &m.Options,
 	}
 	return fields[key]
 }
