@@ -94,6 +94,11 @@ func (c *Client) newCall(method, path string, q url.Values, body []byte, opts []
 }
 
 func (c *Client) doJSON(ctx context.Context, cl *call, out any) error {
+	release, err := c.reserve(cl)
+	if err != nil {
+		return err
+	}
+	defer release()
 	a, err := c.do(ctx, cl)
 	if err != nil {
 		return err
@@ -171,7 +176,8 @@ type attempt struct {
 	attrs  []any // what the log lines say about it
 }
 
-// try makes attempt n of cl: it waits for a slot, takes a token, sends,
+// try makes attempt n of cl: it waits for a slot and for the meter (the
+// budget, the pace, the API's quota), takes a token, sends,
 // gives the slot back and counts the request and its point. Its error is
 // one that ends the call (no slot before ctx was done, no token); a
 // failed sending is in the attempt.
@@ -180,18 +186,25 @@ func (c *Client) try(ctx context.Context, cl *call, n int) (*attempt, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s %s: %w", cl.method, cl.path, err)
 	}
+	if err := c.meter.admit(ctx, c.sleep); err != nil {
+		c.limit.release()
+		return nil, fmt.Errorf("%s %s: %w", cl.method, cl.path, err)
+	}
 	token, err := c.tokens.AccessToken(ctx)
 	if err != nil {
 		c.limit.release()
+		c.meter.release(1)
 		return nil, fmt.Errorf("get an access token for %s %s: %w", cl.method, cl.path, err)
 	}
 	start := c.now()
 	a, err := c.send(ctx, cl, token)
 	c.limit.release()
 	c.chargeRequest(cl.path)
+	c.meter.release(1)
 
 	if err == nil {
 		c.reached.Store(true)
+		c.meter.observe(parseQuotaHeaders(a.header))
 	}
 	at := &attempt{answer: a, err: err, gen: gen, token: token,
 		attrs: []any{"method", cl.method, "host", cl.target.Host, "path", cl.target.Path, "attempt", n, "duration", c.now().Sub(start)}}

@@ -86,6 +86,23 @@ type Options struct {
 	// runs on the goroutine that met the 429, once per new pause, and
 	// must not block.
 	OnPause func(until time.Time, reason string)
+	// MaxPoints, when positive, is the run's budget: a request is sent
+	// only while Stats.Points cannot pass it, counting what its answer
+	// may cost where the request tells (a page size, a batch of ids; a
+	// page is asked smaller to fit). The first call it stops calls
+	// OnBudget, then fails with a *BudgetError, as every later call does.
+	MaxPoints int64
+	// OnBudget is told, once, when MaxPoints stops a call, before the
+	// call returns. It must not block.
+	OnBudget func(*BudgetError)
+	// PointsPerHour, when positive, paces the requests so that they
+	// spend at most that many points an hour, evenly: per window of the
+	// API's quota (an hour, unless its RateLimit-Policy names another
+	// w=) it allows PointsPerHour × w / 3600. Whether or not it is set,
+	// when answers tell what remains of the app's quota (RateLimit r=),
+	// requests wait for the reset rather than spend past it.
+	PointsPerHour int64
+
 	// OnUnreachable is called when a call waits to try the API again
 	// after it could not connect (refused, no such host, no route),
 	// until the API has answered once: once per wait, however many calls
@@ -122,6 +139,7 @@ type Client struct {
 	jitter        func() float64
 
 	limit *limiter
+	meter *meter
 
 	mu          sync.Mutex
 	pausedUntil time.Time
@@ -172,6 +190,7 @@ func New(opts Options) (*Client, error) {
 		}
 	}
 	c.fillDefaults()
+	c.meter = newMeter(c.now, &c.points, opts)
 
 	hc := opts.HTTPClient
 	if hc == nil {

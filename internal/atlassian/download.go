@@ -94,11 +94,17 @@ func (c *Client) RetryDownload(ctx context.Context, path string, consume func(*D
 // fetch makes one download and hands it to consume. It reports whether a
 // failure is worth starting over for.
 func (c *Client) fetch(ctx context.Context, cl *call, consume func(*Download) error) (bool, error) {
+	release, err := c.reserve(cl)
+	if err != nil {
+		return false, err
+	}
 	d, retry, err := c.download(ctx, cl)
 	if err != nil {
+		release()
 		return retry, err
 	}
 	c.Charge(cl.path, 1) // the attachment, a core object
+	release()
 	err = consume(d)
 	_ = d.Body.Close()
 	if d.body.err != nil {

@@ -129,6 +129,10 @@ func params(dir string, opts sandbox.Options) testscript.Params {
 //	sandbox jira KEY N            a Jira project of N generated issues
 //	sandbox confluence KEY N      a Confluence space of N generated pages
 //	sandbox latency DURATION      every API answer waits
+//	sandbox quota POINTS WINDOW   a points quota per window (SetPointsQuota):
+//	                              when spent, API requests get 429 until it
+//	                              resets; refusals count in QuotaLimited.
+//	                              POINTS may be @FILE
 //	sandbox fault KIND N [PREFIX] the next N API requests (under PREFIX) fail:
 //	                              ratelimit, ratelimit-bare, quota, 5xx, reset, short,
 //	                              stall (no answer), stall-body (half a body, then none)
@@ -208,6 +212,13 @@ func cmdSandbox(ts *testscript.TestScript, neg bool, args []string) {
 		srv.SetConfluenceSpace(args[1], n, 7, sandbox.ConfluenceOptions{})
 	case "latency":
 		srv.SetLatency(dur(1))
+	case "quota":
+		if len(args) != 3 {
+			ts.Fatalf("usage: sandbox quota POINTS WINDOW")
+		}
+		n, err := strconv.Atoi(itemID(ts, args[1]))
+		ts.Check(err)
+		srv.SetPointsQuota(n, dur(2))
 	case "fault":
 		kinds := map[string]sandbox.FaultKind{
 			"ratelimit": sandbox.FaultRateLimit, "ratelimit-bare": sandbox.FaultRateLimitNoRetryAfter,

@@ -106,9 +106,11 @@ func (e *PartialError) Error() string {
 // Prepared is an export whose output has been checked and opened, ready to
 // run: Prepare does everything that can refuse --out before any API call.
 type Prepared struct {
-	opts         Options
-	sink         sink.Sink
-	manifest     exportformat.Manifest
+	opts     Options
+	sink     sink.Sink
+	manifest exportformat.Manifest
+	// stopped is the manifest's stopped once a StopError ended the run.
+	stopped      string
 	state        *state
 	update       *update
 	checkpointMu sync.Mutex

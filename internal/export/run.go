@@ -16,7 +16,8 @@ import (
 const checkpointEvery = 200
 
 // Run exports what src yields and returns the final manifest. On
-// cancellation a directory stays resumable and a tarball is removed.
+// cancellation a directory stays resumable and a tarball is removed; a
+// run stopped with a *StopError returns it and the manifest so far.
 func (p *Prepared) Run(ctx context.Context, src Source) (_ *exportformat.Manifest, err error) {
 	defer func() {
 		if err != nil {
@@ -30,6 +31,9 @@ func (p *Prepared) Run(ctx context.Context, src Source) (_ *exportformat.Manifes
 		}
 	}
 	if err := p.write(ctx, src); err != nil {
+		if stop := stopOf(ctx); stop != nil {
+			return p.stop(stop)
+		}
 		if p.update != nil {
 			// The manifest's counts follow what was written, so that the
 			// export stays valid until the next run completes the update.
@@ -120,6 +124,7 @@ func (p *Prepared) snapshot() exportformat.Manifest {
 			m.Incremental = &info
 		}
 	}
+	m.Stopped = p.stopped
 	m.Counts = p.state.manifestCounts()
 	m.Counts["skipped"] = int64(len(m.Skipped))
 	if p.opts.Cost != nil {

@@ -50,12 +50,41 @@ type Options struct {
 	Already Counts
 	// Points reports the rate-limit points spent so far; nil: not shown.
 	Points func() int64
+	// Quota reports the points spent in the quota's current window
+	// against what the run may spend in it, and what the API says
+	// remains; nil: not shown.
+	Quota func() Quota
 	// Width reports the terminal's width in columns (0: unknown). A
 	// longer line is cut: a line that wraps is not drawn over by the
 	// next.
 	Width func() int
 	// Now replaces the clock in tests; nil: time.Now.
 	Now func() time.Time
+}
+
+// Quota is the rate-limit quota as the run sees it.
+type Quota struct {
+	// Spent is what the run spent in the current window, of Limit.
+	Spent, Limit int64
+	// Window is the quota's window: an hour, or what the API names.
+	Window time.Duration
+	// Remaining is what the API says is left of the app's quota; -1
+	// when it says nothing (it tells only near the limit).
+	Remaining int64
+}
+
+// String is "312/65000 this hour", with "; 11000 left" when the API
+// tells what remains.
+func (q Quota) String() string {
+	window := "this hour"
+	if q.Window != time.Hour {
+		window = "in this window of " + duration.Words(q.Window)
+	}
+	s := fmt.Sprintf("%d/%d %s", q.Spent, q.Limit, window)
+	if q.Remaining >= 0 {
+		s += fmt.Sprintf("; %d left", q.Remaining)
+	}
+	return s
 }
 
 // Counts are items of the kinds counted, their attachments, and the
@@ -182,13 +211,17 @@ func (b *Bar) width() int {
 }
 
 // line is what the line says now, such as "issues 120/800, attachments
-// 54, 7.8 MiB, 312 points, 4.2 issues/s, about 3 minutes left".
+// 54, 7.8 MiB, 312 points (312/65000 this hour), 4.2 issues/s, about 3
+// minutes left".
 func (b *Bar) line() string {
 	var points string
 	if b.opts.Points != nil {
 		// Read before taking the lock: the client may tell of a pause,
 		// which takes it, while it is asked for its points.
 		points = fmt.Sprintf("%d points", b.opts.Points())
+		if b.opts.Quota != nil {
+			points += " (" + b.opts.Quota().String() + ")"
+		}
 	}
 	now := b.opts.Now()
 	b.mu.Lock()

@@ -207,3 +207,24 @@ func TestRateCountsFromTheFirstItem(t *testing.T) {
 		t.Errorf("line = %q", got)
 	}
 }
+
+// The points of the hour are shown against the run's share of the
+// quota, and what remains of it once the API tells.
+func TestQuotaOnTheLine(t *testing.T) {
+	for _, tc := range []struct {
+		quota Quota
+		want  string
+	}{
+		{Quota{Spent: 312, Limit: 65000, Window: time.Hour, Remaining: -1}, "312 points (312/65000 this hour)"},
+		{Quota{Spent: 40, Limit: 5000, Window: time.Hour, Remaining: 11000}, "312 points (40/5000 this hour; 11000 left)"},
+		{Quota{Spent: 7, Limit: 50, Window: 2 * time.Second, Remaining: 0}, "312 points (7/50 in this window of 2 seconds; 0 left)"},
+	} {
+		opts := jiraOptions(800)
+		opts.Quota = func() Quota { return tc.quota }
+		b, _, _ := newTestBar(t, opts)
+		b.Wrote("issue", 0, 0)
+		if got := b.line(); got != "issues 1/800, 0 B, "+tc.want {
+			t.Errorf("line = %q, want it to end %q", got, tc.want)
+		}
+	}
+}

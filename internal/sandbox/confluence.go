@@ -591,7 +591,9 @@ func (s *Server) serveConfluence(w http.ResponseWriter, r *http.Request, count f
 	defer func() {
 		s.mu.Lock()
 		st := &s.stats.Confluence
-		st.Points += 1 + c.objects + 2*c.users
+		cost := 1 + c.objects + 2*c.users
+		st.Points += cost
+		s.chargeQuotaLocked(cost)
 		st.SearchResults += c.listed
 		st.ContentFetched += c.fetched
 		s.mu.Unlock()

@@ -8,7 +8,8 @@ import (
 	"time"
 )
 
-// The API switches (SetLatency, InjectFaults, SetBurstLimit) act on the
+// The API switches (SetLatency, InjectFaults, SetBurstLimit,
+// SetPointsQuota) act on the
 // API routes: every path under /ex/, whichever product registers it and
 // whenever, and the media host. The OAuth routes, accessible-resources
 // and /me are left out on purpose: a client logs in and looks up its
@@ -29,7 +30,8 @@ type gatewayState struct {
 	latency time.Duration
 	faults  []*pendingFault
 	bucket  *tokenBucket // nil while burst limiting is off
-	// burstClock drives the bucket. It is real time whatever Options.Now
+	quota   *pointsQuota // nil while the points quota is off
+	// burstClock drives the bucket and the quota. It is real time whatever Options.Now
 	// says, because a client waits out Retry-After in real time; tests
 	// of the bucket replace it.
 	burstClock func() time.Time
@@ -84,7 +86,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		writeAPIError(w, http.StatusServiceUnavailable, http.StatusText(http.StatusServiceUnavailable))
 		return
 	}
-	if !s.takeBurstToken(w, r) {
+	if !s.takeBurstToken(w, r) || !s.meterQuota(w, r) {
 		return
 	}
 	s.serveWithFaults(w, r, s.mux)

@@ -475,7 +475,9 @@ func (s *Server) serveJira(w http.ResponseWriter, r *http.Request, count func(*J
 	defer func() {
 		s.mu.Lock()
 		st := &s.stats.Jira
-		st.Points += 1 + c.objects + 2*c.users
+		cost := 1 + c.objects + 2*c.users
+		st.Points += cost
+		s.chargeQuotaLocked(cost)
 		st.IssuesListed += c.listed
 		st.IssuesFetched += c.fetched
 		s.mu.Unlock()

@@ -121,6 +121,7 @@ type Stats struct {
 	APIRequests                  int // requests under /ex/, refused and faulted ones included
 	FaultsInjected               int // API and media requests answered by InjectFaults
 	BurstLimited                 int // API requests refused by SetBurstLimit's bucket
+	QuotaLimited                 int // API requests refused by SetPointsQuota's quota
 	MediaRequests                int // requests to the media host (MediaURL)
 	MediaRequestsWithCredentials int // media requests refused for carrying Authorization or Cookie
 

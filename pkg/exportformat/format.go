@@ -94,6 +94,14 @@ const (
 	ReasonExcluded        = "excluded"
 )
 
+// Why an unfinished export's last run stopped on purpose (the
+// manifest's stopped).
+const (
+	// StoppedMaxPoints: the run spent its budget of rate-limit points
+	// (aumo export --max-points); the same command continues it.
+	StoppedMaxPoints = "max-points"
+)
+
 // Redaction values of the manifest.
 const (
 	RedactionAccountIDs = "account-ids-removed"
@@ -151,6 +159,10 @@ type Manifest struct {
 	// Endpoints are Requests and Points by API endpoint: its path, with
 	// each id written {id} (an extension of the contract).
 	Endpoints map[string]Cost `json:"endpoints,omitempty"`
+	// Stopped says why the last run of an unfinished export stopped on
+	// purpose before its end, such as StoppedMaxPoints; empty when it
+	// did not (an extension of the contract).
+	Stopped string `json:"stopped,omitempty"`
 	// Options are the choices that shape the export's content (fields,
 	// attachments), so that a resumed run can refuse to mix in others
 	// (an extension of the contract).

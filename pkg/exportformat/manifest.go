@@ -148,7 +148,7 @@ func (m *Manifest) field(key string) any {
 		"format": &m.Format, "product": &m.Product, "site": &m.Site, "query": &m.Query,
 		"startedAt": &m.StartedAt, "finishedAt": &m.FinishedAt, "complete": &m.Complete,
 		"counts": &m.Counts, "redaction": &m.Redaction, "tool": &m.Tool,
-		"requests": &m.Requests, "points": &m.Points, "endpoints": &m.Endpoints, "options": &m.Options,
+		"requests": &m.Requests, "points": &m.Points, "endpoints": &m.Endpoints, "stopped": &m.Stopped, "options": &m.Options,
 	}
 	return fields[key]
 }

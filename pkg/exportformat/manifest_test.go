@@ -29,7 +29,7 @@ func fullManifest(t *testing.T, n int) exportformat.Manifest {
 		Counts:  map[string]int64{"issue": 2, "files": 6},
 		Skipped: problems(exportformat.ReasonExcluded), Failed: problems("download"),
 		Redaction: exportformat.RedactionAccountIDs, Tool: exportformat.Tool{Name: "aumo", Version: "1.0.0"},
-		Requests: 12, Points: 340, Options: map[string]string{"fields": "*all"},
+		Requests: 12, Points: 340, Stopped: exportformat.StoppedMaxPoints, Options: map[string]string{"fields": "*all"},
 		Endpoints:   map[string]exportformat.Cost{"/rest/api/3/search/jql": {Requests: 2, Points: 102}, "/rest/api/3/issue/bulkfetch": {Requests: 10, Points: 238}},
 		Incremental: &exportformat.Incremental{Since: at, StartedAt: at, Running: true, Updated: 3, Removed: 1},
 	}

@@ -71,6 +71,7 @@ func runExit(err error) (int, string, bool) {
 		damaged   *DamagedError
 		unfinish  *UnfinishedError
 		unchecked *UncheckableError
+		budget    *atlassian.BudgetError
 	)
 	switch {
 	case errors.Is(err, context.Canceled):
@@ -85,6 +86,8 @@ func runExit(err error) (int, string, bool) {
 		return ExitPartial, "run `aumo verify --repair " + unmended.Out + "` again to retry them", true
 	case atlassian.IsUnauthorized(err):
 		return ExitAuth, "the API refused the grant; run `aumo login`", true
+	case errors.As(err, &budget):
+		return ExitUnfinished, "the export is unfinished: run the same command again to continue it (with a higher --max-points, or none, to go further in one run)", true
 	case errors.As(err, &unfinish):
 		return ExitUnfinished, "rerun the export command that made it (the manifest names its query) to complete it", true
 	case errors.As(err, &damaged):

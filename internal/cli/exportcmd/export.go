@@ -38,6 +38,10 @@ type Options struct {
 	Incremental       bool
 	Prune             bool
 	JSON              bool
+	// MaxPoints and PointsPerHour are --max-points and --points-per-hour;
+	// zero: none.
+	MaxPoints     int64
+	PointsPerHour int64
 
 	// What Validate makes of the flags.
 	MaxAttachmentBytes int64
@@ -85,6 +89,8 @@ func addCommonFlags(cmd *cobra.Command, o *Options) {
 	fl.BoolVar(&o.Prune, "prune", false, "with --incremental: delete what is gone rather than moving it under removed/")
 	fl.StringArrayVar(&o.EncryptTo, "encrypt-to", nil, "encrypt the tarball or standard output with age for `RECIPIENT` (age1…, an SSH public key, or a file of them; repeatable). The name must end in .age; directory exports are never encrypted")
 	fl.BoolVar(&o.EncryptPassphrase, "encrypt-passphrase", false, "encrypt the tarball or standard output with the passphrase in $AUMO_EXPORT_PASSPHRASE (age scrypt)")
+	fl.Int64Var(&o.MaxPoints, "max-points", 0, "stop the run before it spends more than `N` rate-limit points (directory exports; exit 6, and the same command continues)")
+	fl.Int64Var(&o.PointsPerHour, "points-per-hour", 0, "spend at most `N` rate-limit points an hour, spread evenly, leaving the rest of the OAuth app's quota (65,000 by default) to its other users")
 	fl.StringSliceVar(&o.Formats, "format", []string{"json", "md"}, "what to write of each item: json (lossless, as the API gives it), md (readable Markdown), or both")
 	_ = cmd.RegisterFlagCompletionFunc("format", cmdutil.CompleteList("json\tlossless, as the API gives it", "md\treadable Markdown"))
 	// --out is required, but checked by queryFlag.check rather than
@@ -165,6 +171,9 @@ func (o *Options) Validate(now time.Time) error {
 	if err := o.checkUpdate(); err != nil {
 		return err
 	}
+	if err := o.checkPoints(); err != nil {
+		return err
+	}
 	return o.parseSince(now)
 }
 
@@ -177,6 +186,22 @@ func (o *Options) checkUpdate() error {
 		return cmdutil.Usagef("--incremental takes its window from the previous run: leave out --since")
 	case o.Incremental && kind != sink.KindDir:
 		return cmdutil.Usagef("--incremental updates a directory export in place; a tarball or standard output export takes --since TIME instead")
+	}
+	return nil
+}
+
+// checkPoints checks --max-points and --points-per-hour. A budget stops
+// a run before its end, so it needs an export that a rerun continues: a
+// tarball or a stream stopped early is thrown away, and its points with
+// it.
+func (o *Options) checkPoints() error {
+	switch {
+	case o.MaxPoints < 0:
+		return cmdutil.Usagef("--max-points %d: give a number of points above 0", o.MaxPoints)
+	case o.PointsPerHour < 0:
+		return cmdutil.Usagef("--points-per-hour %d: give a number of points above 0", o.PointsPerHour)
+	case o.MaxPoints > 0 && sink.KindOf(o.Out) != sink.KindDir:
+		return cmdutil.Usagef("--max-points stops the run before its end, and a tarball or standard output cut short is thrown away: export to a directory, which the same command then continues")
 	}
 	return nil
 }

@@ -105,6 +105,18 @@ func TestExportFlags(t *testing.T) {
 		{name: "encryption without .age", product: "jira", args: []string{jql, "--out", "abc.tar", "--encrypt-passphrase"}, usage: "ends in .age: --out abc.tar.age"},
 		{name: "both encryptions", product: "jira",
 			args: []string{jql, "--out", "abc.tar.age", "--encrypt-passphrase", "--encrypt-to", "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p"}, usage: "cannot be combined"},
+		{name: "a budget and a pace", product: "confluence", args: []string{cql, "--out", "eng", "--max-points", "20000", "--points-per-hour", "10000"},
+			check: func(o *Options, _ *JiraOptions, _ *ConfluenceOptions) bool {
+				return o.MaxPoints == 20000 && o.PointsPerHour == 10000
+			}},
+		{name: "a pace to a stream", product: "jira", args: []string{jql, "--out", "-", "--points-per-hour", "5000"},
+			check: func(o *Options, _ *JiraOptions, _ *ConfluenceOptions) bool {
+				return o.PointsPerHour == 5000 && o.MaxPoints == 0
+			}},
+		{name: "a budget for a tarball", product: "jira", args: []string{jql, "--out", "abc.tar.zst", "--max-points", "500"}, usage: "export to a directory"},
+		{name: "a budget for a stream", product: "confluence", args: []string{cql, "--out", "-", "--max-points", "500"}, usage: "tarball or standard output cut short"},
+		{name: "a negative budget", product: "jira", args: []string{jql, "--out", "abc", "--max-points", "-1"}, usage: "--max-points -1"},
+		{name: "a negative pace", product: "jira", args: []string{jql, "--out", "abc", "--points-per-hour", "-5"}, usage: "--points-per-hour -5"},
 		{name: "passphrase unset", product: "jira", args: []string{jql, "--out", "-", "--encrypt-passphrase"}, usage: "set AUMO_EXPORT_PASSPHRASE"},
 	}
 	for _, tc := range cases {

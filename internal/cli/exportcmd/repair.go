@@ -103,7 +103,8 @@ func repairWith(ctx context.Context, opts *Options, p repairer, m *exportformat.
 	if err != nil {
 		return nil, err
 	}
-	client, pauses, err := newClient(f, session{cfg: rec.cfg, tokens: ts, site: site}, p.product(), opts.Concurrency)
+	// A repair has no budget to stop it.
+	client, pauses, err := newClient(opts, session{cfg: rec.cfg, tokens: ts, site: site}, p.product(), func(error) {})
 	if err != nil {
 		return nil, err
 	}

@@ -190,14 +190,20 @@ func engineOptions(opts *Options, p product, site tokenstore.Site) export.Option
 
 // newClient is the API client of the run, which tells of quota pauses
 // through the notice it returns, and of waits for an API it cannot reach
-// as messages.
-func newClient(f *cmdutil.Factory, s session, p atlassian.Product, concurrency int) (*atlassian.Client, *pauseNotice, error) {
+// as messages. When it reaches --max-points it stops the run through
+// stop, as an interrupt would, before any call fails for it.
+func newClient(opts *Options, s session, p atlassian.Product, stop context.CancelCauseFunc) (*atlassian.Client, *pauseNotice, error) {
+	f := opts.Factory
 	pauses := &pauseNotice{w: f.IO.Messages()}
 	client, err := atlassian.New(atlassian.Options{
 		APIURL: s.cfg.APIURL, Product: p, CloudID: s.site.CloudID, SiteURL: s.site.URL,
 		Tokens: s.tokens, HTTPClient: f.HTTPClient(), Logger: f.Logger,
 		RequestTimeout: s.cfg.RequestTimeout,
-		Concurrency:    concurrency, MaxConcurrency: concurrency,
+		Concurrency:    opts.Concurrency, MaxConcurrency: opts.Concurrency,
+		MaxPoints: opts.MaxPoints, PointsPerHour: opts.PointsPerHour,
+		OnBudget: func(e *atlassian.BudgetError) {
+			stop(&export.StopError{Reason: exportformat.StoppedMaxPoints, Err: e})
+		},
 		OnPause:       pauses.show,
 		OnUnreachable: func(u atlassian.UnreachableWait) { fmt.Fprintln(f.IO.Messages(), unreachableNotice(u)) },
 	})
@@ -244,7 +250,9 @@ func exportWith(ctx context.Context, opts *Options, p product, s session, window
 	if err != nil {
 		return nil, err
 	}
-	client, pauses, err := newClient(f, s, p.product(), opts.Concurrency)
+	ctx, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
+	client, pauses, err := newClient(opts, s, p.product(), stop)
 	if err != nil {
 		return nil, err
 	}
@@ -276,7 +284,11 @@ func exportWith(ctx context.Context, opts *Options, p product, s session, window
 		}
 	}
 	announce(f.IO.Messages(), opts, prepared, updating)
-	if m, err = runWithProgress(ctx, opts, progressOf(p.product(), estimate, prepared, updating), prepared, src, client, pauses); m == nil {
+	m, err = runWithProgress(ctx, opts, progressOf(p.product(), estimate, prepared, updating), prepared, src, client, pauses)
+	if stopped := new(export.StopError); errors.As(err, &stopped) {
+		return m, err // its message and hint say how the export stands
+	}
+	if m == nil {
 		if !updating && sink.KindOf(opts.Out) == sink.KindDir && !isQueryError(err) {
 			fmt.Fprintf(f.IO.ErrOut, "The export in %s is unfinished; run the same command again to resume it.\n", opts.Out)
 		}
@@ -352,6 +364,7 @@ func runWithProgress(ctx context.Context, opts *Options, line progress.Options, 
 	var bar *progress.Bar
 	if f.IO.IsStderrTTY() && !opts.NoProgress && !f.IO.Quiet {
 		line.Points = func() int64 { return client.Stats().Points }
+		line.Quota = func() progress.Quota { return progress.Quota(client.Quota()) }
 		line.Width = f.IO.ErrWidth
 		bar = progress.New(f.IO.ErrOut, line)
 		prepared.SetProgress(bar)

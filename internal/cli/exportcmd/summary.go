@@ -12,10 +12,13 @@ import (
 // scripts. Counts are the manifest's; Skipped and Failed count what its
 // lists hold.
 type Summary struct {
-	Path     string           `json:"path"`
-	Product  string           `json:"product"`
-	Query    string           `json:"query"`
-	Complete bool             `json:"complete"`
+	Path     string `json:"path"`
+	Product  string `json:"product"`
+	Query    string `json:"query"`
+	Complete bool   `json:"complete"`
+	// Stopped says why an unfinished run stopped on purpose (the
+	// manifest's stopped, such as "max-points").
+	Stopped  string           `json:"stopped,omitempty"`
 	Counts   map[string]int64 `json:"counts"`
 	Skipped  int              `json:"skipped"`
 	Failed   int              `json:"failed"`
@@ -48,7 +51,7 @@ func (r *Record) jsonSummary(runErr error, exitCode int) Summary {
 		DurationSeconds: time.Since(r.started).Round(time.Millisecond).Seconds(), ExitCode: exitCode,
 	}
 	if m := r.manifest; m != nil {
-		s.Complete, s.Skipped, s.Failed = m.Complete, len(m.Skipped), len(m.Failed)
+		s.Complete, s.Stopped, s.Skipped, s.Failed = m.Complete, m.Stopped, len(m.Skipped), len(m.Failed)
 		s.Requests, s.Points, s.Endpoints, s.Bytes = m.Requests, m.Points, m.Endpoints, m.Counts["bytes"]
 		for k, v := range m.Counts {
 			s.Counts[k] = v

@@ -20,6 +20,9 @@ type Options struct {
 	TokenLifetime time.Duration
 	Latency       time.Duration
 	Burst         float64
+	// QuotaPoints per QuotaWindow is the points quota (0: none).
+	QuotaPoints   int
+	QuotaWindow   time.Duration
 	JiraLongEvery int
 	// JiraIssues and ConfluencePages size the project and the space DEMO.
 	JiraIssues, ConfluencePages int
@@ -51,6 +54,8 @@ standard error) commands to try; Ctrl-C stops it.`,
 	cmd.Flags().IntVar(&opts.ConfluencePages, "confluence-pages", 100, "pages of the Confluence space DEMO (0: no space)")
 	cmd.Flags().DurationVar(&opts.Latency, "latency", 0, "delay every API answer by this much (to measure exports)")
 	cmd.Flags().Float64Var(&opts.Burst, "burst", 0, "answer 429 beyond this many API requests per second, as Atlassian's burst limit does (0: no limit)")
+	cmd.Flags().IntVar(&opts.QuotaPoints, "quota", 0, "answer 429 once API requests have spent this many rate-limit points in a --quota-window, as Atlassian's hourly points quota does (0: no quota)")
+	cmd.Flags().DurationVar(&opts.QuotaWindow, "quota-window", time.Hour, "the window of --quota, after which its points are back")
 	return cmd
 }
 
@@ -69,6 +74,7 @@ func Run(ctx context.Context, opts *Options) error {
 	srv.SetConfluenceSpace("DEMO", opts.ConfluencePages, 1, sandbox.ConfluenceOptions{})
 	srv.SetLatency(opts.Latency)
 	srv.SetBurstLimit(opts.Burst, int(opts.Burst))
+	srv.SetPointsQuota(opts.QuotaPoints, opts.QuotaWindow)
 	out := opts.Factory.IO.Out
 	fmt.Fprintf(out, "export AUMO_AUTH_URL=%s\nexport AUMO_API_URL=%s\n", srv.URL(), srv.URL())
 	fmt.Fprintf(out, "export AUMO_CLIENT_ID=%s\nexport AUMO_CLIENT_SECRET=%s\n", sandbox.DefaultClientID, sandbox.DefaultClientSecret)

@@ -15,7 +15,7 @@ import (
 // The refusal of an --addr that is not loopback or not free comes from
 // starting the server, so Run makes it.
 func TestFlags(t *testing.T) {
-	def := Options{Addr: "127.0.0.1:0", TokenLifetime: time.Hour, JiraIssues: 120, ConfluencePages: 100}
+	def := Options{Addr: "127.0.0.1:0", TokenLifetime: time.Hour, JiraIssues: 120, ConfluencePages: 100, QuotaWindow: time.Hour}
 	with := func(change func(*Options)) Options { o := def; change(&o); return o }
 	cmdtest.Run(t, NewCmdSandbox, func(o Options) Options { o.Factory = nil; return o }, []cmdtest.Case[Options]{
 		{Name: "defaults", Want: def},
@@ -26,6 +26,8 @@ func TestFlags(t *testing.T) {
 		{Name: "confluence-pages", Args: []string{"--confluence-pages", "7"}, Want: with(func(o *Options) { o.ConfluencePages = 7 })},
 		{Name: "latency", Args: []string{"--latency", "20ms"}, Want: with(func(o *Options) { o.Latency = 20 * time.Millisecond })},
 		{Name: "burst", Args: []string{"--burst", "2.5"}, Want: with(func(o *Options) { o.Burst = 2.5 })},
+		{Name: "quota", Args: []string{"--quota", "500", "--quota-window", "10s"},
+			Want: with(func(o *Options) { o.QuotaPoints, o.QuotaWindow = 500, 10*time.Second })},
 		{Name: "latency not a duration", Args: []string{"--latency", "20"}, Err: `invalid argument "20" for "--latency" flag`},
 		{Name: "burst not a number", Args: []string{"--burst", "none"}, Err: `invalid argument "none" for "--burst" flag`},
 		{Name: "an argument", Args: []string{"serve"}, Err: `unknown command "serve" for "sandbox"`},
