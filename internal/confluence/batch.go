@@ -6,7 +6,10 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/aumo-cli/aumo/internal/atlassian"
 	"github.com/aumo-cli/aumo/internal/export"
@@ -26,16 +29,11 @@ type children struct {
 func (s *Source) batch(ctx context.Context, hits []*hit, out output) error {
 	docs := map[string]map[string]any{}
 	for _, kind := range []string{"page", "blogpost"} {
-		var ids []string
-		for _, h := range hits {
-			if h.kind == kind {
-				ids = append(ids, h.id)
-			}
-		}
-		if len(ids) == 0 {
+		of := slices.DeleteFunc(slices.Clone(hits), func(h *hit) bool { return h.kind != kind })
+		if len(of) == 0 {
 			continue
 		}
-		got, err := s.bodies(ctx, kind, ids)
+		got, err := s.bodies(ctx, kind, of)
 		if err != nil {
 			return err
 		}
@@ -59,28 +57,17 @@ func (s *Source) batch(ctx context.Context, hits []*hit, out output) error {
 	if err != nil {
 		return err
 	}
-	var ready []*hit
 	for _, h := range kept {
-		doc := docs[h.kind+h.id]
 		k := kids[h.id]
 		if k == nil {
 			k = &children{}
 		}
-		err := s.complete(ctx, h, doc, k)
-		if atlassian.IsNotFound(err) {
-			out.skip(h.kind, h.id, exportformat.ReasonDeleted, "went away while its labels were fetched")
-			s.forget(h)
-			continue
-		}
-		if err != nil {
-			return err
-		}
-		ready = append(ready, h)
+		complete(h, docs[h.kind+h.id], k)
 	}
 	// The batch's people, looked up together: user keys first, for the
 	// account ids behind them.
 	ids, keys := map[string]bool{}, map[string]bool{}
-	for _, h := range ready {
+	for _, h := range kept {
 		collectPeople(docs[h.kind+h.id], ids, keys)
 	}
 	if err := s.resolveKeys(ctx, keys, ids); err != nil {
@@ -89,7 +76,7 @@ func (s *Source) batch(ctx context.Context, hits []*hit, out output) error {
 	if err := s.resolve(ctx, ids); err != nil {
 		return err
 	}
-	for _, h := range ready {
+	for _, h := range kept {
 		var atts []export.Attachment
 		if k := kids[h.id]; k != nil {
 			atts = k.attachments
@@ -105,40 +92,146 @@ func (s *Source) batch(ctx context.Context, hits []*hit, out output) error {
 	return nil
 }
 
-// bodies fetches pages or blog posts in bulk, in storage format and in
-// ADF (the v2 bulk routes give one body format per call).
-func (s *Source) bodies(ctx context.Context, kind string, ids []string) (map[string]map[string]any, error) {
-	out := map[string]map[string]any{}
-	for _, format := range []string{"storage", "atlas_doc_format"} {
-		q := url.Values{"id": ids, "body-format": {format}, "limit": {fmt.Sprint(listPage)}}
-		list, err := s.getList(ctx, v2+"/"+kind+"s", q, scopePage)
-		if err != nil {
-			return nil, fmt.Errorf("fetch %d %ss: %w", len(ids), kind, err)
-		}
-		for _, d := range list {
-			id := str(d["id"])
-			if !slices.Contains(ids, id) {
-				continue
-			}
-			if format == "storage" {
-				out[id] = d
-				continue
-			}
-			// Bodies of a page that changed between the two calls may
-			// differ; the storage body's version is the one recorded.
-			if first := out[id]; first != nil {
-				if b := obj(obj(d["body"])["atlas_doc_format"]); b != nil {
-					body := obj(first["body"])
-					if body == nil {
-						body = map[string]any{}
-						first["body"] = body
-					}
-					body["atlas_doc_format"] = b
-				}
-			}
+// bodies fetches pages or blog posts of one kind, in storage format and
+// in ADF: in bulk, where the v2 routes give one body format per call.
+// Those with more labels than their search hit showed come one by one in
+// storage format instead, with their labels (see withLabels), so that no
+// page costs a point more than in bulk. Content gone meanwhile is left
+// out.
+func (s *Source) bodies(ctx context.Context, kind string, hits []*hit) (map[string]map[string]any, error) {
+	var all, bulk []string
+	var single []*hit
+	for _, h := range hits {
+		all = append(all, h.id)
+		if h.moreLabels {
+			single = append(single, h)
+		} else {
+			bulk = append(bulk, h.id)
 		}
 	}
+	out, err := s.eachWithLabels(ctx, kind, single)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.bulkBodies(ctx, kind, bulk, "storage", out); err != nil {
+		return nil, err
+	}
+	if err := s.bulkBodies(ctx, kind, all, "atlas_doc_format", out); err != nil {
+		return nil, err
+	}
 	return out, nil
+}
+
+// bulkBodies fetches pages or blog posts by id in one body format, into
+// out: storage makes the item's object, ADF adds its body to it.
+func (s *Source) bulkBodies(ctx context.Context, kind string, ids []string, format string, out map[string]map[string]any) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	q := url.Values{"id": ids, "body-format": {format}, "limit": {fmt.Sprint(listPage)}}
+	list, err := s.getList(ctx, v2+"/"+kind+"s", q, scopePage)
+	if err != nil {
+		return fmt.Errorf("fetch %d %ss: %w", len(ids), kind, err)
+	}
+	for _, d := range list {
+		id := str(d["id"])
+		switch {
+		case !slices.Contains(ids, id):
+		case format == "storage":
+			out[id] = d
+		case out[id] != nil:
+			// Bodies of a page that changed between the two calls may
+			// differ; the storage body's version is the one recorded.
+			addBody(out[id], d, format)
+		}
+	}
+	return nil
+}
+
+// addBody puts from's body in format into doc.
+func addBody(doc, from map[string]any, format string) {
+	b := obj(obj(from["body"])[format])
+	if b == nil {
+		return
+	}
+	body := obj(doc["body"])
+	if body == nil {
+		body = map[string]any{}
+		doc["body"] = body
+	}
+	body[format] = b
+}
+
+// eachWithLabels fetches the hits one by one with their labels, a few
+// at a time.
+func (s *Source) eachWithLabels(ctx context.Context, kind string, hits []*hit) (map[string]map[string]any, error) {
+	out := map[string]map[string]any{}
+	var mu sync.Mutex
+	g, ctx := errgroup.WithContext(ctx)
+	g.SetLimit(s.opts.Concurrency)
+	for _, h := range hits {
+		g.Go(func() error {
+			doc, err := s.withLabels(ctx, kind, h.id)
+			if doc != nil {
+				mu.Lock()
+				out[h.id] = doc
+				mu.Unlock()
+			}
+			return err
+		})
+	}
+	return out, g.Wait()
+}
+
+// withLabels fetches a page or blog post in storage format with every
+// label: the first fifty embedded (include-labels, no point of their
+// own), and the rest from the labels route, from the cursor the page
+// gives, so that no label is paid for twice. nil if it is gone.
+func (s *Source) withLabels(ctx context.Context, kind, id string) (map[string]any, error) {
+	var doc map[string]any
+	q := url.Values{"body-format": {"storage"}, "include-labels": {"true"}}
+	err := s.opts.Client.GetJSON(ctx, v2+"/"+kind+"s/"+url.PathEscape(id), q, &doc, atlassian.Scope(scopePage))
+	if atlassian.IsNotFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("fetch %s %s: %w", kind, id, err)
+	}
+	s.opts.Client.AddPoints(1)
+	included := obj(doc["labels"])
+	labels, _ := included["results"].([]any)
+	if meta := obj(included["meta"]); meta["hasMore"] == true {
+		rest, err := s.moreLabels(ctx, str(obj(included["_links"])["self"]), str(meta["cursor"]))
+		if atlassian.IsNotFound(err) {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("fetch the labels of %s %s: %w", kind, id, err)
+		}
+		labels = append(labels, rest...)
+	}
+	kept := make([]any, 0, len(labels))
+	for _, l := range labels {
+		l := obj(l)
+		kept = append(kept, map[string]any{"id": l["id"], "name": l["name"], "prefix": l["prefix"]})
+	}
+	doc["labels"] = kept
+	return doc, nil
+}
+
+// moreLabels lists the labels after those a page embedded: the labels
+// route self, from cursor.
+func (s *Source) moreLabels(ctx context.Context, self, cursor string) ([]any, error) {
+	link, err := s.opts.Client.RewriteLink(self + "?" + url.Values{"cursor": {cursor}, "limit": {fmt.Sprint(listPage)}}.Encode())
+	if err != nil {
+		return nil, err
+	}
+	list, err := s.getList(ctx, link, nil, scopePage)
+	out := make([]any, 0, len(list))
+	for _, l := range list {
+		out = append(out, l)
+	}
+	return out, err
 }
 
 // containers emits the spaces and the folders above the batch's pages
@@ -166,8 +259,10 @@ func (s *Source) emitContainers(ctx context.Context, spaceIDs, folderIDs []strin
 			spaces = append(spaces, id)
 		}
 	}
+	// A folder an earlier run wrote is not fetched again: the folders
+	// above it are among the listed pages' ancestors too.
 	for _, f := range folderIDs {
-		if f != "" && s.claim("folder", f) {
+		if f != "" && s.claim("folder", f) && !out.done("folder", f) {
 			folders = append(folders, f)
 		}
 	}
@@ -200,14 +295,12 @@ func (s *Source) emitContainers(ctx context.Context, spaceIDs, folderIDs []strin
 		}
 		s.opts.Client.Charge(v2+"/folders/"+url.PathEscape(id), 1)
 		if str(f["parentType"]) == "folder" {
-			if up := str(f["parentId"]); up != "" && s.claim("folder", up) {
+			if up := str(f["parentId"]); up != "" && s.claim("folder", up) && !out.done("folder", up) {
 				folders = append(folders, up)
 			}
 		}
-		if !out.done("folder", id) {
-			f["kind"] = "folder"
-			found = append(found, f)
-		}
+		f["kind"] = "folder"
+		found = append(found, f)
 	}
 	ids := map[string]bool{}
 	for _, d := range found {
@@ -403,26 +496,20 @@ func comment(kind, owner string, c map[string]any) map[string]any {
 	return out
 }
 
-// complete adds a page's labels, comments and attachments' metadata to
-// its JSON.
-func (s *Source) complete(ctx context.Context, h *hit, doc map[string]any, k *children) error {
-	out := []any{}
-	if h.moreLabels {
-		path := v2 + "/" + h.kind + "s/" + url.PathEscape(h.id) + "/labels"
-		labels, err := s.getList(ctx, path, url.Values{"limit": {fmt.Sprint(listPage)}}, scopePage)
-		if err != nil {
-			return err
+// complete adds a page's labels, ancestors, comments and attachments'
+// metadata to its JSON. A page fetched with its labels has them already;
+// the others' are those their search hit listed.
+func complete(h *hit, doc map[string]any, k *children) {
+	if _, ok := doc["labels"].([]any); !ok || !h.moreLabels {
+		out := []any{}
+		if h.labels != "" {
+			for _, l := range strings.Split(h.labels, "\x1e") {
+				f := strings.SplitN(l, "\x1f", 3)
+				out = append(out, map[string]any{"id": f[1], "name": f[2], "prefix": f[0]})
+			}
 		}
-		for _, l := range labels {
-			out = append(out, map[string]any{"id": l["id"], "name": l["name"], "prefix": l["prefix"]})
-		}
-	} else if h.labels != "" {
-		for _, l := range strings.Split(h.labels, "\x1e") {
-			f := strings.SplitN(l, "\x1f", 3)
-			out = append(out, map[string]any{"id": f[1], "name": f[2], "prefix": f[0]})
-		}
+		doc["labels"] = out
 	}
-	doc["labels"] = out
 	if h.ancestors != "" {
 		var anc []any
 		for _, a := range strings.Split(h.ancestors, "/") {
@@ -441,5 +528,4 @@ func (s *Source) complete(ctx context.Context, h *hit, doc map[string]any, k *ch
 	} else {
 		doc["attachments"] = []any{}
 	}
-	return nil
 }

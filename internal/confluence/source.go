@@ -42,9 +42,14 @@ const (
 	// idsPerQuery is how many ids one "id in (…)" search names.
 	idsPerQuery = 100
 	// batchSize is how many pages or blog posts are fetched together: the
-	// v2 bulk routes take 250 ids, but a batch's bodies are held in
-	// memory until its items are written.
-	batchSize = 100
+	// v2 bulk routes take 250 ids, but what a batch fetched is lost when
+	// the run stops before its items are written, and paid again by the
+	// run that resumes it. Smaller batches cost a few more requests.
+	batchSize = 25
+	// batchesAhead is how many batches are fetched at once: the
+	// attachments' downloads, not the fetches, keep the engine busy, and
+	// each batch more in flight is more lost at a stop.
+	batchesAhead = 2
 	// listPage is the page size asked of v2 lists (their cap).
 	listPage = 250
 	// usersPerCall is users-bulk's limit.
@@ -245,6 +250,9 @@ func (s *Source) Items(ctx context.Context, done func(kind, id string) bool, pro
 	if err != nil {
 		return err
 	}
+	// Pages apart from blog posts: a batch of one kind takes half the
+	// bulk requests of a mixed one.
+	slices.SortStableFunc(hits, func(a, b *hit) int { return strings.Compare(b.kind, a.kind) })
 	// The spaces and folders above every listed page first, done pages
 	// included: an earlier run may have stopped before writing them.
 	spaces, folders := s.listedContainers()
@@ -258,7 +266,7 @@ func (s *Source) Items(ctx context.Context, done func(kind, id string) bool, pro
 		defer close(batches)
 		return sendBatches(ctx, hits, batches)
 	})
-	for range s.opts.Concurrency {
+	for range min(s.opts.Concurrency, batchesAhead) {
 		g.Go(func() error {
 			for b := range batches {
 				if err := s.batch(ctx, b, out); err != nil {

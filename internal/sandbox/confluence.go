@@ -65,6 +65,10 @@ const (
 	ConfluenceAttachmentDefaultLimit = 50
 	ConfluenceListMaxLimit           = 250
 
+	// ConfluenceIncludedMax is the most results an include-… parameter
+	// of GET /pages/{id} and /blogposts/{id} embeds.
+	ConfluenceIncludedMax = 50
+
 	// ConfluenceBulkMax is the most ids /pages, /blogposts and /spaces
 	// take in id or ids (and keys), and the most account ids
 	// /users-bulk takes.
@@ -376,6 +380,10 @@ var confluenceKeyPattern = regexp.MustCompile(`^[A-Z][A-Z0-9]{0,254}$`)
 //	                          atlas_doc_format), sort, limit (25/250),
 //	                          cursor → {results, _links{next, base}} and
 //	                          a Link header with rel="next" and "base"
+//	GET /api/v2/{pages|blogposts}/{id}  also include-labels: the first
+//	                          50 labels embedded, with meta{hasMore,
+//	                          cursor} and _links.self, the labels route
+//	                          that takes the cursor for the rest
 //	GET /api/v2/spaces        read:space:confluence; ids, keys, status,
 //	                          type, description-format, limit, cursor
 //	GET /api/v2/folders/{id}  read:folder:confluence

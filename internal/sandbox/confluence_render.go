@@ -62,6 +62,7 @@ type cfPageJSON struct {
 	CreatedAt   string         `json:"createdAt"`
 	Version     cfVersion      `json:"version"`
 	Body        *cfBody        `json:"body,omitempty"`
+	Labels      *cfIncluded    `json:"labels,omitempty"`
 	Links       cfContentLinks `json:"_links"`
 }
 
@@ -75,7 +76,23 @@ type cfBlogPostJSON struct {
 	CreatedAt string         `json:"createdAt"`
 	Version   cfVersion      `json:"version"`
 	Body      *cfBody        `json:"body,omitempty"`
+	Labels    *cfIncluded    `json:"labels,omitempty"`
 	Links     cfContentLinks `json:"_links"`
+}
+
+// cfIncluded is what an include-… parameter adds to a single page or
+// blog post: the first ConfluenceIncludedMax results, and when there are
+// more, the cursor of the list route (_links.self) that continues after
+// them.
+type cfIncluded struct {
+	Results []cfLabelJSON `json:"results"`
+	Meta    struct {
+		HasMore bool   `json:"hasMore"`
+		Cursor  string `json:"cursor,omitempty"`
+	} `json:"meta"`
+	Links struct {
+		Self string `json:"self"`
+	} `json:"_links"`
 }
 
 // cfFolderJSON is v2's FolderSingle.
@@ -312,6 +329,12 @@ func (c *cfCall) space(sp *confluenceSpace, descriptionFormat string) cfSpaceJSO
 
 func (c *cfCall) label(l cfLabel) cfLabelJSON {
 	c.objects++
+	return labelJSON(l)
+}
+
+// labelJSON renders a label; one embedded in its page costs nothing of
+// its own.
+func labelJSON(l cfLabel) cfLabelJSON {
 	return cfLabelJSON{ID: l.id(), Name: confluenceLabelNames[l.name], Prefix: l.prefix}
 }
 

@@ -1531,3 +1531,61 @@ func TestConfluenceUserKeys(t *testing.T) {
 	s.SetWithheldScopes()
 	wantUnauthorized(t, s.get(cfPath("/rest/api/user/bulk/migration?key=x"), narrow), MessageScopeMismatch)
 }
+
+// TestConfluenceIncludeLabels: include-labels embeds a page's first 50
+// labels, free of points, and its cursor on the labels route fetches
+// only the rest.
+func TestConfluenceIncludeLabels(t *testing.T) {
+	s, tk := startConfluence(t, 30, 4, ConfluenceOptions{})
+	it := many(t, cfContents(t, s, "DEMO"))
+	if len(it.Labels) <= ConfluenceIncludedMax {
+		t.Fatalf("no page with over %d labels", ConfluenceIncludedMax)
+	}
+	type included struct {
+		ID     string `json:"id"`
+		Labels struct {
+			Results []cfLabelJSON `json:"results"`
+			Meta    struct {
+				HasMore bool   `json:"hasMore"`
+				Cursor  string `json:"cursor"`
+			} `json:"meta"`
+			Links struct {
+				Self string `json:"self"`
+			} `json:"_links"`
+		} `json:"labels"`
+	}
+	before := s.Stats().Confluence.Points
+	page := decode[included](t, s.get(cfPath("/api/v2/pages/"+it.ID+"?body-format=storage&include-labels=true"), tk))
+	l := page.Labels
+	if page.ID != it.ID || len(l.Results) != ConfluenceIncludedMax || !l.Meta.HasMore || l.Meta.Cursor == "" ||
+		l.Links.Self != "/wiki/api/v2/pages/"+it.ID+"/labels" {
+		t.Fatalf("included labels: %d, more %v, cursor %q, self %q", len(l.Results), l.Meta.HasMore, l.Meta.Cursor, l.Links.Self)
+	}
+	rest, _ := walkList[cfLabelJSON](t, s, tk, l.Links.Self+"?limit=250&cursor="+url.QueryEscape(l.Meta.Cursor))
+	var names []string
+	for _, x := range slices.Concat(l.Results, rest) {
+		names = append(names, x.Name)
+	}
+	if !slices.Equal(names, it.Labels) {
+		t.Errorf("labels %v, want %v", names, it.Labels)
+	}
+	if got, want := s.Stats().Confluence.Points-before, (1+1)+(1+len(it.Labels)-ConfluenceIncludedMax); got != want {
+		t.Errorf("%d points, want %d", got, want)
+	}
+	// A page with few labels says there are no more; without the
+	// parameter there are none.
+	var few ConfluenceItem
+	for _, c := range cfContents(t, s, "DEMO") {
+		if c.Type == "page" && len(c.Labels) > 0 && len(c.Labels) < 10 && !c.Trashed && !c.Restricted {
+			few = c
+			break
+		}
+	}
+	small := decode[included](t, s.get(cfPath("/api/v2/pages/"+few.ID+"?include-labels=true"), tk)).Labels
+	if len(small.Results) != len(few.Labels) || small.Meta.HasMore || small.Meta.Cursor != "" {
+		t.Errorf("few labels: %+v, want %v", small, few.Labels)
+	}
+	if r := s.get(cfPath("/api/v2/pages/"+few.ID), tk); strings.Contains(string(r.body), `"labels"`) {
+		t.Errorf("labels without include-labels: %s", r.body)
+	}
+}

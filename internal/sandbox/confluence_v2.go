@@ -159,11 +159,41 @@ func (c *cfCall) handleContent(w http.ResponseWriter, r *http.Request, kind cfKi
 		writeConfluenceNotFound(w)
 		return
 	}
+	var labels *cfIncluded
+	if r.URL.Query().Get("include-labels") == "true" {
+		labels = includedLabels(r, ct)
+	}
 	if kind == kindBlogPost {
-		writeJSON(w, http.StatusOK, c.blogPost(ct, format, c.wikiBase()))
+		out := c.blogPost(ct, format, c.wikiBase())
+		out.Labels = labels
+		writeJSON(w, http.StatusOK, out)
 		return
 	}
-	writeJSON(w, http.StatusOK, c.page(ct, format, c.wikiBase()))
+	out := c.page(ct, format, c.wikiBase())
+	out.Labels = labels
+	writeJSON(w, http.StatusOK, out)
+}
+
+// includedLabels is include-labels of GET /pages/{id} and
+// /blogposts/{id}: the first ConfluenceIncludedMax labels in the labels
+// route's order, embedded (no point of their own), and when there are
+// more, that route's cursor to the rest.
+func includedLabels(r *http.Request, ct *cfContent) *cfIncluded {
+	out := &cfIncluded{Results: []cfLabelJSON{}}
+	n := min(len(ct.labels), ConfluenceIncludedMax)
+	for _, l := range ct.labels[:n] {
+		out.Results = append(out.Results, labelJSON(l))
+	}
+	cloud := r.PathValue("cloudId")
+	path := strings.TrimSuffix(r.URL.Path, "/") + "/labels"
+	out.Links.Self, _ = strings.CutPrefix(path, "/ex/confluence/"+cloud)
+	if n < len(ct.labels) {
+		out.Meta.HasMore = true
+		// The cursor of the labels route asked with no parameter but
+		// cursor and limit, as listQueryDigest reads it.
+		out.Meta.Cursor = listCursor(n, jqlDigest(cloud+"\x00"+path+"\x00"))
+	}
+	return out
 }
 
 // handleSpaces is GET /spaces, in id order.
