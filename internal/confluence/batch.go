@@ -197,7 +197,7 @@ func (s *Source) withLabels(ctx context.Context, kind, id string) (map[string]an
 	if err != nil {
 		return nil, fmt.Errorf("fetch %s %s: %w", kind, id, err)
 	}
-	s.opts.Client.AddPoints(1)
+	s.opts.Client.Charge(v2+"/"+kind+"s/"+url.PathEscape(id), 1)
 	included := obj(doc["labels"])
 	labels, _ := included["results"].([]any)
 	if meta := obj(included["meta"]); meta["hasMore"] == true {
