@@ -1,10 +1,10 @@
 // Package jira is the Jira Cloud source of an export: it finds the issues
 // a JQL query selects and fetches them completely, with as few requests
 // and rate-limit points as the API allows — ids from /search/jql in pages
-// of thousands, details from /issue/bulkfetch a hundred at a time, and the
-// dedicated comment, worklog and changelog endpoints only where the
-// embedded lists are truncated — and hands them to the export engine as
-// its items.
+// of thousands, details from /issue/bulkfetch a hundred at a time, the
+// changes of a hundred issues from one /changelog/bulkfetch, and the
+// comment and worklog endpoints only for what the embedded lists leave
+// out — and hands them to the export engine as its items.
 package jira
 
 import (
@@ -167,7 +167,7 @@ func (s *Source) count(ctx context.Context, jql string) (int64, error) {
 		// the error names the call.
 		return 0, err
 	}
-	s.opts.Client.Charge(api+"/search/approximate-count", 1)
+	// A count is no object: the request's point is all it costs.
 	return out.Count, nil
 }
 
@@ -456,16 +456,21 @@ func issueProblem(id, reason, detail string) exportformat.Problem {
 }
 
 func (s *Source) bulkfetch(ctx context.Context, ids []string) ([]map[string]any, []string, error) {
+	// No expand=changelog: it embeds only the newest forty changes, and
+	// the changelog's own bulk endpoint, which completes the rest, cannot
+	// start after them; asked there alone, each change comes once.
 	body := map[string]any{
 		"issueIdsOrKeys": ids,
 		"fields":         s.opts.Fields,
-		"expand":         []string{"renderedFields", "changelog"},
+		"expand":         []string{"renderedFields"},
 	}
 	var res bulkResult
 	if err := s.opts.Client.PostJSON(ctx, api+"/issue/bulkfetch", body, &res, atlassian.Idempotent); err != nil {
 		return nil, nil, fmt.Errorf("fetch %d issues: %w", len(ids), err)
 	}
-	s.opts.Client.Charge(api+"/issue/bulkfetch", len(res.Issues))
+	for _, is := range res.Issues {
+		s.opts.Client.Charge(api+"/issue/bulkfetch", issueObjects(is))
+	}
 	var errs []string
 	for _, e := range res.IssueErrors {
 		errs = append(errs, e.ID)
@@ -473,56 +478,83 @@ func (s *Source) bulkfetch(ctx context.Context, ids []string) ([]map[string]any,
 	return res.Issues, errs, nil
 }
 
-// complete replaces truncated embedded lists with the whole lists from the
-// dedicated endpoints, and sets each list's total and maxResults to its
-// length. It returns the issues it could complete and the ids of those
-// that went away meanwhile.
+// issueObjects is what an issue returned costs: itself and the objects
+// embedded in it (attachments, comments, worklogs, changes). Their
+// renderings in renderedFields are the same objects, and users embedded
+// anywhere cost nothing of their own.
+func issueObjects(is map[string]any) int {
+	n := 1
+	fields, _ := is["fields"].(map[string]any)
+	atts, _ := fields["attachment"].([]any)
+	n += len(atts)
+	for field, list := range map[string]string{"comment": "comments", "worklog": "worklogs"} {
+		container, _ := fields[field].(map[string]any)
+		items, _ := container[list].([]any)
+		n += len(items)
+	}
+	cl, _ := is["changelog"].(map[string]any)
+	histories, _ := cl["histories"].([]any)
+	return n + len(histories)
+}
+
+// complete replaces truncated comment and worklog lists with the whole
+// lists, adds every issue's changelog, and sets each list's total and
+// maxResults to its length. It returns the issues it could complete and
+// the ids of those that went away meanwhile.
 func (s *Source) complete(ctx context.Context, issues []map[string]any) ([]map[string]any, []string, error) {
 	var (
-		truncatedChangelogs []string
-		kept                []map[string]any
-		gone                []string
+		kept []map[string]any
+		ids  []string
+		gone []string
 	)
-	byID := map[string]map[string]any{}
 	for _, is := range issues {
 		id := str(is["id"])
-		fields, _ := is["fields"].(map[string]any)
-		if fields != nil {
-			rendered, _ := is["renderedFields"].(map[string]any)
-			err := s.completeList(ctx, fields, rendered, "comment", "comments", api+"/issue/"+id+"/comment", 100)
-			if err == nil {
-				err = s.completeList(ctx, fields, rendered, "worklog", "worklogs", api+"/issue/"+id+"/worklog", 5000)
-			}
-			if errors.Is(err, errGone) {
-				gone = append(gone, id)
-				continue
-			}
-			if err != nil {
-				return nil, nil, err
-			}
+		err := s.completeLists(ctx, is)
+		if errors.Is(err, errGone) {
+			gone = append(gone, id)
+			continue
 		}
-		kept = append(kept, is)
-		byID[id] = is
-		if cl, ok := is["changelog"].(map[string]any); ok && truncated(cl, "histories") {
-			truncatedChangelogs = append(truncatedChangelogs, id)
-		} else if ok {
-			setTotals(cl, "histories")
-		}
-	}
-	// A batch holds at most a hundred issues, well under the thousand
-	// that one changelog bulkfetch takes.
-	if len(truncatedChangelogs) > 0 {
-		all, err := s.changelogs(ctx, truncatedChangelogs)
 		if err != nil {
 			return nil, nil, err
 		}
-		for _, id := range truncatedChangelogs {
-			cl := byID[id]["changelog"].(map[string]any)
-			cl["histories"] = all[id]
-			setTotals(cl, "histories")
+		kept = append(kept, is)
+		ids = append(ids, id)
+	}
+	if len(kept) == 0 {
+		return nil, gone, nil
+	}
+	// A batch holds at most a hundred issues, well under the thousand
+	// that one changelog bulkfetch takes.
+	all, err := s.changelogs(ctx, ids)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, is := range kept {
+		histories := all[str(is["id"])]
+		if histories == nil {
+			histories = []any{}
 		}
+		cl := map[string]any{"histories": histories}
+		setTotals(cl, "histories")
+		is["changelog"] = cl
 	}
 	return kept, gone, nil
+}
+
+// completeLists completes the comments and worklogs of one issue.
+func (s *Source) completeLists(ctx context.Context, is map[string]any) error {
+	fields, _ := is["fields"].(map[string]any)
+	if fields == nil {
+		return nil
+	}
+	id := str(is["id"])
+	rendered, _ := is["renderedFields"].(map[string]any)
+	comments := issueList{field: "comment", items: "comments", path: api + "/issue/" + id + "/comment", pageSize: 100, rendered: rendered != nil}
+	if err := s.completeList(ctx, fields, rendered, comments); err != nil {
+		return err
+	}
+	worklogs := issueList{field: "worklog", items: "worklogs", path: api + "/issue/" + id + "/worklog", pageSize: 5000}
+	return s.completeList(ctx, fields, rendered, worklogs)
 }
 
 // errGone means an issue answered 404 while it was being completed.
@@ -542,50 +574,133 @@ func setTotals(container map[string]any, list string) {
 	container["startAt"] = 0
 }
 
-// completeList fetches a whole comment or worklog list when the embedded
-// one is truncated, and puts it in the rendered fields too (comments with
-// their rendered bodies), so both say the same.
-func (s *Source) completeList(ctx context.Context, fields, rendered map[string]any, field, list, path string, pageSize int) error {
-	container, ok := fields[field].(map[string]any)
+// issueList is one of an issue's lists that its fields embed cut short,
+// and the endpoint that has it whole.
+type issueList struct {
+	field, items string // "comment" and "comments"
+	path         string
+	pageSize     int
+	// rendered asks for the rendered bodies too (comments, when the
+	// issue has renderedFields).
+	rendered bool
+}
+
+// completeList makes a truncated comment or worklog list whole, asking
+// its endpoint only for the entries after those embedded, and puts it in
+// the rendered fields too (comments with their rendered bodies as
+// renderedFields shows them), so both say the same.
+func (s *Source) completeList(ctx context.Context, fields, rendered map[string]any, l issueList) error {
+	container, ok := fields[l.field].(map[string]any)
 	if !ok {
 		return nil
 	}
-	if !truncated(container, list) {
-		setTotals(container, list)
-		if r, ok := rendered[field].(map[string]any); ok {
-			setTotals(r, list)
+	renderedContainer, _ := rendered[l.field].(map[string]any)
+	if !truncated(container, l.items) {
+		setTotals(container, l.items)
+		if renderedContainer != nil {
+			setTotals(renderedContainer, l.items)
 		}
 		return nil
 	}
+	embedded, _ := container[l.items].([]any)
+	renderedEmbedded, _ := renderedContainer[l.items].([]any)
+	rest, total, err := s.listPages(ctx, l, len(embedded))
+	if err != nil {
+		return err
+	}
+	if !continues(embedded, rest, total) || (renderedContainer != nil && len(renderedEmbedded) != len(embedded)) {
+		// The embedded entries are not the first ones, or the list
+		// changed meanwhile: the whole list, once more.
+		embedded, renderedEmbedded = nil, nil
+		if rest, _, err = s.listPages(ctx, l, 0); err != nil {
+			return err
+		}
+	}
+	container[l.items] = append(embedded, plain(rest)...)
+	setTotals(container, l.items)
+	if renderedContainer != nil {
+		renderedContainer[l.items] = append(renderedEmbedded, asRendered(rest)...)
+		setTotals(renderedContainer, l.items)
+	}
+	return nil
+}
+
+// continues reports whether rest, fetched from after the embedded
+// entries, completes them: no entry twice, and total entries in all.
+func continues(embedded, rest []any, total int) bool {
+	if len(embedded)+len(rest) != total {
+		return false
+	}
+	seen := map[string]bool{}
+	for _, e := range embedded {
+		m, _ := e.(map[string]any)
+		seen[str(m["id"])] = true
+	}
+	for _, e := range rest {
+		m, _ := e.(map[string]any)
+		if seen[str(m["id"])] {
+			return false
+		}
+	}
+	return true
+}
+
+// listPages fetches a list's entries from start on, and its total.
+func (s *Source) listPages(ctx context.Context, l issueList, start int) ([]any, int, error) {
 	var all []any
-	for start := 0; ; {
+	for {
 		var page map[string]any
-		q := map[string][]string{"startAt": {strconv.Itoa(start)}, "maxResults": {strconv.Itoa(pageSize)}}
-		if field == "comment" && rendered != nil {
-			q["expand"] = []string{"renderedBody"}
+		q := url.Values{"startAt": {strconv.Itoa(start)}, "maxResults": {strconv.Itoa(l.pageSize)}}
+		if l.rendered {
+			q.Set("expand", "renderedBody")
 		}
-		if err := s.opts.Client.GetJSON(ctx, path, q, &page); err != nil {
+		if err := s.opts.Client.GetJSON(ctx, l.path, q, &page); err != nil {
 			if atlassian.IsNotFound(err) {
-				return errGone
+				return nil, 0, errGone
 			}
-			return fmt.Errorf("fetch the %s of issue %s: %w", list, path, err)
+			return nil, 0, fmt.Errorf("fetch the %s of issue %s: %w", l.items, l.path, err)
 		}
-		items, _ := page[list].([]any)
-		s.opts.Client.Charge(path, len(items))
+		items, _ := page[l.items].([]any)
+		s.opts.Client.Charge(l.path, len(items))
 		all = append(all, items...)
 		total, _ := page["total"].(float64)
 		start += len(items)
 		if len(items) == 0 || start >= int(total) {
-			break
+			return all, int(total), nil
 		}
 	}
-	container[list] = all
-	setTotals(container, list)
-	if r, ok := rendered[field].(map[string]any); ok {
-		r[list] = all
-		setTotals(r, list)
+}
+
+// plain is comments as the comment field holds them: without the
+// rendered body that was asked for alongside.
+func plain(entries []any) []any {
+	out := make([]any, 0, len(entries))
+	for _, e := range entries {
+		m, ok := e.(map[string]any)
+		if ok && m["renderedBody"] != nil {
+			m = maps.Clone(m)
+			delete(m, "renderedBody")
+			e = m
+		}
+		out = append(out, e)
 	}
-	return nil
+	return out
+}
+
+// asRendered is comments as renderedFields holds them: the rendered
+// body in place of the document.
+func asRendered(entries []any) []any {
+	out := make([]any, 0, len(entries))
+	for _, e := range entries {
+		m, ok := e.(map[string]any)
+		if ok {
+			m = maps.Clone(m)
+			m["body"] = m["renderedBody"]
+			delete(m, "renderedBody")
+		}
+		out = append(out, m)
+	}
+	return out
 }
 
 // changelogs fetches the whole changelogs of up to a thousand issues in

@@ -224,8 +224,10 @@ type JiraStats struct {
 	// returned, 2 per user object returned as such (/myself). Users
 	// embedded in an issue cost nothing of their own: Atlassian's own
 	// example prices "GET one issue" at 2 points, though every issue
-	// names a reporter and more. It is an estimate: the real cost per
-	// endpoint is not documented to that detail.
+	// names a reporter and more; nor does the rendering of a comment in
+	// renderedFields, the same object as in the comment field. It is an
+	// estimate: the real cost per endpoint is not documented to that
+	// detail.
 	Points int
 }
 

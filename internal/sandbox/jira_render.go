@@ -424,7 +424,7 @@ func (c *jiraCall) renderedValue(iss *jiraIssue, id string) any {
 		n := min(iss.comments, JiraEmbeddedComments)
 		page := jiraEmbeddedComments{Comments: make([]jiraCommentJSON, n), MaxResults: n, Total: iss.comments}
 		for j := range n {
-			cm := c.comment(iss.comment(j), true)
+			cm := c.commentJSON(iss.comment(j), true)
 			cm.Body, cm.RenderedBody = *cm.RenderedBody, nil
 			page.Comments[j] = cm
 		}
@@ -601,6 +601,14 @@ type jiraVisibility struct {
 
 func (c *jiraCall) comment(cm jiraComment, rendered bool) jiraCommentJSON {
 	c.objects++
+	return c.commentJSON(cm, rendered)
+}
+
+// commentJSON is a comment as the API shows it, not counted: the
+// rendering of a comment that renderedFields repeats is the same object
+// the comment field returned, and costs nothing of its own, as an
+// issue's rendered fields cost nothing besides the issue.
+func (c *jiraCall) commentJSON(cm jiraComment, rendered bool) jiraCommentJSON {
 	iss := cm.issue
 	id := strconv.FormatInt(iss.entityID(cm.j), 10)
 	nodes := []any{adfText(cm.text)}
