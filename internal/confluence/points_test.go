@@ -318,11 +318,13 @@ func TestPointsPerItem(t *testing.T) {
 			// With the user key lookup, as aumo login asks for it.
 			srv, tokens := exporttest.Sandbox(t, sandbox.Options{}, append(slices.Clone(confluence.Scopes), "read:confluence-user")...)
 			srv.SetConfluenceSpace("ENG", ds.pages, 11, ds.opts)
+			guess := estimate(t, srv.URL(), tokens, "space = ENG")
+			srv.ResetStats()
 			m := newMeter()
 			client := meteredClient(t, srv, tokens, m)
 			opts := exporttest.Options(filepath.Join(t.TempDir(), "export"), atlassian.Confluence, "space = ENG", client)
 			src := confluence.New(confluence.Options{Client: client, CQL: opts.Query, SiteURL: sandbox.DefaultSites[0].URL})
-			exporttest.Export(t, opts, src)
+			exporttest.CheckEstimate(t, guess, exporttest.Export(t, opts, src))
 
 			ids, _, again := m.people()
 			// Each user key Confluence maps to someone, once.
@@ -337,6 +339,17 @@ func TestPointsPerItem(t *testing.T) {
 			}
 		})
 	}
+}
+
+// estimate is --estimate's answer for cql, from a client of its own.
+func estimate(t *testing.T, apiURL string, tokens *auth.TokenSource, cql string) exporttest.Estimated {
+	t.Helper()
+	client := exporttest.Client(t, apiURL, atlassian.Confluence, tokens)
+	e, err := confluence.New(confluence.Options{Client: client, CQL: cql}).Estimate(t.Context(), export.EstimateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return exporttest.Estimated{Estimate: e, Spent: client.Stats().Requests}
 }
 
 // stopAfter stops a run, as Ctrl-C or a points budget would, once the

@@ -364,3 +364,29 @@ func CheckEndpoints(tb testing.TB, m *exportformat.Manifest) {
 		tb.Errorf("the endpoints add up to %d requests and %d points; the manifest says %d and %d", sum.Requests, sum.Points, m.Requests, m.Points)
 	}
 }
+
+// Estimated is an export's estimate, and the requests it spent.
+type Estimated struct {
+	export.Estimate
+	Spent int64
+}
+
+// CheckEstimate fails tb unless the estimate spent at most five requests
+// and its points and requests are within 30 % of what the export m
+// spent.
+func CheckEstimate(tb testing.TB, e Estimated, m *exportformat.Manifest) {
+	tb.Helper()
+	tb.Logf("estimate: %d items, %d requests, %d points, %d bytes, %.0f s (from %d requests); the export: %d requests, %d points, %d bytes",
+		e.Items, e.Requests, e.Points, e.Bytes, e.Seconds, e.Spent, m.Requests, m.Points, m.Counts["bytes"])
+	if e.Spent > 5 {
+		tb.Errorf("the estimate spent %d requests, more than five", e.Spent)
+	}
+	for _, c := range []struct {
+		what       string
+		guess, got int64
+	}{{"points", e.Points, m.Points}, {"requests", e.Requests, m.Requests}} {
+		if r := float64(c.guess) / float64(c.got); r < 0.7 || r > 1.3 {
+			tb.Errorf("the estimate says %d %s, the export spent %d (%.2f×)", c.guess, c.what, c.got, r)
+		}
+	}
+}

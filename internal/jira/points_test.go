@@ -17,6 +17,7 @@ import (
 	"testing"
 
 	"github.com/aumo-cli/aumo/internal/atlassian"
+	"github.com/aumo-cli/aumo/internal/auth"
 	"github.com/aumo-cli/aumo/internal/export"
 	"github.com/aumo-cli/aumo/internal/exporttest"
 	"github.com/aumo-cli/aumo/internal/jira"
@@ -168,10 +169,12 @@ func TestPointsPerIssue(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			guess := estimate(t, srv.URL(), tokens, "project = ABC")
 			srv.ResetStats()
 			out := filepath.Join(t.TempDir(), "export")
 			opts := exporttest.Options(out, atlassian.Jira, "project = ABC", client)
 			m := exporttest.Export(t, opts, jira.New(jira.Options{Client: client, JQL: opts.Query}))
+			exporttest.CheckEstimate(t, guess, m)
 			fields := meter.rows["GET /field"].points - 1
 			f := floorOf(srv, "ABC", issues, fields)
 			t.Logf("%s, %d issues exported:\n%s", c.name, m.Counts["issue"], meter.table(int(m.Counts["issue"]), m.Points, f))
@@ -184,6 +187,17 @@ func TestPointsPerIssue(t *testing.T) {
 			}
 		})
 	}
+}
+
+// estimate is --estimate's answer for jql, from a client of its own.
+func estimate(t *testing.T, apiURL string, tokens *auth.TokenSource, jql string) exporttest.Estimated {
+	t.Helper()
+	client := exporttest.Client(t, apiURL, atlassian.Jira, tokens)
+	e, err := jira.New(jira.Options{Client: client, JQL: jql}).Estimate(t.Context(), export.EstimateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return exporttest.Estimated{Estimate: e, Spent: client.Stats().Requests}
 }
 
 // stopAfter is a source that stops its run, as Ctrl-C does, once it

@@ -67,7 +67,7 @@ Confluence does not count as a change of the page).`,
 
 // validate checks the query and every flag, as of now.
 func (o *ConfluenceOptions) validate(args []string) error {
-	if err := cqlFlag.check(o.CQL, o.Out, args); err != nil {
+	if err := cqlFlag.check(o.CQL, o.Out, o.Estimate, args); err != nil {
 		return err
 	}
 	return o.Validate(time.Now())
@@ -75,6 +75,9 @@ func (o *ConfluenceOptions) validate(args []string) error {
 
 // runConfluenceAudited runs the export and leaves its line in the audit trail.
 func runConfluenceAudited(ctx context.Context, opts *ConfluenceOptions) error {
+	if opts.Estimate {
+		return estimate(ctx, &opts.Options, confluenceExport{opts})
+	}
 	rec, err := RunConfluence(ctx, opts)
 	if rec == nil {
 		earlySummary(&opts.Options, "confluence", opts.CQL, err)
@@ -127,6 +130,11 @@ func (c confluenceExport) start(ctx context.Context, client *atlassian.Client, s
 	}
 	estimate, err := src.Check(ctx)
 	return src, estimate + int64(len(sc.extra)), err
+}
+
+func (c confluenceExport) estimate(ctx context.Context, client *atlassian.Client, window int, o export.EstimateOptions) (export.Estimate, error) {
+	src := confluence.New(confluence.Options{Client: client, CQL: c.opts.CQL, Window: window, IncludeArchived: c.opts.IncludeArchived})
+	return src.Estimate(ctx, o)
 }
 
 func (c confluenceExport) after(w io.Writer, src source, _ int64) {

@@ -42,6 +42,8 @@ type Options struct {
 	// zero: none.
 	MaxPoints     int64
 	PointsPerHour int64
+	// Estimate prints what the export would cost and writes nothing.
+	Estimate bool
 
 	// What Validate makes of the flags.
 	MaxAttachmentBytes int64
@@ -84,6 +86,7 @@ func addCommonFlags(cmd *cobra.Command, o *Options) {
 	fl.BoolVar(&o.KeepAccountIDs, "keep-account-ids", false, "keep Atlassian account ids in the export (default: removed; names and emails stay)")
 	fl.BoolVar(&o.NoProgress, "no-progress", false, "no progress line")
 	fl.BoolVar(&o.JSON, "json", false, "print a JSON summary of the run at its end: on standard output, or standard error with --out -")
+	fl.BoolVar(&o.Estimate, "estimate", false, "print what the export would cost (items, requests, rate-limit points, bytes, time) from a few requests, and write nothing; --out is not needed")
 	fl.StringVar(&o.Since, "since", "", "export only what changed since `TIME` (2026-11-01, \"2026-11-01 09:00\", RFC 3339, or an age: 90m, 36h, 7d); searched as a relative window with a 5-minute margin")
 	fl.BoolVar(&o.Incremental, "incremental", false, "update the directory export in --out with what changed since its last run: changed and new items are written again, and items the query no longer selects move under removed/ (into an empty --out: a full export)")
 	fl.BoolVar(&o.Prune, "prune", false, "with --incremental: delete what is gone rather than moving it under removed/")
@@ -110,13 +113,13 @@ var (
 // check refuses an export without its query or --out, and arguments,
 // which it takes none of: a query or path given as one is shown in the
 // flag where it goes.
-func (q queryFlag) check(query, out string, args []string) error {
+func (q queryFlag) check(query, out string, estimate bool, args []string) error {
 	switch {
 	case len(args) > 0:
 		return q.misplaced(query, out, args)
 	case strings.TrimSpace(query) == "":
 		return cmdutil.Usagef("--%s is required (e.g. --%s %s)", q.flag, q.flag, shellQuote(q.example))
-	case out == "":
+	case out == "" && !estimate:
 		return cmdutil.Usagef("--out is required (e.g. --out abc: a directory; or abc.tar.zst, a tarball; or - for standard output)")
 	}
 	return nil
@@ -180,6 +183,8 @@ func (o *Options) Validate(now time.Time) error {
 // checkUpdate checks --incremental and --prune against the other flags.
 func (o *Options) checkUpdate() error {
 	switch kind := sink.KindOf(o.Out); {
+	case o.Estimate && o.Incremental:
+		return cmdutil.Usagef("--estimate estimates a whole export (or one --since TIME): leave out --incremental")
 	case o.Prune && !o.Incremental:
 		return cmdutil.Usagef("--prune goes with --incremental")
 	case o.Incremental && o.Since != "":

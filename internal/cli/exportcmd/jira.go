@@ -60,7 +60,7 @@ ids-only listing finds those gone (see "aumo export --help").`,
 
 // validate checks the query and every flag, as of now.
 func (o *JiraOptions) validate(args []string) error {
-	if err := jqlFlag.check(o.JQL, o.Out, args); err != nil {
+	if err := jqlFlag.check(o.JQL, o.Out, o.Estimate, args); err != nil {
 		return err
 	}
 	return o.Validate(time.Now())
@@ -68,6 +68,9 @@ func (o *JiraOptions) validate(args []string) error {
 
 // runJiraAudited runs the export and leaves its line in the audit trail.
 func runJiraAudited(ctx context.Context, opts *JiraOptions) error {
+	if opts.Estimate {
+		return estimate(ctx, &opts.Options, jiraExport{opts})
+	}
 	rec, err := RunJira(ctx, opts)
 	if rec == nil {
 		earlySummary(&opts.Options, "jira", opts.JQL, err)
@@ -111,6 +114,11 @@ func (j jiraExport) start(ctx context.Context, client *atlassian.Client, site to
 	}
 	estimate, err := src.Check(ctx)
 	return src, estimate, err
+}
+
+func (j jiraExport) estimate(ctx context.Context, client *atlassian.Client, window int, o export.EstimateOptions) (export.Estimate, error) {
+	src := jira.New(jira.Options{Client: client, JQL: j.opts.JQL, Window: window, Fields: j.opts.Fields})
+	return src.Estimate(ctx, o)
 }
 
 func (j jiraExport) after(w io.Writer, src source, estimate int64) {

@@ -39,6 +39,9 @@ type product interface {
 	// with the API; it returns the API's estimate of the items (-1:
 	// unknown).
 	start(ctx context.Context, client *atlassian.Client, site tokenstore.Site, sc scope) (source, int64, error)
+	// estimate says what an export of the query, narrowed to the last
+	// window minutes when window is positive, would cost.
+	estimate(ctx context.Context, client *atlassian.Client, window int, o export.EstimateOptions) (export.Estimate, error)
 	// after says what the numbers of a run that is no update call for.
 	after(w io.Writer, src source, estimate int64)
 }
