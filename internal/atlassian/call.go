@@ -44,6 +44,8 @@ type call struct {
 	scope      string
 	// stream leaves a 2xx body unread and returns a 3xx, for downloads.
 	stream bool
+	// limit is the concurrency limit the call's requests take a slot of.
+	limit *limiter
 }
 
 // GetJSON calls GET path and decodes the JSON answer into out (nil:
@@ -86,7 +88,7 @@ func (c *Client) newCall(method, path string, q url.Values, body []byte, opts []
 		}
 		target.RawQuery = merged.Encode()
 	}
-	cl := &call{method: method, target: target, path: strings.TrimPrefix(target.Path, c.base.Path), body: body}
+	cl := &call{method: method, target: target, path: strings.TrimPrefix(target.Path, c.base.Path), body: body, limit: c.limit}
 	for _, o := range opts {
 		o(cl)
 	}
@@ -182,7 +184,7 @@ type attempt struct {
 // one that ends the call (no slot before ctx was done, no token); a
 // failed sending is in the attempt.
 func (c *Client) try(ctx context.Context, cl *call, n int) (*attempt, error) {
-	gen, err := c.acquire(ctx)
+	gen, err := c.acquire(ctx, cl.limit)
 	if err != nil {
 		return nil, fmt.Errorf("%s %s: %w", cl.method, cl.path, err)
 	}
@@ -192,13 +194,13 @@ func (c *Client) try(ctx context.Context, cl *call, n int) (*attempt, error) {
 	}
 	token, err := c.tokens.AccessToken(ctx)
 	if err != nil {
-		c.limit.release()
+		cl.limit.release()
 		c.meter.release(1)
 		return nil, fmt.Errorf("get an access token for %s %s: %w", cl.method, cl.path, err)
 	}
 	start := c.now()
 	a, err := c.send(ctx, cl, token)
-	c.limit.release()
+	cl.limit.release()
 	c.chargeRequest(cl.path)
 	c.meter.release(1)
 
@@ -273,7 +275,7 @@ func (c *Client) judge(ctx context.Context, cl *call, at *attempt, refreshed boo
 	v := classify(a.status, a.body, cl.stream, refreshed)
 	switch v {
 	case verdictDone:
-		c.limit.succeeded()
+		cl.limit.succeeded()
 		return step{verdict: verdictDone}
 	case verdictRefresh:
 		return step{verdict: verdictRefresh}
@@ -282,7 +284,7 @@ func (c *Client) judge(ctx context.Context, cl *call, at *attempt, refreshed boo
 	if v == verdictFail {
 		return step{verdict: verdictFail, err: err}
 	}
-	wait := c.waitAfter(a, at.gen, failures)
+	wait := c.waitAfter(a, cl.limit, at.gen, failures)
 	if !cl.idempotent {
 		return step{verdict: verdictFail, err: err}
 	}
@@ -327,13 +329,14 @@ func (c *Client) waitToRetry(ctx context.Context, cl *call, at *attempt, retry s
 
 // waitAfter is how long to wait before retrying after a 429 or 5xx
 // answer, and adjusts the state every goroutine shares: a 429 halves the
-// concurrency, and a quota 429 pauses the whole client, which acquire
-// then waits out (so the wait returned for it is zero).
-func (c *Client) waitAfter(a *answer, gen, failures int) time.Duration {
+// concurrency of limit, the one the request took its slot from, and a
+// quota 429 pauses the whole client, which acquire then waits out (so
+// the wait returned for it is zero).
+func (c *Client) waitAfter(a *answer, limit *limiter, gen, failures int) time.Duration {
 	now := c.now()
 	if a.status == http.StatusTooManyRequests {
 		c.throttled.Add(1)
-		c.limit.throttled(gen)
+		limit.throttled(gen)
 		if reason := a.header.Get("RateLimit-Reason"); quotaReason(reason) {
 			until := quotaReset(a.header, now)
 			if !until.After(now) {

@@ -75,7 +75,8 @@ type Options struct {
 	// Concurrency is how many requests may be in flight at first
 	// (default 4). Each 429 halves the limit; every 20 successes in a row
 	// raise it by one, up to MaxConcurrency (default Concurrency, so that
-	// it only grows back to where it started).
+	// it only grows back to where it started). The gateway requests of
+	// downloads have a limit of their own, DownloadsPerSlot times these.
 	Concurrency    int
 	MaxConcurrency int
 	// MaxAttempts is how often one call is sent before giving up
@@ -138,8 +139,9 @@ type Client struct {
 	sleep         func(context.Context, time.Duration) error
 	jitter        func() float64
 
-	limit *limiter
-	meter *meter
+	limit     *limiter
+	downloads *limiter // the gateway requests of downloads
+	meter     *meter
 
 	mu          sync.Mutex
 	pausedUntil time.Time
@@ -217,6 +219,7 @@ func New(opts Options) (*Client, error) {
 		limitMax = n
 	}
 	c.limit = newLimiter(min(n, limitMax), limitMax)
+	c.downloads = newLimiter(DownloadsPerSlot*min(n, limitMax), DownloadsPerSlot*limitMax)
 	return c, nil
 }
 

@@ -10,6 +10,17 @@ import (
 	"strings"
 )
 
+// DownloadsPerSlot is how many downloads may start at once for each
+// request Options.Concurrency lets be in flight. Attachment content has
+// a burst bucket of its own at Atlassian, three times the default one
+// (300 requests a second against 100), and the second hop of a download,
+// to the media host, draws on no API limit at all: downloads can go
+// wider than the JSON calls. Their limit is adaptive as the other is: a
+// 429 to a download halves it, and it grows back the same way; a 429 to a
+// JSON call leaves downloads alone, as Atlassian's buckets are per
+// endpoint.
+const DownloadsPerSlot = 4
+
 // ErrBadContent marks a download whose content is not what the API
 // listed, such as a body shorter or longer than the attachment's stated
 // size. When the consume function given to RetryDownload returns an error
@@ -120,7 +131,7 @@ func (c *Client) downloadCall(path string) (*call, error) {
 	if err != nil {
 		return nil, err
 	}
-	cl.idempotent, cl.stream = true, true
+	cl.idempotent, cl.stream, cl.limit = true, true, c.downloads
 	return cl, nil
 }
 

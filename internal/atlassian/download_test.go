@@ -492,3 +492,89 @@ func TestDownloadNeverLeavesHTTPS(t *testing.T) {
 		})
 	}
 }
+
+// TestDownloadsGoWiderThanTheOtherRequests: with one request in flight
+// allowed, and that one held by a JSON call, DownloadsPerSlot downloads
+// still reach the gateway at the same time.
+func TestDownloadsGoWiderThanTheOtherRequests(t *testing.T) {
+	media, _ := mediaHost(t, serveContent)
+	api, _ := attachmentAPI(t, func() string { return media.URL })
+	arrived := make(chan struct{}, DownloadsPerSlot)
+	all := make(chan struct{})
+	jsonHeld := make(chan struct{})
+	h := setup(t, func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == jiraBase+"/rest/api/3/myself" {
+			close(jsonHeld)
+			<-all
+			reply(w, http.StatusOK, `{}`)
+			return
+		}
+		arrived <- struct{}{}
+		<-all // every download's gateway request is in flight at once
+		api(w, r)
+	}, func(o *Options) { o.Concurrency = 1 })
+
+	errs := make(chan error, DownloadsPerSlot+1)
+	go func() { errs <- h.c.GetJSON(t.Context(), "/rest/api/3/myself", nil, nil) }()
+	<-jsonHeld
+	for range DownloadsPerSlot {
+		go func() {
+			errs <- h.c.RetryDownload(t.Context(), attachment, func(d *Download) error {
+				_, err := io.Copy(io.Discard, d.Body)
+				return err
+			})
+		}()
+	}
+	for range DownloadsPerSlot {
+		<-arrived
+	}
+	close(all)
+	for range DownloadsPerSlot + 1 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestDownloadLimitHalvesOnItsOwn429: Atlassian meters attachment
+// content in its own bucket, so a 429 to a download halves the
+// downloads' limit and leaves the other requests' alone, and the other
+// way round.
+func TestDownloadLimitHalvesOnItsOwn429(t *testing.T) {
+	media, _ := mediaHost(t, serveContent)
+	api, _ := attachmentAPI(t, func() string { return media.URL })
+	var limited atomic.Int32
+	limited.Store(1)
+	h := setup(t, func(w http.ResponseWriter, r *http.Request) {
+		if limited.Add(-1) >= 0 {
+			w.Header().Set("Retry-After", "1")
+			reply(w, http.StatusTooManyRequests, `{}`)
+			return
+		}
+		if r.URL.Path == jiraBase+attachment {
+			api(w, r)
+			return
+		}
+		reply(w, http.StatusOK, `{}`)
+	}, nil)
+	download := func() {
+		t.Helper()
+		if err := h.c.RetryDownload(t.Context(), attachment, func(d *Download) error {
+			_, err := io.Copy(io.Discard, d.Body)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	download()
+	if api, downloads := h.c.Stats().Concurrency, h.c.downloads.current(); api != 4 || downloads != 4*DownloadsPerSlot/2 {
+		t.Fatalf("after a download's 429: limits %d for requests, %d for downloads", api, downloads)
+	}
+	limited.Store(1)
+	if err := h.c.GetJSON(t.Context(), "/rest/api/3/myself", nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	if api, downloads := h.c.Stats().Concurrency, h.c.downloads.current(); api != 2 || downloads != 4*DownloadsPerSlot/2 {
+		t.Fatalf("after a JSON call's 429: limits %d for requests, %d for downloads", api, downloads)
+	}
+}

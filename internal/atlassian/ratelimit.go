@@ -94,8 +94,8 @@ func (c *Client) paused() time.Duration {
 }
 
 // acquire waits out a quota pause, then for a slot of the concurrency
-// limit. It returns the limiter's generation for the slot.
-func (c *Client) acquire(ctx context.Context) (int, error) {
+// limit l. It returns the limiter's generation for the slot.
+func (c *Client) acquire(ctx context.Context, l *limiter) (int, error) {
 	for {
 		// Loop: another goroutine may extend the pause while this one
 		// sleeps.
@@ -104,7 +104,7 @@ func (c *Client) acquire(ctx context.Context) (int, error) {
 				return 0, err
 			}
 		}
-		gen, err := c.limit.acquire(ctx)
+		gen, err := l.acquire(ctx)
 		if err != nil {
 			return 0, err
 		}
@@ -112,7 +112,7 @@ func (c *Client) acquire(ctx context.Context) (int, error) {
 		if c.paused() <= 0 {
 			return gen, nil
 		}
-		c.limit.release()
+		l.release()
 	}
 }
 

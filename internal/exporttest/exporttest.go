@@ -9,6 +9,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net/url"
 	"os"
 	"os/exec"
@@ -53,6 +54,16 @@ func Sandbox(t *testing.T, opts sandbox.Options, scopes ...string) (*sandbox.Ser
 // for Jira's.
 func Login(tb testing.TB, url string, scopes ...string) *auth.TokenSource {
 	tb.Helper()
+	client, g := login(tb, url, scopes)
+	store := &tokenstore.Memory{}
+	if err := store.Save(context.Background(), "p", g); err != nil {
+		tb.Fatal(err)
+	}
+	return &auth.TokenSource{Client: client, Store: store, StateDir: tb.TempDir(), Profile: "p"}
+}
+
+func login(tb testing.TB, url string, scopes []string) (*auth.Client, *tokenstore.Grant) {
+	tb.Helper()
 	if len(scopes) == 0 {
 		scopes = []string{"read:jira-work", "read:jira-user"}
 	}
@@ -64,11 +75,7 @@ func Login(tb testing.TB, url string, scopes ...string) *auth.TokenSource {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	store := &tokenstore.Memory{}
-	if err := store.Save(context.Background(), "p", g); err != nil {
-		tb.Fatal(err)
-	}
-	return &auth.TokenSource{Client: client, Store: store, StateDir: tb.TempDir(), Profile: "p"}
+	return client, g
 }
 
 // Client is an API client for the sandbox's default site.
@@ -91,7 +98,10 @@ func Options(out string, product atlassian.Product, query string, client *atlass
 		Site:      exportformat.Site{CloudID: site.CloudID, URL: site.URL, Name: site.Name},
 		Redaction: exportformat.RedactionAccountIDs, Tool: exportformat.Tool{Name: "aumo", Version: "test"},
 		Downloads: client,
-		Cost:      export.ClientCost(client),
+		// As `aumo export` has them: as many writers as downloads may
+		// start at once.
+		Concurrency: export.DefaultConcurrency * atlassian.DownloadsPerSlot,
+		Cost:        export.ClientCost(client),
 	}
 }
 
@@ -134,10 +144,9 @@ func Index(tb testing.TB, out string) []exportformat.IndexLine {
 	return lines
 }
 
-// StartSandboxProcess builds aumo and runs `aumo sandbox` with args in its
-// own process (so that only the exporter's memory counts in a
-// benchmark), and returns its API URL.
-func StartSandboxProcess(b *testing.B, args ...string) string {
+// BuildAumo builds the aumo command into a temporary directory and
+// returns its path.
+func BuildAumo(b *testing.B) string {
 	b.Helper()
 	bin := filepath.Join(b.TempDir(), "aumo")
 	build := exec.Command("go", "build", "-o", bin, "github.com/aumo-cli/aumo/cmd/aumo")
@@ -145,7 +154,15 @@ func StartSandboxProcess(b *testing.B, args ...string) string {
 	if err := build.Run(); err != nil {
 		b.Fatalf("build aumo: %v", err)
 	}
-	cmd := exec.Command(bin, append([]string{"sandbox"}, args...)...)
+	return bin
+}
+
+// StartSandboxProcess builds aumo and runs `aumo sandbox` with args in its
+// own process (so that only the exporter's memory counts in a
+// benchmark), and returns its API URL.
+func StartSandboxProcess(b *testing.B, args ...string) string {
+	b.Helper()
+	cmd := exec.Command(BuildAumo(b), append([]string{"sandbox"}, args...)...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		b.Fatal(err)
@@ -168,11 +185,58 @@ func StartSandboxProcess(b *testing.B, args ...string) string {
 	return ""
 }
 
+// CommandEnv logs in to the sandbox at apiURL with scopes (Jira's when
+// none) and returns the environment under which an aumo process finds
+// that grant, in a file store under a temporary directory, its site the
+// sandbox's default one.
+func CommandEnv(b *testing.B, apiURL string, scopes ...string) []string {
+	b.Helper()
+	_, g := login(b, apiURL, scopes)
+	site := sandbox.DefaultSites[0]
+	g.Sites = []tokenstore.Site{{CloudID: site.CloudID, URL: site.URL, Name: site.Name}}
+	g.Site = site.CloudID
+	dir := b.TempDir()
+	const passphrase = "correct horse battery staple"
+	// A cheap key derivation: age's default would make the child spend
+	// a quarter of a gigabyte on reading the grant, and that is not
+	// what is measured.
+	tokenstore.SetScryptWorkFactorForTesting(10)
+	store := &tokenstore.File{Dir: filepath.Join(dir, "state", "aumo"), Passphrase: secret.New(passphrase)}
+	if err := store.Save(context.Background(), "default", g); err != nil {
+		b.Fatal(err)
+	}
+	return append(os.Environ(),
+		"AUMO_AUTH_URL="+apiURL, "AUMO_API_URL="+apiURL,
+		"AUMO_CLIENT_ID="+sandbox.DefaultClientID, "AUMO_CLIENT_SECRET="+sandbox.DefaultClientSecret,
+		"XDG_CONFIG_HOME="+filepath.Join(dir, "config"), "XDG_STATE_HOME="+filepath.Join(dir, "state"),
+		"AUMO_PROFILE=default", "AUMO_TOKEN_STORE=file", "AUMO_TOKEN_PASSPHRASE="+passphrase)
+}
+
+// RunCommand runs the aumo at bin with args under env, fails the
+// benchmark unless it exits 0, and returns its peak resident memory and
+// how long it took.
+func RunCommand(b *testing.B, bin string, env []string, args ...string) (uint64, time.Duration) {
+	b.Helper()
+	cmd := exec.Command(bin, args...)
+	cmd.Env = env
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if testing.Verbose() {
+		cmd.Stderr = io.MultiWriter(&stderr, os.Stderr)
+	}
+	start := time.Now()
+	if err := cmd.Run(); err != nil {
+		b.Fatalf("aumo %s: %v\n%s", strings.Join(args, " "), err, stderr.Bytes())
+	}
+	return peakRSSOf(cmd.ProcessState), time.Since(start)
+}
+
 // BenchExport runs b.N exports of query with the source newSource makes
 // (after its check, which the run also times) and reports the cost per
 // item (the kinds counted as unit) and the peak memory.
 func BenchExport(b *testing.B, apiURL string, tokens *auth.TokenSource, product atlassian.Product, query, unit string, kinds []string,
 	newSource func(*atlassian.Client, string) (func(context.Context) (int64, error), export.Source)) {
+	b.ResetTimer() // building aumo and logging in are not the export
 	for i := 0; i < b.N; i++ {
 		client := Client(b, apiURL, product, tokens)
 		opts := Options(filepath.Join(b.TempDir(), "export"), product, query, client)

@@ -3,10 +3,16 @@ package jira_test
 import (
 	"context"
 	"fmt"
+	"io/fs"
+	"os"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
+	"strings"
 	"testing"
 	"time"
+
+	"filippo.io/age"
 
 	"github.com/aumo-cli/aumo/internal/atlassian"
 	"github.com/aumo-cli/aumo/internal/export"
@@ -103,4 +109,79 @@ func BenchmarkJiraIncremental(b *testing.B) {
 		b.ReportMetric(time.Since(start).Seconds(), "seconds")
 	}
 	b.ReportMetric(float64(exporttest.PeakRSS(b))/(1<<20), "peak-RSS-MiB")
+}
+
+// BenchmarkJiraExportMemory runs `aumo export jira` in its own process to
+// each kind of output, against a sandbox in another process without
+// latency, and reports each one's peak resident memory, as a user's
+// `/usr/bin/time -v` would:
+//
+//	go test -run '^$' -bench JiraExportMemory -benchtime 1x ./internal/jira
+//
+// AUMO_BENCH_ISSUES (default 1804) sizes the project; every
+// AUMO_BENCH_LARGE_EVERY-th issue (default 2) has one more attachment of
+// AUMO_BENCH_LARGE_SIZE bytes (default 768 KiB), about 700 MB in all for
+// the default size. AUMO_BENCH_AUMO names another aumo binary to measure
+// (an older build, to compare), the sandbox staying this build's;
+// AUMO_BENCH_SINKS (such as "dir,zst") picks some of the outputs.
+func BenchmarkJiraExportMemory(b *testing.B) {
+	issues := exporttest.Size(b, "AUMO_BENCH_ISSUES", 1804)
+	apiURL := exporttest.StartSandboxProcess(b, "--jira-issues", fmt.Sprint(issues), "--confluence-pages", "0",
+		"--jira-large-every", exporttest.Env("AUMO_BENCH_LARGE_EVERY", "2"),
+		"--jira-large-size", exporttest.Env("AUMO_BENCH_LARGE_SIZE", fmt.Sprint(768<<10)))
+	bin := exporttest.Env("AUMO_BENCH_AUMO", "")
+	if bin == "" {
+		bin = exporttest.BuildAumo(b)
+	}
+	env := exporttest.CommandEnv(b, apiURL)
+	id, err := age.GenerateX25519Identity()
+	if err != nil {
+		b.Fatal(err)
+	}
+	outputs := []struct{ metric, out string }{
+		{"dir", "export"},
+		{"tar", "export.tar"},
+		{"tgz", "export.tar.gz"},
+		{"zst", "export.tar.zst"},
+		{"zst-age", "export.tar.zst.age"},
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		for _, o := range outputs {
+			if only := os.Getenv("AUMO_BENCH_SINKS"); only != "" && !slices.Contains(strings.Split(only, ","), o.metric) {
+				continue
+			}
+			out := filepath.Join(b.TempDir(), o.out)
+			args := []string{"export", "jira", "--jql", "project = DEMO", "--out", out, "--no-progress"}
+			if strings.HasSuffix(o.out, ".age") {
+				args = append(args, "--encrypt-to", id.Recipient().String())
+			}
+			peak, took := exporttest.RunCommand(b, bin, env, args...)
+			b.ReportMetric(float64(peak)/(1<<20), o.metric+"-peak-RSS-MiB")
+			b.ReportMetric(took.Seconds(), o.metric+"-seconds")
+			if o.metric == "dir" {
+				b.ReportMetric(float64(treeSize(b, out))/1e6, "exported-MB")
+			} else if info, err := os.Stat(out); err == nil {
+				b.ReportMetric(float64(info.Size())/1e6, o.metric+"-MB")
+			}
+			_ = os.RemoveAll(out)
+		}
+	}
+}
+
+// treeSize is the bytes of the files under dir.
+func treeSize(b *testing.B, dir string) int64 {
+	var n int64
+	err := filepath.WalkDir(dir, func(_ string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		info, err := d.Info()
+		n += info.Size()
+		return err
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return n
 }

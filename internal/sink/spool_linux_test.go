@@ -5,10 +5,12 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"filippo.io/age"
@@ -123,5 +125,55 @@ func TestEncryptedTarballSpoolsNoPlaintext(t *testing.T) {
 	}
 	if !bytes.Equal(got["big.bin"], big) || !strings.Contains(string(got[indexName]), secret) {
 		t.Errorf("archive: big.bin %d bytes (want %d), index %q", len(got["big.bin"]), len(big), got[indexName])
+	}
+}
+
+// However many Puts of larger files run at once, only memSpoolLarge of
+// them wait for the archive in memory; the others wait in temporary
+// files, and every file arrives whole.
+func TestConcurrentLargePutsSpoolToFiles(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "x.tar")
+	s, err := Open(out, Options{InitialManifest: []byte("{}")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const puts = 2 * memSpoolLarge
+	var arrived sync.WaitGroup
+	arrived.Add(puts)
+	release := make(chan struct{})
+	contents := make([][]byte, puts)
+	errs := make(chan error, puts)
+	for i := range puts {
+		contents[i] = randomBytes(uint64(i), 1<<20)
+		r := &probeReader{r: bytes.NewReader(contents[i]), probe: func() {
+			arrived.Done()
+			<-release // every Put holds its whole content now
+		}}
+		go func() {
+			_, err := s.Put(context.Background(), fmt.Sprintf("f%d.bin", i), r)
+			errs <- err
+		}()
+	}
+	arrived.Wait()
+	// The index spool is one file; the other Puts spooled one each.
+	if n := len(spoolFiles(t, dir)) - 1; n != puts-memSpoolLarge {
+		t.Errorf("%d Puts spooled to files, want %d", n, puts-memSpoolLarge)
+	}
+	close(release)
+	for range puts {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Finish([]byte(`{"format":"x"}`)); err != nil {
+		t.Fatal(err)
+	}
+	tg := &target{kind: "tar", out: out}
+	files, _ := tg.readBack(t)
+	for i, want := range contents {
+		if !bytes.Equal(files[fmt.Sprintf("f%d.bin", i)], want) {
+			t.Errorf("f%d.bin: %d bytes, want %d as written", i, len(files[fmt.Sprintf("f%d.bin", i)]), len(want))
+		}
 	}
 }

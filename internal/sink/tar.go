@@ -22,10 +22,21 @@ import (
 	"github.com/klauspost/compress/zstd"
 )
 
-// memSpoolMax is the largest content a tarball Put keeps in memory while
-// it waits for the archive; larger content goes to a temporary file. The
-// bound keeps memory at a few MiB per concurrent Put.
-const memSpoolMax = 2 << 20
+// A tarball Put keeps its content in memory while it waits for the
+// archive, up to memSpoolSmall bytes whatever else is spooled (most files
+// of an export, JSON and Markdown and most attachments, are that small),
+// and up to memSpoolMax while no more than memSpoolLarge other Puts hold
+// that much; the rest goes to a temporary file. Memory stays at a few MiB
+// however many Puts run at once.
+const (
+	memSpoolSmall = 64 << 10
+	memSpoolMax   = 1 << 20
+	memSpoolLarge = 4
+)
+
+// zstdWindow is the window of a .tar.zst archive's encoder, and so what
+// a reader needs to decompress it.
+const zstdWindow = 2 << 20
 
 // entryMode is the mode of the files inside a tarball: whoever extracts it
 // decides, through their umask, who else may read them.
@@ -65,12 +76,22 @@ type tarSink struct {
 	// lock is the output's lock if Open took it for the sink, released
 	// when the sink ends.
 	lock *OutputLock
+
+	// large holds the buffers of Puts that spool more than
+	// memSpoolSmall in memory: memSpoolLarge of them, made as needed
+	// and kept for the sink's life.
+	large chan *bytes.Buffer
 }
 
+// spoolBufs are the buffers of small spools, of memSpoolSmall and a
+// little more.
 var spoolBufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 func openTar(kind, final string, opts Options, own *OutputLock) (_ *tarSink, err error) {
-	s := &tarSink{kind: kind, final: final, stdout: opts.Stdout, lock: own}
+	s := &tarSink{kind: kind, final: final, stdout: opts.Stdout, lock: own, large: make(chan *bytes.Buffer, memSpoolLarge)}
+	for range memSpoolLarge {
+		s.large <- new(bytes.Buffer)
+	}
 	defer func() {
 		if err != nil {
 			_ = s.cleanup()
@@ -134,9 +155,16 @@ func compressor(kind string, w io.Writer) (io.WriteCloser, error) {
 		}
 		return gz, nil
 	case KindTarZst:
-		// Two encoders compress one block while the next is filled; more
-		// would only cost memory, as the archive is written by one writer.
-		zw, err := zstd.NewWriter(w, zstd.WithEncoderConcurrency(2))
+		// Sized for a stream, not for the best ratio: the default window
+		// (8 MiB for each encoder) made the encoder the largest thing an
+		// export held in memory, while the redundancy of an
+		// export (issues and pages of similar JSON, side by side) lies
+		// within a few items, and attachments are mostly compressed
+		// already. Two encoders compress one block while the next is
+		// filled; more would only cost memory, as the archive is written
+		// by one writer.
+		zw, err := zstd.NewWriter(w, zstd.WithEncoderConcurrency(2),
+			zstd.WithWindowSize(zstdWindow), zstd.WithLowerEncoderMem(true))
 		if err != nil {
 			return nil, fmt.Errorf("zstd: %w", err)
 		}
@@ -194,22 +222,32 @@ func (nopWriteCloser) Close() error { return nil }
 
 // spooled is a Put's content waiting for its turn in the archive.
 type spooled struct {
-	buf  *bytes.Buffer
-	file *os.File
-	rd   io.Reader // the file's content, decrypted if need be
-	name string
-	size int64
+	buf   *bytes.Buffer
+	large chan *bytes.Buffer // where buf goes back to, if it is large
+	file  *os.File
+	rd    io.Reader // the file's content, decrypted if need be
+	name  string
+	size  int64
 }
 
 func (sp *spooled) release() {
-	if sp.buf != nil {
-		spoolBufs.Put(sp.buf)
-		sp.buf = nil
-	}
+	sp.dropBuffer()
 	if sp.file != nil {
 		_ = closeSpool(sp.file, sp.name)
 		sp.file = nil
 	}
+}
+
+func (sp *spooled) dropBuffer() {
+	switch {
+	case sp.buf == nil:
+	case sp.large != nil:
+		sp.buf.Reset()
+		sp.large <- sp.buf
+	default:
+		spoolBufs.Put(sp.buf)
+	}
+	sp.buf, sp.large = nil, nil
 }
 
 func (s *tarSink) Put(ctx context.Context, name string, r io.Reader) (Entry, error) {
@@ -239,7 +277,8 @@ func (s *tarSink) Put(ctx context.Context, name string, r io.Reader) (Entry, err
 }
 
 // spool reads r to its end, because a tar header needs the size before the
-// content: in memory up to memSpoolMax, else in a temporary file.
+// content: in memory while it is small enough (see memSpoolMax), else in
+// a temporary file.
 func (s *tarSink) spool(r io.Reader, h hash.Hash) (_ *spooled, err error) {
 	buf := spoolBufs.Get().(*bytes.Buffer)
 	buf.Reset()
@@ -249,42 +288,67 @@ func (s *tarSink) spool(r io.Reader, h hash.Hash) (_ *spooled, err error) {
 			sp.release()
 		}
 	}()
-	if _, err := buf.ReadFrom(io.LimitReader(r, memSpoolMax+1)); err != nil {
+	if _, err := buf.ReadFrom(io.LimitReader(r, memSpoolSmall+1)); err != nil {
 		return nil, err
 	}
-	h.Write(buf.Bytes())
-	if buf.Len() <= memSpoolMax {
-		sp.size = int64(buf.Len())
+	if buf.Len() > memSpoolSmall && s.takeLarge(sp) {
+		if _, err := sp.buf.ReadFrom(io.LimitReader(r, int64(memSpoolMax+1-sp.buf.Len()))); err != nil {
+			return nil, err
+		}
+	}
+	h.Write(sp.buf.Bytes())
+	sp.size = int64(sp.buf.Len())
+	if sp.size <= memSpoolSmall || (sp.large != nil && sp.size <= memSpoolMax) {
 		return sp, nil
 	}
+	return sp, s.spoolToFile(sp, r, h)
+}
+
+// takeLarge moves what sp holds to a large buffer, if one is free: a Put
+// that finds none goes to a temporary file rather than waiting.
+func (s *tarSink) takeLarge(sp *spooled) bool {
+	select {
+	case large := <-s.large:
+		// Grown once to the most it holds (ReadFrom wants MinRead
+		// free before each read), rather than by doubling to twice
+		// that.
+		large.Grow(memSpoolMax + 1 + bytes.MinRead)
+		large.Write(sp.buf.Bytes())
+		spoolBufs.Put(sp.buf)
+		sp.buf, sp.large = large, s.large
+		return true
+	default:
+		return false
+	}
+}
+
+// spoolToFile moves what sp holds in memory to a temporary file and
+// copies the rest of r after it.
+func (s *tarSink) spoolToFile(sp *spooled, r io.Reader, h hash.Hash) (err error) {
 	sp.file, sp.name, err = createSpool(s.dir, tmpPrefix+"put-*")
 	if err != nil {
-		return nil, err
+		return err
 	}
 	var w io.WriteCloser = nopWriteCloser{sp.file}
 	if s.spoolKey != nil {
 		if w, err = age.Encrypt(sp.file, s.spoolKey.Recipient()); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	if _, err := w.Write(buf.Bytes()); err != nil {
-		return nil, err
+	if _, err := w.Write(sp.buf.Bytes()); err != nil {
+		return err
 	}
-	sp.size = int64(buf.Len())
-	spoolBufs.Put(buf)
-	sp.buf = nil
+	sp.dropBuffer()
 	n, err := hashingCopy(w, r, h)
 	if err == nil {
 		err = w.Close()
 	}
 	if err != nil {
-		return nil, err
+		return err
 	}
 	sp.size += n
-	if sp.rd, err = s.readSpool(sp.file); err != nil {
-		return nil, err
-	}
-	return sp, nil
+	sp.rd, err = s.readSpool(sp.file)
+	return err
 }
 
 // appendEntry writes one file into the archive. A failure part-way leaves

@@ -184,11 +184,22 @@ func engineOptions(opts *Options, p product, site tokenstore.Site) export.Option
 		Site:      exportformat.Site{CloudID: site.CloudID, URL: site.URL, Name: site.Name},
 		Redaction: redaction(opts.KeepAccountIDs), Tool: exportformat.Tool{Name: "aumo", Version: buildinfo.Version},
 		Choices:     choices,
-		Concurrency: opts.Concurrency, NoAttachments: opts.NoAttachments, MaxAttachmentSize: opts.MaxAttachmentBytes,
+		Concurrency: writers(opts), NoAttachments: opts.NoAttachments, MaxAttachmentSize: opts.MaxAttachmentBytes,
 		NoJSON: opts.NoJSON, NoMarkdown: opts.NoMarkdown, Recipients: opts.Recipients,
 		Incremental: opts.Incremental, Prune: opts.Prune,
 		Stdout: f.IO.Out, StdoutIsTerminal: f.IO.IsStdoutTTY(),
 	}
+}
+
+// writers is how many items the engine writes at once. A writer spends
+// most of its time on its item's downloads, which the client lets go
+// atlassian.DownloadsPerSlot times as wide as the other requests; without
+// attachments --concurrency is enough.
+func writers(opts *Options) int {
+	if opts.NoAttachments {
+		return opts.Concurrency
+	}
+	return opts.Concurrency * atlassian.DownloadsPerSlot
 }
 
 // newClient is the API client of the run, which tells of quota pauses

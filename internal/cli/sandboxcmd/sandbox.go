@@ -24,6 +24,10 @@ type Options struct {
 	QuotaPoints   int
 	QuotaWindow   time.Duration
 	JiraLongEvery int
+	// JiraLargeEvery and JiraLargeSize add a large attachment to every
+	// Nth issue, to measure exports with many bytes.
+	JiraLargeEvery int
+	JiraLargeSize  int64
 	// JiraIssues and ConfluencePages size the project and the space DEMO.
 	JiraIssues, ConfluencePages int
 }
@@ -51,6 +55,8 @@ standard error) commands to try; Ctrl-C stops it.`,
 	cmd.Flags().DurationVar(&opts.TokenLifetime, "token-lifetime", time.Hour, "lifetime of the access tokens it issues")
 	cmd.Flags().IntVar(&opts.JiraIssues, "jira-issues", 120, "issues of the Jira project DEMO")
 	cmd.Flags().IntVar(&opts.JiraLongEvery, "jira-long-every", 0, fmt.Sprintf("give every Nth issue a long comment thread, worklog and changelog (0: every %dth)", sandbox.DefaultJiraLongThreadEvery))
+	cmd.Flags().IntVar(&opts.JiraLargeEvery, "jira-large-every", 0, fmt.Sprintf("give every Nth issue one more, large attachment (0: every %dth)", sandbox.DefaultJiraLargeAttachmentEvery))
+	cmd.Flags().Int64Var(&opts.JiraLargeSize, "jira-large-size", 0, fmt.Sprintf("bytes of that large attachment (0: %d)", sandbox.DefaultJiraLargeAttachmentSize))
 	cmd.Flags().IntVar(&opts.ConfluencePages, "confluence-pages", 100, "pages of the Confluence space DEMO (0: no space)")
 	cmd.Flags().DurationVar(&opts.Latency, "latency", 0, "delay every API answer by this much (to measure exports)")
 	cmd.Flags().Float64Var(&opts.Burst, "burst", 0, "answer 429 beyond this many API requests per second, as Atlassian's burst limit does (0: no limit)")
@@ -70,6 +76,7 @@ func Run(ctx context.Context, opts *Options) error {
 	defer func() { _ = srv.Close() }()
 	srv.SetJiraProject("DEMO", opts.JiraIssues, 1, sandbox.JiraOptions{
 		LongThreadEvery: opts.JiraLongEvery, LongWorklogEvery: opts.JiraLongEvery, LongChangelogEvery: opts.JiraLongEvery,
+		LargeAttachmentEvery: opts.JiraLargeEvery, LargeAttachmentSize: opts.JiraLargeSize,
 	})
 	srv.SetConfluenceSpace("DEMO", opts.ConfluencePages, 1, sandbox.ConfluenceOptions{})
 	srv.SetLatency(opts.Latency)

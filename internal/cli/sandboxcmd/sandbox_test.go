@@ -23,6 +23,7 @@ func TestFlags(t *testing.T) {
 		{Name: "token-lifetime", Args: []string{"--token-lifetime", "90s"}, Want: with(func(o *Options) { o.TokenLifetime = 90 * time.Second })},
 		{Name: "jira-issues", Args: []string{"--jira-issues", "0"}, Want: with(func(o *Options) { o.JiraIssues = 0 })},
 		{Name: "jira-long-every", Args: []string{"--jira-long-every", "3"}, Want: with(func(o *Options) { o.JiraLongEvery = 3 })},
+		{Name: "jira-large", Args: []string{"--jira-large-every", "2", "--jira-large-size", "786432"}, Want: with(func(o *Options) { o.JiraLargeEvery, o.JiraLargeSize = 2, 786432 })},
 		{Name: "confluence-pages", Args: []string{"--confluence-pages", "7"}, Want: with(func(o *Options) { o.ConfluencePages = 7 })},
 		{Name: "latency", Args: []string{"--latency", "20ms"}, Want: with(func(o *Options) { o.Latency = 20 * time.Millisecond })},
 		{Name: "burst", Args: []string{"--burst", "2.5"}, Want: with(func(o *Options) { o.Burst = 2.5 })},
