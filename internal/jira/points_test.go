@@ -153,7 +153,7 @@ func TestPointsPerIssue(t *testing.T) {
 		issues int
 		opts   sandbox.JiraOptions
 	}{
-		{"typical", 200, sandbox.JiraOptions{}},
+		{"typical", 150, sandbox.JiraOptions{}},
 		{"long lists", 60, sandbox.JiraOptions{LongThreadEvery: 3, LongWorklogEvery: 3, LongChangelogEvery: 3}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -225,7 +225,7 @@ func (s *stopAfter) Items(ctx context.Context, done func(kind, id string) bool, 
 //
 //	go test -run TestResumeFetchesOnlyWhatIsLeft -v ./internal/jira
 func TestResumeFetchesOnlyWhatIsLeft(t *testing.T) {
-	const issues = 120
+	const issues = 60
 	srv, tokens := exporttest.Sandbox(t, sandbox.Options{})
 	run := func(out string, stop int) (sandbox.JiraStats, *exportformat.Manifest, error) {
 		t.Helper()
