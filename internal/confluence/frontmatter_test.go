@@ -16,9 +16,6 @@ import (
 	"github.com/yuin/goldmark/extension"
 	"go.yaml.in/yaml/v3"
 
-	"github.com/aumo-cli/aumo/internal/atlassian"
-	"github.com/aumo-cli/aumo/internal/confluence"
-	"github.com/aumo-cli/aumo/internal/exporttest"
 	"github.com/aumo-cli/aumo/internal/sandbox"
 )
 
@@ -76,14 +73,8 @@ func splitMarkdown(t *testing.T, path string) (front, body string) {
 // once the Markdown is rendered, and links to pages of the export
 // written as URLs lead to their Markdown.
 func TestFrontMatterReadsBackAsTheJSON(t *testing.T) {
-	srv, tokens := exporttest.Sandbox(t, sandbox.Options{}, confluence.Scopes...)
-	srv.SetConfluenceSpace("ENG", 100, 4, sandbox.ConfluenceOptions{})
 	site := sandbox.DefaultSites[0]
-	client := exporttest.Client(t, srv.URL(), atlassian.Confluence, tokens)
-	out := filepath.Join(t.TempDir(), "export")
-	opts := exporttest.Options(out, atlassian.Confluence, "space = ENG", client)
-	opts.NoAttachments = true
-	exporttest.Export(t, opts, confluence.New(confluence.Options{Client: client, CQL: opts.Query, SiteURL: site.URL}))
+	out := readOnlyExport(t)
 
 	mds, _ := filepath.Glob(filepath.Join(out, "*s", "*", "*.md"))
 	if len(mds) < 40 {

@@ -2,10 +2,12 @@ package confluence_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/aumo-cli/aumo/internal/atlassian"
@@ -15,19 +17,57 @@ import (
 	"github.com/aumo-cli/aumo/pkg/exportformat"
 )
 
+// sharedExport is an export of the sandbox's space ENG (120 pages and
+// blog posts, seed 4, no attachments), made once for the tests that only
+// read it, in main's temporary directory.
+var sharedExport struct {
+	sync.Mutex
+	dir, err string
+}
+
+func readOnlyExport(t *testing.T) string {
+	t.Helper()
+	sharedExport.Lock()
+	defer sharedExport.Unlock()
+	if sharedExport.err != "" {
+		t.Fatal(sharedExport.err)
+	}
+	if sharedExport.dir != "" {
+		return sharedExport.dir
+	}
+	srv, tokens := exporttest.Sandbox(t, sandbox.Options{}, confluence.Scopes...)
+	srv.SetConfluenceSpace("ENG", 120, 4, sandbox.ConfluenceOptions{})
+	client := exporttest.Client(t, srv.URL(), atlassian.Confluence, tokens)
+	out := filepath.Join(testDir, "read-only-export")
+	opts := exporttest.Options(out, atlassian.Confluence, "space = ENG", client)
+	opts.NoAttachments = true
+	sharedExport.err = "the shared export failed"
+	exporttest.Export(t, opts, confluence.New(confluence.Options{Client: client, CQL: opts.Query, SiteURL: sandbox.DefaultSites[0].URL}))
+	sharedExport.dir, sharedExport.err = out, ""
+	return out
+}
+
+// testDir is a temporary directory for the whole run's tests.
+var testDir string
+
+func TestMain(m *testing.M) {
+	var err error
+	if testDir, err = os.MkdirTemp("", "aumo-confluence-test-"); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	_ = os.RemoveAll(testDir)
+	os.Exit(code)
+}
+
 // TestMarkdownFromTheExportAlone makes the Markdown of every page and
 // blog post again from what the export on disk holds (the manifest's
 // site and redaction, the spaces' keys, the items' paths and titles)
 // and finds it the same, byte for byte, as what the export wrote: the
 // Markdown can be rendered offline, without the API.
 func TestMarkdownFromTheExportAlone(t *testing.T) {
-	srv, tokens := exporttest.Sandbox(t, sandbox.Options{}, confluence.Scopes...)
-	srv.SetConfluenceSpace("ENG", 120, 4, sandbox.ConfluenceOptions{})
-	client := exporttest.Client(t, srv.URL(), atlassian.Confluence, tokens)
-	out := filepath.Join(t.TempDir(), "export")
-	opts := exporttest.Options(out, atlassian.Confluence, "space = ENG", client)
-	opts.NoAttachments = true
-	exporttest.Export(t, opts, confluence.New(confluence.Options{Client: client, CQL: opts.Query, SiteURL: sandbox.DefaultSites[0].URL}))
+	out := readOnlyExport(t)
 
 	var m exportformat.Manifest
 	readJSON(t, filepath.Join(out, exportformat.ManifestName), &m)
