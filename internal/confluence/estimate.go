@@ -12,6 +12,10 @@ import (
 	"github.com/aumo-cli/aumo/pkg/exportformat"
 )
 
+// bodiesPage is how many results Confluence returns a page when a
+// search expands their bodies, whatever limit it was asked for.
+const bodiesPage = 50
+
 // estimateSample is how many pages or blog posts --estimate looks at in
 // detail: few enough that their comments and attachments fit a page or
 // two of the content search.
@@ -184,7 +188,7 @@ func fixedCost(count int64, spaces int, folders, people int64) export.Estimate {
 // sampleCost is what the sampled items cost of their own: each listed,
 // then returned in two body formats (a page with more labels than its
 // hit shows fetched alone, with its first fifty labels); each comment and
-// attachment listed, a hundred a request past the batch's first; each
+// attachment listed, bodiesPage a request past the batch's first; each
 // attachment downloaded.
 func sampleCost(hits []*hit, kids sampledChildren, o export.EstimateOptions) export.Estimate {
 	var e export.Estimate
@@ -196,8 +200,8 @@ func sampleCost(hits []*hit, kids sampledChildren, o export.EstimateOptions) exp
 		}
 	}
 	listed := kids.comments + kids.attachments
-	e.Requests += listed / searchLimit
-	e.Points += listed + listed/searchLimit
+	e.Requests += listed / bodiesPage
+	e.Points += listed + listed/bodiesPage
 	// The sizes listed stand for all the attachments.
 	var downloads, bytes int64
 	for _, size := range kids.sizes {

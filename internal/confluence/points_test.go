@@ -302,8 +302,8 @@ var pointsDatasets = []struct {
 	pages int
 	opts  sandbox.ConfluenceOptions
 }{
-	{"typical", 120, sandbox.ConfluenceOptions{}},
-	{"long lists", 30, sandbox.ConfluenceOptions{
+	{"typical", 80, sandbox.ConfluenceOptions{}},
+	{"long lists", 20, sandbox.ConfluenceOptions{
 		ManyLabelsEvery: 1, CommentPercent: 100, MaxComments: 40, LongThreadEvery: 3, InlineCommentEvery: 1,
 		AttachmentPercent: 100, MaxAttachments: 10, LargeAttachmentEvery: -1,
 	}},
@@ -377,7 +377,7 @@ func (s *stopAfter) Items(ctx context.Context, done func(kind, id string) bool, 
 // looks up again, and the pages the stop cut off after they were fetched.
 func TestResumeCostsLittleMore(t *testing.T) {
 	srv, tokens := exporttest.Sandbox(t, sandbox.Options{}, confluence.Scopes...)
-	srv.SetConfluenceSpace("ENG", 60, 11, sandbox.ConfluenceOptions{})
+	srv.SetConfluenceSpace("ENG", 40, 11, sandbox.ConfluenceOptions{})
 	stats := func() sandbox.ConfluenceStats { return srv.Stats().Confluence }
 	export := func(out string, stop int64) (*exportformat.Manifest, error) {
 		client := exporttest.Client(t, srv.URL(), atlassian.Confluence, tokens)
@@ -400,7 +400,7 @@ func TestResumeCostsLittleMore(t *testing.T) {
 
 	out := filepath.Join(t.TempDir(), "resumed")
 	before = stats()
-	if _, err := export(out, 30); !errors.Is(err, context.Canceled) {
+	if _, err := export(out, 20); !errors.Is(err, context.Canceled) {
 		t.Fatalf("stopped run: %v", err)
 	}
 	stopped := stats().Points - before.Points

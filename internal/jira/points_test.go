@@ -154,7 +154,7 @@ func TestPointsPerIssue(t *testing.T) {
 		opts   sandbox.JiraOptions
 	}{
 		{"typical", 150, sandbox.JiraOptions{}},
-		{"long lists", 60, sandbox.JiraOptions{LongThreadEvery: 3, LongWorklogEvery: 3, LongChangelogEvery: 3}},
+		{"long lists", 40, sandbox.JiraOptions{LongThreadEvery: 3, LongWorklogEvery: 3, LongChangelogEvery: 3}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			issues := c.issues
@@ -225,7 +225,7 @@ func (s *stopAfter) Items(ctx context.Context, done func(kind, id string) bool, 
 //
 //	go test -run TestResumeFetchesOnlyWhatIsLeft -v ./internal/jira
 func TestResumeFetchesOnlyWhatIsLeft(t *testing.T) {
-	const issues = 60
+	const issues = 40
 	srv, tokens := exporttest.Sandbox(t, sandbox.Options{})
 	run := func(out string, stop int) (sandbox.JiraStats, *exportformat.Manifest, error) {
 		t.Helper()
