@@ -98,5 +98,5 @@ func (c *Client) reserve(cl *call) (func(), error) {
 	if n < y.objects {
 		y.askFor(cl, n)
 	}
-	return func() { c.meter.release(held) }, nil
+	return func() { c.meter.releaseHeld(held) }, nil
 }

@@ -189,20 +189,20 @@ func (c *Client) try(ctx context.Context, cl *call, n int) (*attempt, error) {
 		return nil, fmt.Errorf("%s %s: %w", cl.method, cl.path, err)
 	}
 	if err := c.meter.admit(ctx, c.sleep); err != nil {
-		c.limit.release()
+		cl.limit.release()
 		return nil, fmt.Errorf("%s %s: %w", cl.method, cl.path, err)
 	}
 	token, err := c.tokens.AccessToken(ctx)
 	if err != nil {
 		cl.limit.release()
-		c.meter.release(1)
+		c.meter.releaseBase()
 		return nil, fmt.Errorf("get an access token for %s %s: %w", cl.method, cl.path, err)
 	}
 	start := c.now()
 	a, err := c.send(ctx, cl, token)
 	cl.limit.release()
 	c.chargeRequest(cl.path)
-	c.meter.release(1)
+	c.meter.releaseBase()
 
 	if err == nil {
 		c.reached.Store(true)

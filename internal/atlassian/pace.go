@@ -59,11 +59,17 @@ type meter struct {
 	mu        sync.Mutex
 	maxPoints int64 // 0: no budget
 	perHour   int64 // 0: no pace
-	reserved  int64
-	stop      *BudgetError // set once the budget stopped a call
-	pace      bucket
-	api       apiQuota
-	window    window
+	// inflight are the base points of the requests admitted and not yet
+	// counted; held what calls under way reserved of the budget for
+	// their answers' objects. The pace and the API's quota wait for the
+	// first only: a page size is what an answer may cost, not what it
+	// will, and waiting for it could outlast a bucket that never holds
+	// as much.
+	inflight, held int64
+	stop           *BudgetError // set once the budget stopped a call
+	pace           bucket
+	api            apiQuota
+	window         window
 }
 
 func newMeter(now func() time.Time, spent *atomic.Int64, opts Options) *meter {
@@ -100,7 +106,7 @@ type window struct {
 }
 
 // admit waits until one more request may be sent, and reserves its base
-// point; release(1) gives it back once the Client has counted the point. It
+// point; releaseBase gives it back once the Client has counted it. It
 // returns ctx's error, or a *BudgetError.
 func (m *meter) admit(ctx context.Context, sleep func(context.Context, time.Duration) error) error {
 	for {
@@ -126,7 +132,7 @@ func (m *meter) tryAdmit() (time.Duration, error) {
 	}
 	wait := max(m.paceWaitLocked(now, spent), m.quotaWaitLocked(now, spent))
 	if wait <= 0 {
-		m.reserved++
+		m.inflight++
 	}
 	m.mu.Unlock()
 	return wait, nil
@@ -136,7 +142,7 @@ func (m *meter) tryAdmit() (time.Duration, error) {
 // requests' base points, under the budget: objects at perObject points
 // each. A page may be asked smaller (shrinkable) so that it fits; it
 // returns how many objects the call may ask for, and the points held,
-// which release gives back.
+// which releaseHeld gives back.
 func (m *meter) reserveCall(objects, perObject int64, shrinkable bool) (n, held int64, err error) {
 	m.mu.Lock()
 	if m.maxPoints == 0 {
@@ -145,7 +151,7 @@ func (m *meter) reserveCall(objects, perObject int64, shrinkable bool) (n, held 
 	}
 	spent := m.spent.Load()
 	// Room for the objects and for the base point of the request.
-	room := (m.maxPoints - spent - m.reserved - 1) / perObject
+	room := (m.maxPoints - spent - m.inflight - m.held - 1) / perObject
 	if shrinkable && room >= 1 {
 		objects = min(objects, room)
 	}
@@ -154,14 +160,22 @@ func (m *meter) reserveCall(objects, perObject int64, shrinkable bool) (n, held 
 		m.tell(err)
 		return 0, 0, err
 	}
-	m.reserved += objects * perObject
+	m.held += objects * perObject
 	m.mu.Unlock()
 	return objects, objects * perObject, nil
 }
 
-func (m *meter) release(points int64) {
+// releaseBase gives back a request's base point, once counted.
+func (m *meter) releaseBase() {
 	m.mu.Lock()
-	m.reserved -= points
+	m.inflight--
+	m.mu.Unlock()
+}
+
+// releaseHeld gives back what a call reserved for its answer.
+func (m *meter) releaseHeld(points int64) {
+	m.mu.Lock()
+	m.held -= points
 	m.mu.Unlock()
 }
 
@@ -171,7 +185,7 @@ func (m *meter) overBudgetLocked(spent, points int64) *BudgetError {
 	switch {
 	case m.stop != nil:
 		return m.stop
-	case m.maxPoints == 0 || spent+m.reserved+points <= m.maxPoints:
+	case m.maxPoints == 0 || spent+m.inflight+m.held+points <= m.maxPoints:
 		return nil
 	}
 	m.stop = &BudgetError{MaxPoints: m.maxPoints, Spent: spent}
@@ -208,7 +222,7 @@ func (m *meter) paceWaitLocked(now time.Time, spent int64) time.Duration {
 	}
 	b.level -= float64(spent - b.counted)
 	b.counted = spent
-	short := 1 + float64(m.reserved) - b.level
+	short := 1 + float64(m.inflight) - b.level
 	if short <= 0 {
 		return 0
 	}
@@ -232,7 +246,7 @@ func (m *meter) quotaWaitLocked(now time.Time, spent int64) time.Duration {
 		q.known = false
 		return 0
 	}
-	if q.remaining-(spent-q.at)-m.reserved >= 1 {
+	if q.remaining-(spent-q.at)-m.inflight >= 1 {
 		return 0
 	}
 	return q.reset.Sub(now)

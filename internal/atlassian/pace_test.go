@@ -153,6 +153,27 @@ func TestPointsPerHourPaces(t *testing.T) {
 	}
 }
 
+// A budget holds a page's worth of points for its answer; the pace waits
+// for the requests' own points only, so a page larger than the pace's
+// bucket goes out rather than wait forever for the bucket to hold it.
+func TestPaceWithABudgetLetsLargePagesGo(t *testing.T) {
+	h := setup(t, func(w http.ResponseWriter, _ *http.Request) { reply(w, http.StatusOK, `{"count":3}`) },
+		func(o *Options) { o.MaxPoints, o.PointsPerHour = 20000, 10000 })
+	done := make(chan error, 1)
+	go func() { done <- page(context.Background(), h.c, true, 5000) }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("a page of 5000 under a pace of 10000 points an hour and a budget never went out")
+	}
+	if s := h.c.Stats(); s.Points != 4 {
+		t.Errorf("stats %+v, want the request's point and its three objects", s)
+	}
+}
+
 func TestPointsPerHourWaitsOutAnswersThatCostMore(t *testing.T) {
 	h := setup(t, func(w http.ResponseWriter, _ *http.Request) { reply(w, http.StatusOK, `{}`) },
 		func(o *Options) { o.PointsPerHour = 36000 }) // 10 a second; the hour's window holds 3600

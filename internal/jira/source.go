@@ -604,11 +604,15 @@ func (s *Source) completeList(ctx context.Context, fields, rendered map[string]a
 	}
 	embedded, _ := container[l.items].([]any)
 	renderedEmbedded, _ := renderedContainer[l.items].([]any)
-	rest, total, err := s.listPages(ctx, l, len(embedded))
+	// From the last embedded entry on: finding it first proves that no
+	// entry before it went away meanwhile, which would shift an entry
+	// past the embedded ones unseen.
+	rest, total, err := s.listPages(ctx, l, max(len(embedded)-1, 0))
 	if err != nil {
 		return err
 	}
-	if !continues(embedded, rest, total) || (renderedContainer != nil && len(renderedEmbedded) != len(embedded)) {
+	rest, anchored := afterAnchor(embedded, rest)
+	if !anchored || !continues(embedded, rest, total) || (renderedContainer != nil && len(renderedEmbedded) != len(embedded)) {
 		// The embedded entries are not the first ones, or the list
 		// changed meanwhile: the whole list, once more.
 		embedded, renderedEmbedded = nil, nil
@@ -623,6 +627,20 @@ func (s *Source) completeList(ctx context.Context, fields, rendered map[string]a
 		setTotals(renderedContainer, l.items)
 	}
 	return nil
+}
+
+// afterAnchor checks that fetched starts with the last embedded entry
+// and returns what follows it.
+func afterAnchor(embedded, fetched []any) ([]any, bool) {
+	if len(embedded) == 0 {
+		return fetched, true
+	}
+	if len(fetched) == 0 {
+		return nil, false
+	}
+	last, _ := embedded[len(embedded)-1].(map[string]any)
+	first, _ := fetched[0].(map[string]any)
+	return fetched[1:], str(last["id"]) != "" && str(last["id"]) == str(first["id"])
 }
 
 // continues reports whether rest, fetched from after the embedded
@@ -693,9 +711,9 @@ func asRendered(entries []any) []any {
 	out := make([]any, 0, len(entries))
 	for _, e := range entries {
 		m, ok := e.(map[string]any)
-		if ok {
+		if rb, has := m["renderedBody"]; ok && has {
 			m = maps.Clone(m)
-			m["body"] = m["renderedBody"]
+			m["body"] = rb
 			delete(m, "renderedBody")
 		}
 		out = append(out, m)

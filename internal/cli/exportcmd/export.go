@@ -82,7 +82,7 @@ func addCommonFlags(cmd *cobra.Command, o *Options) {
 	cmdutil.AddSiteFlag(cmd, "the site: URL, name or cloudId (default: AUMO_SITE, the config file's site, or the one stored at login or by \"aumo sites use\")")
 	fl.BoolVar(&o.NoAttachments, "no-attachments", false, "leave attachments out (listed as skipped)")
 	fl.StringVar(&o.MaxAttachmentSize, "max-attachment-size", "", "leave out attachments larger than `SIZE` (e.g. 100MB; listed as skipped)")
-	fl.IntVar(&o.Concurrency, "concurrency", export.DefaultConcurrency, "requests and writes in flight at once (aumo slows down by itself on rate limits)")
+	fl.IntVar(&o.Concurrency, "concurrency", export.DefaultConcurrency, "API requests in flight at once, and four times as many attachment downloads (aumo slows down by itself on rate limits)")
 	fl.BoolVar(&o.KeepAccountIDs, "keep-account-ids", false, "keep Atlassian account ids in the export (default: removed; names and emails stay)")
 	fl.BoolVar(&o.NoProgress, "no-progress", false, "no progress line")
 	fl.BoolVar(&o.JSON, "json", false, "print a JSON summary of the run at its end: on standard output, or standard error with --out -")
