@@ -153,7 +153,7 @@ func TestPointsPerIssue(t *testing.T) {
 		issues int
 		opts   sandbox.JiraOptions
 	}{
-		{"typical", 150, sandbox.JiraOptions{}},
+		{"typical", 120, sandbox.JiraOptions{}},
 		{"long lists", 40, sandbox.JiraOptions{LongThreadEvery: 3, LongWorklogEvery: 3, LongChangelogEvery: 3}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
