@@ -14,7 +14,6 @@ import (
 	"sort"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 
 	"github.com/aumo-cli/aumo/internal/atlassian"
@@ -318,7 +317,9 @@ func TestPointsPerItem(t *testing.T) {
 			// With the user key lookup, as aumo login asks for it.
 			srv, tokens := exporttest.Sandbox(t, sandbox.Options{}, append(slices.Clone(confluence.Scopes), "read:confluence-user")...)
 			srv.SetConfluenceSpace("ENG", ds.pages, 11, ds.opts)
-			guess := estimate(t, srv.URL(), tokens, "space = ENG")
+			guess := exporttest.EstimateWith(t, srv.URL(), atlassian.Confluence, tokens, func(c *atlassian.Client) exporttest.Estimator {
+				return confluence.New(confluence.Options{Client: c, CQL: "space = ENG"})
+			})
 			srv.ResetStats()
 			m := newMeter()
 			client := meteredClient(t, srv, tokens, m)
@@ -341,36 +342,6 @@ func TestPointsPerItem(t *testing.T) {
 	}
 }
 
-// estimate is --estimate's answer for cql, from a client of its own.
-func estimate(t *testing.T, apiURL string, tokens *auth.TokenSource, cql string) exporttest.Estimated {
-	t.Helper()
-	client := exporttest.Client(t, apiURL, atlassian.Confluence, tokens)
-	e, err := confluence.New(confluence.Options{Client: client, CQL: cql}).Estimate(t.Context(), export.EstimateOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return exporttest.Estimated{Estimate: e, Spent: client.Stats().Requests}
-}
-
-// stopAfter stops a run, as Ctrl-C or a points budget would, once the
-// engine has taken n pages and blog posts.
-type stopAfter struct {
-	export.Source
-	n      int64
-	cancel context.CancelFunc
-	taken  atomic.Int64
-}
-
-func (s *stopAfter) Items(ctx context.Context, done func(kind, id string) bool, problems export.Problems, emit func(*export.Item) error) error {
-	return s.Source.Items(ctx, done, problems, func(it *export.Item) error {
-		err := emit(it)
-		if it.Kind != exportformat.KindSpace && it.Kind != exportformat.KindFolder && s.taken.Add(1) == s.n {
-			s.cancel()
-		}
-		return err
-	})
-}
-
 // TestResumeCostsLittleMore: an export stopped halfway and resumed
 // fetches no page again that the stopped run wrote; what it spends
 // besides the one run is the listing and the people, which a rerun
@@ -386,7 +357,7 @@ func TestResumeCostsLittleMore(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
 		if stop > 0 {
-			src = &stopAfter{Source: src, n: stop, cancel: cancel}
+			src = &exporttest.StopAfter{Source: src, N: stop, Kinds: []string{exportformat.KindPage, exportformat.KindBlogpost}, Cancel: cancel}
 		}
 		return exporttest.Run(ctx, opts, src)
 	}

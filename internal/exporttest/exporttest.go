@@ -18,6 +18,7 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -453,4 +454,43 @@ func CheckEstimate(tb testing.TB, e Estimated, m *exportformat.Manifest) {
 			tb.Errorf("the estimate says %d %s, the export spent %d (%.2f×)", c.guess, c.what, c.got, r)
 		}
 	}
+}
+
+// Estimator is a source that tells what its export would cost.
+type Estimator interface {
+	Estimate(ctx context.Context, o export.EstimateOptions) (export.Estimate, error)
+}
+
+// EstimateWith is the estimate of the source newSource makes, from a
+// client of its own, and the requests it spent.
+func EstimateWith(tb testing.TB, apiURL string, p atlassian.Product, tokens *auth.TokenSource, newSource func(*atlassian.Client) Estimator) Estimated {
+	tb.Helper()
+	client := Client(tb, apiURL, p, tokens)
+	e, err := newSource(client).Estimate(context.Background(), export.EstimateOptions{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return Estimated{Estimate: e, Spent: client.Stats().Requests}
+}
+
+// StopAfter is a source that stops its run, as Ctrl-C or a points budget
+// would, once the engine has taken N of its items of the kinds Kinds
+// names (all kinds when empty).
+type StopAfter struct {
+	export.Source
+	N      int64
+	Kinds  []string
+	Cancel context.CancelFunc
+	taken  atomic.Int64
+}
+
+// Items implements export.Source.
+func (s *StopAfter) Items(ctx context.Context, done func(kind, id string) bool, problems export.Problems, emit func(*export.Item) error) error {
+	return s.Source.Items(ctx, done, problems, func(it *export.Item) error {
+		err := emit(it)
+		if (len(s.Kinds) == 0 || slices.Contains(s.Kinds, it.Kind)) && s.taken.Add(1) == s.N {
+			s.Cancel()
+		}
+		return err
+	})
 }

@@ -13,11 +13,9 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 
 	"github.com/aumo-cli/aumo/internal/atlassian"
-	"github.com/aumo-cli/aumo/internal/auth"
 	"github.com/aumo-cli/aumo/internal/export"
 	"github.com/aumo-cli/aumo/internal/exporttest"
 	"github.com/aumo-cli/aumo/internal/jira"
@@ -169,7 +167,9 @@ func TestPointsPerIssue(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			guess := estimate(t, srv.URL(), tokens, "project = ABC")
+			guess := exporttest.EstimateWith(t, srv.URL(), atlassian.Jira, tokens, func(c *atlassian.Client) exporttest.Estimator {
+				return jira.New(jira.Options{Client: c, JQL: "project = ABC"})
+			})
 			srv.ResetStats()
 			out := filepath.Join(t.TempDir(), "export")
 			opts := exporttest.Options(out, atlassian.Jira, "project = ABC", client)
@@ -189,35 +189,6 @@ func TestPointsPerIssue(t *testing.T) {
 	}
 }
 
-// estimate is --estimate's answer for jql, from a client of its own.
-func estimate(t *testing.T, apiURL string, tokens *auth.TokenSource, jql string) exporttest.Estimated {
-	t.Helper()
-	client := exporttest.Client(t, apiURL, atlassian.Jira, tokens)
-	e, err := jira.New(jira.Options{Client: client, JQL: jql}).Estimate(t.Context(), export.EstimateOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return exporttest.Estimated{Estimate: e, Spent: client.Stats().Requests}
-}
-
-// stopAfter is a source that stops its run, as Ctrl-C does, once it
-// has emitted n items.
-type stopAfter struct {
-	export.Source
-	n      int
-	cancel context.CancelFunc
-}
-
-func (s *stopAfter) Items(ctx context.Context, done func(kind, id string) bool, problems export.Problems, emit func(*export.Item) error) error {
-	var emitted atomic.Int64
-	return s.Source.Items(ctx, done, problems, func(it *export.Item) error {
-		if emitted.Add(1) == int64(s.n) {
-			s.cancel()
-		}
-		return emit(it)
-	})
-}
-
 // TestResumeFetchesOnlyWhatIsLeft stops an export halfway, as Ctrl-C
 // does, and resumes it: the resumed run fetches none of the issues the
 // stopped one wrote, and the test logs what the two runs cost together
@@ -235,7 +206,7 @@ func TestResumeFetchesOnlyWhatIsLeft(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
 		if stop > 0 {
-			src = &stopAfter{Source: src, n: stop, cancel: cancel}
+			src = &exporttest.StopAfter{Source: src, N: int64(stop), Cancel: cancel}
 		}
 		srv.ResetStats()
 		m, err := exporttest.Run(ctx, opts, src)
