@@ -1,11 +1,17 @@
 package atlassian
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 )
+
+// holdWait is how often a call that waits for the budget's holds to
+// come back asks again.
+const holdWait = 20 * time.Millisecond
 
 // pageKeys name a request's page size, in its query or JSON body.
 var pageKeys = []string{"maxResults", "limit"}
@@ -86,12 +92,19 @@ func (y yield) askFor(cl *call, n int64) {
 // smaller page where the budget has no room for a whole one, so that a
 // run spends up to its budget and not past it. The returned func gives
 // the reservation back, once the caller has counted what it got.
-func (c *Client) reserve(cl *call) (func(), error) {
+//
+// A call that waits for others' reservations asks again every holdWait.
+func (c *Client) reserve(ctx context.Context, cl *call) (func(), error) {
 	if c.meter.maxPoints == 0 { // set once by New
 		return func() {}, nil
 	}
 	y := yieldOf(cl)
-	n, held, err := c.meter.reserveCall(y.objects, y.perObject, y.page != "")
+	n, held, wait, err := c.meter.reserveCall(y.objects, y.perObject, y.page != "")
+	for ; wait && err == nil; n, held, wait, err = c.meter.reserveCall(y.objects, y.perObject, y.page != "") {
+		if err := c.sleep(ctx, holdWait); err != nil {
+			return nil, fmt.Errorf("%s %s: %w", cl.method, cl.path, err)
+		}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%s %s: %w", cl.method, cl.path, err)
 	}

@@ -96,7 +96,7 @@ func (c *Client) newCall(method, path string, q url.Values, body []byte, opts []
 }
 
 func (c *Client) doJSON(ctx context.Context, cl *call, out any) error {
-	release, err := c.reserve(cl)
+	release, err := c.reserve(ctx, cl)
 	if err != nil {
 		return err
 	}

@@ -105,7 +105,7 @@ func (c *Client) RetryDownload(ctx context.Context, path string, consume func(*D
 // fetch makes one download and hands it to consume. It reports whether a
 // failure is worth starting over for.
 func (c *Client) fetch(ctx context.Context, cl *call, consume func(*Download) error) (bool, error) {
-	release, err := c.reserve(cl)
+	release, err := c.reserve(ctx, cl)
 	if err != nil {
 		return false, err
 	}

@@ -143,11 +143,15 @@ func (m *meter) tryAdmit() (time.Duration, error) {
 // each. A page may be asked smaller (shrinkable) so that it fits; it
 // returns how many objects the call may ask for, and the points held,
 // which releaseHeld gives back.
-func (m *meter) reserveCall(objects, perObject int64, shrinkable bool) (n, held int64, err error) {
+//
+// A call that would fit but for what calls under way hold gets wait:
+// what they hold is what their pages may return, mostly more than they
+// will, and the budget must not end a run for it.
+func (m *meter) reserveCall(objects, perObject int64, shrinkable bool) (n, held int64, wait bool, err error) {
 	m.mu.Lock()
 	if m.maxPoints == 0 {
 		m.mu.Unlock()
-		return objects, 0, nil
+		return objects, 0, false, nil
 	}
 	spent := m.spent.Load()
 	// Room for the objects and for the base point of the request.
@@ -155,14 +159,19 @@ func (m *meter) reserveCall(objects, perObject int64, shrinkable bool) (n, held 
 	if shrinkable && room >= 1 {
 		objects = min(objects, room)
 	}
-	if err := m.overBudgetLocked(spent, 1+objects*perObject); err != nil {
+	need := 1 + objects*perObject
+	if m.stop == nil && m.held > 0 && spent+m.inflight+m.held+need > m.maxPoints && spent+m.inflight+need <= m.maxPoints {
+		m.mu.Unlock()
+		return 0, 0, true, nil
+	}
+	if err := m.overBudgetLocked(spent, need); err != nil {
 		m.mu.Unlock()
 		m.tell(err)
-		return 0, 0, err
+		return 0, 0, false, err
 	}
 	m.held += objects * perObject
 	m.mu.Unlock()
-	return objects, objects * perObject, nil
+	return objects, objects * perObject, false, nil
 }
 
 // releaseBase gives back a request's base point, once counted.

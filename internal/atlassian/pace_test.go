@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -96,6 +97,51 @@ func TestMaxPointsStopsBeforePassingTheBudget(t *testing.T) {
 				t.Errorf("%d requests after the stop", len(p.asked)-3)
 			}
 		})
+	}
+}
+
+// What a page under way holds of the budget is what it may return, not
+// what it will: a batch that fits once that page is counted waits for
+// it rather than end the run short of its budget.
+func TestMaxPointsWaitsForWhatOthersHold(t *testing.T) {
+	arrived, answer, waiting := make(chan struct{}), make(chan struct{}), make(chan struct{}, 1)
+	h := setup(t, func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/comment") {
+			close(arrived)
+			<-answer
+		}
+		reply(w, http.StatusOK, `{"count":2}`)
+	}, func(o *Options) {
+		o.MaxPoints = 300
+		o.Sleep = func(ctx context.Context, d time.Duration) error {
+			select {
+			case waiting <- struct{}{}:
+			default:
+			}
+			return sleep(ctx, d)
+		}
+	})
+	ctx := context.Background()
+	first, second := make(chan error, 1), make(chan error, 1)
+	go func() { first <- page(ctx, h.c, false, 200) }() // holds 200 points
+	<-arrived
+	go func() {
+		second <- h.c.PostJSON(ctx, "/rest/api/3/issue/bulkfetch", map[string]any{"issueIdsOrKeys": make([]string, 150)}, nil, Idempotent)
+	}()
+	select {
+	case <-waiting: // the batch of 150 waits for the page's hold
+	case err := <-second:
+		close(answer)
+		t.Fatalf("the batch of 150 did not wait for the page's hold: %v", err)
+	}
+	close(answer)
+	for _, done := range []chan error{first, second} {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if st := h.c.Stats(); st.Requests != 2 || st.Points != 4 {
+		t.Errorf("stats %+v, want both requests, the page's 2 objects", st)
 	}
 }
 
