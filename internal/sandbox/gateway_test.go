@@ -401,6 +401,23 @@ func TestBurstLimit(t *testing.T) {
 	}
 }
 
+// Attachment content has its own bucket, three times as wide: a client
+// that spent the API's burst still downloads, and the other way round.
+func TestBurstLimitOfAttachmentContent(t *testing.T) {
+	s, tk := startAPI(t)
+	s.fakeBurstClock()
+	s.SetBurstLimit(1, 1)
+	wantStatus(t, "the API's one request", s.get(itemsPath, tk.AccessToken), http.StatusOK)
+	wantRateLimited(t, s.get(itemsPath, tk.AccessToken), "jira-burst-based", "1")
+	const content = "/ex/jira/x/rest/api/3/attachment/content/10000"
+	for i := range 3 {
+		if r := s.get(content, tk.AccessToken); r.status == http.StatusTooManyRequests || r.header.Get("X-RateLimit-Limit") != "3" {
+			t.Errorf("download %d: %d, X-RateLimit-Limit %q; want its own bucket of 3", i, r.status, r.header.Get("X-RateLimit-Limit"))
+		}
+	}
+	wantRateLimited(t, s.get(content, tk.AccessToken), "jira-burst-based", "1")
+}
+
 func TestBurstLimitSparesFaults(t *testing.T) {
 	s, tk := startAPI(t)
 	s.fakeBurstClock()
