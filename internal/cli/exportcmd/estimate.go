@@ -60,6 +60,10 @@ func printEstimate(w io.Writer, p atlassian.Product, e export.Estimate, quota, s
 	if p == atlassian.Confluence {
 		items = "pages and blog posts"
 	}
+	if e.Items == 0 {
+		fmt.Fprintf(w, "Nothing matched the query: its export would be empty (from %s request(s); nothing was written).\n", thousands(spent))
+		return
+	}
 	fmt.Fprintf(w, "Estimated cost of the export: %s %s\n", thousands(e.Items), items)
 	fmt.Fprintf(w, "  requests:           about %s\n", thousands(e.Requests))
 	fmt.Fprintf(w, "  rate-limit points:  about %s (%s of the %s an hour it may spend)\n", thousands(e.Points), share(e.Points, quota), thousands(quota))
